@@ -1,0 +1,5 @@
+"""`python -m supportmetrics` runs the command line."""
+
+from supportmetrics.cli import main
+
+main()

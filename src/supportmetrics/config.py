@@ -1,0 +1,232 @@
+"""`supportmetrics.toml`: the workspace's settings, validated on load with clear errors."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from supportmetrics.calendar import DEFAULT_SCHEDULE_ID, Schedule
+
+__all__ = [
+    "CONFIG_FILE",
+    "DEFAULT_TOML",
+    "SLA_TARGETS",
+    "Config",
+    "ConfigError",
+    "IngestSettings",
+    "ScheduleSettings",
+    "SlaPolicy",
+    "StatisticsSettings",
+    "StoreSettings",
+    "load_config",
+    "parse_duration",
+    "validate_config",
+]
+
+CONFIG_FILE = "supportmetrics.toml"
+
+
+class ConfigError(ValueError):
+    """The configuration file is unreadable or breaks a rule; the message says where and why."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StoreSettings(_Section):
+    path: str = Field(
+        "supportmetrics.duckdb", description="the DuckDB file, relative to the workspace"
+    )
+    url: str | None = Field(
+        None,
+        description="read the canonical tables from this database instead of the embedded store, "
+        "e.g. postgres://user@host:5432/db?schema=support (any Ibis backend URL)",
+    )
+
+
+class IngestSettings(_Section):
+    busy_timeout: float = Field(
+        30.0, ge=0, description="seconds an ingest waits for another one to finish before failing"
+    )
+    memory_limit: str = Field(
+        "2GB", description="memory the ingest engine may use before it spills to disk"
+    )
+
+
+class ScheduleSettings(Schedule):
+    """A business-hours schedule, and the teams whose tickets run on it."""
+
+    teams: list[str] = Field(default_factory=list)
+
+
+_DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
+
+
+def parse_duration(value: object) -> int:
+    """Seconds from a number of seconds or text like "90s", "30m", "4h", "1d", "1h30m"."""
+    if isinstance(value, bool):
+        raise ValueError(f"not a duration: {value!r}")
+    if isinstance(value, int | float):
+        seconds = int(value)
+    else:
+        match = _DURATION.match(str(value))
+        if not match or not any(match.groups()):
+            raise ValueError(
+                f"not a duration: {value!r}; write seconds (3600) or text like 30m, 4h, 1d, 1h30m"
+            )
+        d, h, m, sec = (int(g or 0) for g in match.groups())
+        seconds = ((d * 24 + h) * 60 + m) * 60 + sec
+    if seconds <= 0:
+        raise ValueError(f"a target must be longer than 0 seconds; got {value!r}")
+    return seconds
+
+
+Duration = Annotated[int, BeforeValidator(parse_duration)]
+
+
+class SlaPolicy(_Section):
+    """An SLA policy: which tickets it covers (first match wins) and its targets."""
+
+    name: str
+    priority: list[str] = Field(default_factory=list)
+    channel: list[str] = Field(default_factory=list)
+    team: list[str] = Field(default_factory=list)
+    tier: list[str] = Field(default_factory=list)
+    clock: Literal["calendar", "business"] = "calendar"
+    first_response_time: Duration | None = None
+    next_response_time: Duration | None = None
+    resolution_time: Duration | None = None
+
+    @model_validator(mode="after")
+    def _has_a_target(self) -> SlaPolicy:
+        if not any(getattr(self, t) for t in SLA_TARGETS):
+            raise ValueError(f"policy {self.name!r} sets none of {', '.join(SLA_TARGETS)}")
+        return self
+
+
+SLA_TARGETS = ("first_response_time", "next_response_time", "resolution_time")
+
+
+class StatisticsSettings(_Section):
+    min_sample: int = Field(
+        30, ge=1, description="results with fewer observations are flagged low_sample"
+    )
+
+
+class Config(_Section):
+    """Every setting, with the defaults that make the file optional."""
+
+    timezone: str = Field(
+        "UTC",
+        description="IANA time zone: naive timestamps are read in it; periods are local to it",
+    )
+    store: StoreSettings = StoreSettings()
+    ingest: IngestSettings = IngestSettings()
+    statistics: StatisticsSettings = StatisticsSettings()
+    schedules: dict[str, ScheduleSettings] = Field(default_factory=dict)
+    sla: list[SlaPolicy] = Field(
+        default_factory=list, description="SLA policies, first match wins ([[sla]] tables)"
+    )
+    variants: dict[str, dict[str, str | int | bool]] = Field(
+        default_factory=dict,
+        description="per metric id, the team's own defaults for its definition variants",
+    )
+
+    @model_validator(mode="after")
+    def _one_schedule_per_team(self) -> Config:
+        seen: dict[str, str] = {}
+        for name, schedule in self.schedules.items():
+            for team in schedule.teams:
+                if team in seen:
+                    raise ValueError(
+                        f"team {team!r} is in schedules {seen[team]!r} and {name!r}; "
+                        "give each team one schedule"
+                    )
+                seen[team] = name
+        return self
+
+    def business_schedules(self) -> dict[str, Schedule]:
+        """The configured schedules, with `default` (Mon-Fri 09:00-17:00) when none is named so."""
+        schedules: dict[str, Schedule] = {
+            name: Schedule.model_validate(s.model_dump(exclude={"teams"}))
+            for name, s in self.schedules.items()
+        }
+        schedules.setdefault(DEFAULT_SCHEDULE_ID, Schedule())
+        return schedules
+
+    def team_schedules(self) -> dict[str, str]:
+        """Team -> the schedule its tickets run on (teams not listed use `default`)."""
+        return {team: name for name, s in self.schedules.items() for team in s.teams}
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}: use an IANA name such as 'America/New_York' or 'UTC'"
+            ) from None
+        return value
+
+
+DEFAULT_TOML = """\
+# supportmetrics workspace settings. Every key is optional; the values shown are the defaults.
+
+# IANA time zone: timestamps without an offset are read in it, and days, weeks and months are local to it.
+timezone = "UTC"
+
+[store]
+path = "supportmetrics.duckdb"   # the embedded store, relative to this folder
+# url = "postgres://user@host:5432/db"   # or read the canonical tables from a database
+
+[ingest]
+busy_timeout = 30                # seconds an ingest waits for another one to finish
+memory_limit = "2GB"             # memory the ingest engine may use before spilling to disk
+"""
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate `path`; a missing file gives the defaults."""
+    if not path.exists():
+        return Config()
+    try:
+        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return validate_config(data, str(path))
+
+
+def validate_config(data: dict[str, Any], where: str) -> Config:
+    """Settings from parsed TOML; a ConfigError names `where`, each bad key and why."""
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(where, exc)) from None
+
+
+def _describe(where: str, exc: ValidationError) -> str:
+    lines = [f"{where}: {exc.error_count()} problem(s)"]
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown key; check its spelling against the documented settings"
+        lines.append(f"  {key}: {message} (got {error.get('input')!r})")
+    return "\n".join(lines)

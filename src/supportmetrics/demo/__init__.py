@@ -1,0 +1,13 @@
+"""Realistic, deterministic demo data for every table of the data model.
+
+Usage::
+
+    tables = generate(tickets=10_000, seed=0)
+    write(tables, Path("demo-data"), fmt="csv")
+"""
+
+from ._clock import END, OUTAGE_WEEK, START, TIME_ZONE
+from .generator import generate
+from .writer import FORMATS, write
+
+__all__ = ["END", "FORMATS", "OUTAGE_WEEK", "START", "TIME_ZONE", "generate", "write"]

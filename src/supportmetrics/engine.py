@@ -1,0 +1,178 @@
+"""The engine: a backend holding the canonical tables, the workspace settings, and the facts built
+from them (materialised once per definition variant and reused by every query).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import fields
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from supportmetrics.calendar import (
+    calendar_table,
+    minutes_table,
+    schedule_of_team,
+    with_business_seconds,
+)
+from supportmetrics.config import Config
+from supportmetrics.facts.activity import activity_facts
+from supportmetrics.facts.calls import call_facts, handling_facts
+from supportmetrics.facts.replies import customer_turns, reply_facts
+from supportmetrics.facts.sla import sla_facts
+from supportmetrics.facts.status import flow_events, status_events, unsolved_segments
+from supportmetrics.facts.tickets import TicketOptions, ticket_facts
+from supportmetrics.localtime import offsets_table
+from supportmetrics.metrics.base import Clock
+
+__all__ = ["FACTS", "Engine"]
+
+FACTS = ("tickets", "replies", "calls", "handling", "backlog", "flow", "sla", "activity")
+"""The fact tables metrics aggregate; `facts tickets|calls` exports two of them."""
+
+_OPTION_NAMES = {f.name for f in fields(TicketOptions)}
+_TIMESTAMPS = {
+    "tickets": ("created_at", "solved_at", "closed_at"),
+    "messages": ("created_at",),
+    "ticket_events": ("at",),
+    "calls": ("queued_at", "ended_at"),
+    "time_entries": ("started_at",),
+}
+
+
+class Engine:
+    """Computes facts on `db` (any Ibis backend with the canonical tables) under `config`."""
+
+    def __init__(self, db: ibis.BaseBackend, config: Config, now: datetime | None = None) -> None:
+        self.db = db
+        self.config = config
+        self.now = now or datetime.now(UTC).replace(tzinfo=None)
+        """The instant open tickets are judged at (SLA breaches); naive UTC."""
+        self._cache: dict[tuple[Any, ...], ir.Table] = {}
+        self._span: tuple[date, date] | None = None
+        self._calendar: pa.Table | None = None
+
+    def span(self) -> tuple[date, date]:
+        """First and last UTC date of any timestamp the facts use (today when the store is empty)."""
+        if self._span is None:
+            bounds = []
+            for table, columns in _TIMESTAMPS.items():
+                t = self.db.table(table)
+                aggs = {}
+                for c in columns:
+                    aggs[f"min_{c}"] = t[c].min()
+                    aggs[f"max_{c}"] = t[c].max()
+                row = self.db.to_pyarrow(t.aggregate(**aggs)).to_pylist()[0]
+                bounds += [v.date() for v in row.values() if v is not None]
+            today = date.today()
+            self._span = (min(bounds, default=today), max(bounds, default=today))
+        return self._span
+
+    def _memtable(self, key: str, build: Any) -> ir.Table:
+        if (key,) not in self._cache:
+            first, last = self.span()
+            self._cache[(key,)] = ibis.memtable(build(first, last))
+        return self._cache[(key,)]
+
+    def offsets(self) -> ir.Table:
+        """UTC offsets of the workspace time zone over the data (see supportmetrics.localtime)."""
+        return self._memtable(
+            "offsets",
+            lambda first, last: offsets_table(
+                self.config.timezone, first - timedelta(days=400), last + timedelta(days=400)
+            ),
+        )
+
+    def calendar_arrow(self) -> pa.Table:
+        """The business-hours calendar of every schedule, over the data and up to now."""
+        if self._calendar is None:
+            first, last = self.span()
+            self._calendar = calendar_table(
+                self.config.business_schedules(),
+                first - timedelta(days=7),
+                max(last, self.now.date()) + timedelta(days=60),
+                self.config.timezone,
+            )
+        return self._calendar
+
+    def calendar(self) -> ir.Table:
+        """`calendar_arrow` as a table the backend can join."""
+        return self._memtable("calendar", lambda first, last: self.calendar_arrow())
+
+    def minutes(self) -> ir.Table:
+        """Every business minute of the calendar (due times in business hours)."""
+        return self._memtable("minutes", lambda first, last: minutes_table(self.calendar_arrow()))
+
+    def facts(
+        self, name: str, variants: Mapping[str, Any] | None = None, clock: Clock = "calendar"
+    ) -> ir.Table:
+        """The fact table `name` for these variants and clock, materialised on first use."""
+        options = TicketOptions(**{k: v for k, v in (variants or {}).items() if k in _OPTION_NAMES})
+        key = (name, options, clock)
+        if key not in self._cache:
+            expr = self._build(name, options, clock)
+            table_name = f"_sm_facts_{len(self._cache)}"
+            self._cache[key] = self.db.create_table(table_name, expr, temp=True)
+        return self._cache[key]
+
+    def _build(self, name: str, options: TicketOptions, clock: Clock) -> ir.Table:
+        db = self.db
+        tickets = db.table("tickets")
+        if name == "tickets":
+            calendar = self.calendar() if clock == "business" else None
+            return ticket_facts(db, options, calendar, self.config.team_schedules())
+        if name == "replies":
+            replies = reply_facts(tickets, db.table("messages"), options.count_bots)
+            replies = replies.mutate(
+                response_seconds=replies.reply_at.epoch_seconds().cast("int64")
+                - replies.answered_at.epoch_seconds().cast("int64")
+            )
+            if clock == "business":
+                schedule = schedule_of_team(replies.team, self.config.team_schedules())
+                replies = with_business_seconds(
+                    replies.mutate(__schedule=schedule),
+                    {"response_business_seconds": ("answered_at", "reply_at")},
+                    self.calendar(),
+                    schedule_column="__schedule",
+                ).drop("__schedule")
+            return replies
+        if name == "calls":
+            return call_facts(db.table("calls"))
+        if name == "handling":
+            return handling_facts(db.table("calls"), tickets, db.table("time_entries"))
+        history = status_events(tickets, db.table("ticket_events"))
+        if name == "backlog":
+            segments = unsolved_segments(history, tickets)
+            return segments.join(tickets, "ticket_id")
+        if name == "flow":
+            return flow_events(history, tickets).join(tickets, "ticket_id")
+        if name == "activity":
+            return activity_facts(
+                ticket_facts(db, options),
+                db.table("messages"),
+                db.table("calls"),
+                db.table("time_entries"),
+                db.table("surveys"),
+            )
+        if name == "sla":
+            if not self.config.sla:
+                raise ValueError(
+                    "no SLA policies configured: add [[sla]] tables to supportmetrics.toml"
+                )
+            facts = ticket_facts(db, options)
+            customers = db.table("customers").select("customer_id", "tier")
+            facts = facts.left_join(customers, "customer_id").drop("customer_id_right")
+            return sla_facts(
+                facts,
+                customer_turns(db.table("messages"), options.count_bots),
+                self.config.sla,
+                self.now,
+                self.calendar(),
+                self.minutes(),
+                self.config.team_schedules(),
+            )
+        raise ValueError(f"unknown facts {name!r}; the facts are: {', '.join(FACTS)}")

@@ -1,0 +1,136 @@
+"""A ticket's status history: solves, reopens and the time spent in each status.
+
+History comes from `ticket_events` rows of type `status`. A ticket with none is taken as
+created -> (solved at solved_at) -> (closed at closed_at), as the data model says.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+__all__ = [
+    "SOLVED",
+    "UNSOLVED",
+    "WAIT_STATUSES",
+    "flow_events",
+    "status_events",
+    "status_segments",
+    "status_summary",
+    "unsolved_segments",
+]
+
+SOLVED = ("solved", "closed")
+UNSOLVED = ("new", "open", "pending", "on_hold")
+WAIT_STATUSES = {
+    "requester_wait": ("new", "open", "on_hold"),
+    "agent_wait": ("pending",),
+    "on_hold": ("on_hold",),
+}
+"""Which statuses each waiting time adds up (spec: requester, agent and on-hold wait)."""
+
+
+def status_events(tickets: ir.Table, events: ir.Table) -> ir.Table:
+    """Every status change: `ticket_id, at, from_value, to_value`, real or derived."""
+    real = events.filter(events.type == "status").select(
+        "ticket_id", "at", "from_value", "to_value"
+    )
+    with_history = real.select("ticket_id").distinct()
+    bare = tickets.anti_join(with_history, "ticket_id")
+    solve_at = bare.solved_at.coalesce(bare.closed_at)
+    solved = bare.filter(solve_at.notnull()).select(
+        "ticket_id",
+        at=solve_at,
+        from_value=ibis.literal("open"),
+        to_value=ibis.ifelse(bare.solved_at.isnull(), "closed", "solved"),
+    )
+    closed = bare.filter(bare.solved_at.notnull() & bare.closed_at.notnull()).select(
+        "ticket_id",
+        at=bare.closed_at,
+        from_value=ibis.literal("solved"),
+        to_value=ibis.literal("closed"),
+    )
+    return real.union(solved).union(closed)
+
+
+def status_summary(history: ir.Table) -> ir.Table:
+    """Per ticket: first and last solve, reopens, and the last status the history reaches.
+
+    A solve is a change into solved/closed from anything else (solved -> closed is not a second
+    solve); a reopen is a change from solved/closed to an unsolved status.
+    """
+    was_solved = history.from_value.isin(SOLVED)
+    is_solve = history.to_value.isin(SOLVED) & (history.from_value.isnull() | ~was_solved)
+    is_reopen = was_solved & history.to_value.isin(UNSOLVED)
+    return history.group_by("ticket_id").aggregate(
+        first_solved_at=history.at.min(where=is_solve),
+        last_solve_event_at=history.at.max(where=is_solve),
+        reopens=history.count(where=is_reopen),
+        history_status=history.to_value.argmax(history.at),
+        first_status_at=history.at.min(),
+        initial_status=history.from_value.argmin(history.at),
+    )
+
+
+def status_segments(history: ir.Table, facts: ir.Table) -> ir.Table:
+    """Stretches of time a solved ticket spent in one status, up to its last solve.
+
+    `facts` gives per ticket `created_at`, `first_status_at`, `initial_status` and `last_solved_at`.
+    Returns `ticket_id, status, start, end` with end clipped at the last solve.
+    """
+    window = ibis.window(group_by=history.ticket_id, order_by=history.at)
+    changes = history.mutate(next_at=history.at.lead().over(window))
+    solved = facts.filter(facts.last_solved_at.notnull()).select(
+        "ticket_id", "created_at", "first_status_at", "initial_status", "last_solved_at"
+    )
+    later = changes.join(solved, "ticket_id").select(
+        "ticket_id",
+        status=changes.to_value,
+        start=changes.at,
+        end=changes.next_at.coalesce(solved.last_solved_at),
+        cutoff=solved.last_solved_at,
+    )
+    first = solved.select(
+        "ticket_id",
+        status=solved.initial_status.coalesce("new"),
+        start=solved.created_at,
+        end=solved.first_status_at.coalesce(solved.last_solved_at),
+        cutoff=solved.last_solved_at,
+    )
+    segments = later.union(first)
+    end = ibis.least(segments.end, segments.cutoff)
+    return segments.filter(segments.start < end).select("ticket_id", "status", "start", end=end)
+
+
+def unsolved_segments(history: ir.Table, tickets: ir.Table) -> ir.Table:
+    """Stretches of time each ticket was unsolved: `ticket_id, start, end` (end null: still open).
+
+    From creation the ticket is unsolved until its first change into solved/closed; after each change
+    it is unsolved when the new status is.
+    """
+    window = ibis.window(group_by=history.ticket_id, order_by=history.at)
+    changes = history.mutate(
+        next_at=history.at.lead().over(window), unsolved=~history.to_value.isin(SOLVED)
+    )
+    later = changes.filter(changes.unsolved).select(
+        "ticket_id", start=changes.at, end=changes.next_at
+    )
+    first_change = history.group_by("ticket_id").aggregate(first_at=history.at.min())
+    initial = tickets.left_join(first_change, "ticket_id").select(
+        "ticket_id", start=tickets.created_at, end=first_change.first_at
+    )
+    return later.union(initial).filter(lambda s: s.end.isnull() | (s.end > s.start))
+
+
+def flow_events(history: ir.Table, tickets: ir.Table) -> ir.Table:
+    """Backlog inflow and outflow: `ticket_id, at, change` with change created, reopened or solved."""
+    was_solved = history.from_value.isin(SOLVED)
+    now_solved = history.to_value.isin(SOLVED)
+    change = ibis.cases(
+        (now_solved & (history.from_value.isnull() | ~was_solved), "solved"),
+        (was_solved & ~now_solved, "reopened"),
+        else_=None,
+    )
+    moves = history.select("ticket_id", "at", change=change).filter(lambda t: t.change.notnull())
+    created = tickets.select("ticket_id", at=tickets.created_at, change=ibis.literal("created"))
+    return moves.union(created)

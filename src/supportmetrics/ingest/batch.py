@@ -1,0 +1,399 @@
+"""One ingest: stage every file, validate every rule, then write all of it in one transaction.
+
+Staging and the row rules run in an in-memory engine without touching the store. The store is then
+attached (waiting a bounded time for its lock), references and custom-column types are checked against
+it, and the valid rows replace the stored rows with the same ids: all of the batch or none of it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+
+from supportmetrics.ingest.files import REJECTS_MARK, SourceFile, stage_file
+from supportmetrics.ingest.problems import MAX_SHOWN, IngestError, Problem
+from supportmetrics.ingest.rules import (
+    PROBLEM_COLUMNS,
+    custom_expr,
+    custom_fit_sql,
+    infer_custom_type,
+    insert_expr,
+    survey_scale_sql,
+    violations,
+)
+from supportmetrics.schema import TABLES
+from supportmetrics.store import (
+    INGESTS_TABLE,
+    create_store,
+    quote,
+    retry_while_locked,
+    stored_columns,
+)
+
+__all__ = ["IngestReport", "OnError", "TableLoad", "run_batch"]
+
+OnError = Literal["fail", "quarantine"]
+STORE = "store"
+
+
+@dataclass
+class TableLoad:
+    """What one ingest did to one table."""
+
+    table: str
+    files: list[str]
+    rows_read: int = 0
+    rows_rejected: int = 0
+    new_columns: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def rows_loaded(self) -> int:
+        return self.rows_read - self.rows_rejected
+
+
+@dataclass
+class IngestReport:
+    """The outcome of an ingest or a dry run."""
+
+    tables: dict[str, TableLoad]
+    seconds: float
+    written: bool
+    problems: list[Problem] = field(default_factory=list)
+    total_problems: int = 0
+    rejects_files: list[Path] = field(default_factory=list)
+
+    @property
+    def rows_read(self) -> int:
+        return sum(t.rows_read for t in self.tables.values())
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(t.rows_loaded for t in self.tables.values())
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(t.rows_rejected for t in self.tables.values())
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows_read / self.seconds if self.seconds > 0 else 0.0
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "written": self.written,
+            "seconds": round(self.seconds, 3),
+            "rows_read": self.rows_read,
+            "rows_loaded": self.rows_loaded,
+            "rows_rejected": self.rows_rejected,
+            "rows_per_second": round(self.rows_per_second),
+            "tables": {
+                name: {
+                    "files": load.files,
+                    "rows_read": load.rows_read,
+                    "rows_loaded": load.rows_loaded,
+                    "rows_rejected": load.rows_rejected,
+                    "new_columns": load.new_columns,
+                }
+                for name, load in self.tables.items()
+            },
+            "problems": [p.to_dict() for p in self.problems],
+            "total_problems": self.total_problems,
+            "rejects_files": [str(p) for p in self.rejects_files],
+        }
+
+
+Step = Callable[[str], None]
+
+
+def _raw(table: str) -> str:
+    return quote(f"raw_{table}")
+
+
+def _valid(table: str) -> str:
+    """Rows of a staged table that broke no rule so far."""
+    return (
+        f"(SELECT * FROM {_raw(table)} r WHERE NOT EXISTS (SELECT 1 FROM problems p "
+        f"WHERE p.tbl = '{table}' AND p._file = r._file AND p._line = r._line))"
+    )
+
+
+def run_batch(
+    sources: list[SourceFile],
+    store_path: Path,
+    *,
+    timezone: str,
+    memory_limit: str,
+    temp_dir: Path,
+    busy_timeout: float,
+    on_error: OnError = "fail",
+    write: bool = True,
+    step: Step = lambda _: None,
+) -> IngestReport:
+    """Validate `sources` and, when `write`, load them into the store at `store_path` atomically."""
+    started = time.perf_counter()
+    con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": str(temp_dir)})
+    try:
+        con.execute(f"SET TimeZone = '{timezone}'")
+        con.execute("SET enable_progress_bar = false")  # Rich shows progress
+        loads = _stage(con, sources, step)
+        present = {t: _present(con, t) for t in loads}
+        con.execute(
+            "CREATE TEMP TABLE problems (tbl VARCHAR, _file INTEGER, _line BIGINT, "
+            "column_name VARCHAR, value VARCHAR, rule VARCHAR, message VARCHAR)"
+        )
+        for name in loads:
+            step(f"checking {name}")
+            for select in violations(TABLES[name], _raw(name), present[name]):
+                con.execute(f"INSERT INTO problems SELECT '{name}', * FROM ({select})")
+
+        def attach() -> None:
+            mode = "" if write else " (READ_ONLY)"
+            con.execute(f"ATTACH {_lit(store_path)} AS {STORE}{mode}")
+
+        if write or store_path.exists():
+            retry_while_locked(attach, store_path, busy_timeout)
+            catalog: str | None = STORE
+        else:
+            catalog = None
+        try:
+            if write:
+                create_store(con, f"{STORE}.")
+            custom = {
+                name: _custom_types(con, name, present[name], catalog, loads[name])
+                for name in loads
+            }
+            _check_references(con, loads, catalog)
+            report = _report(con, sources, loads, started)
+            if report.total_problems:
+                if on_error == "fail":
+                    raise IngestError(report.problems, report.total_problems)
+                report.rejects_files = _write_rejects(con, sources)
+            if write:
+                step("writing")
+                _write(con, loads, present, custom, sources)
+                report.written = True
+            report.seconds = time.perf_counter() - started
+            return report
+        finally:
+            if catalog:
+                con.execute(f"DETACH {STORE}")
+    finally:
+        con.close()
+
+
+def _lit(value: object) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _stage(
+    con: duckdb.DuckDBPyConnection, sources: list[SourceFile], step: Step
+) -> dict[str, TableLoad]:
+    loads: dict[str, TableLoad] = {}
+    parts: dict[str, list[str]] = {}
+    for index, source in enumerate(sources):
+        step(f"reading {source.path.name}")
+        part = f"part_{index}"
+        count = stage_file(con, source, index, part)
+        load = loads.setdefault(source.table, TableLoad(source.table, []))
+        load.files.append(source.label)
+        load.rows_read += count
+        parts.setdefault(source.table, []).append(part)
+    ordered = {name: loads[name] for name in TABLES if name in loads}
+    for name in ordered:
+        union = " UNION ALL BY NAME ".join(f"SELECT * FROM {quote(p)}" for p in parts[name])
+        try:
+            con.execute(f"CREATE TEMP TABLE {_raw(name)} AS {union}")
+        except duckdb.Error as exc:
+            raise IngestError(
+                [Problem(", ".join(loads[name].files), "malformed", f"files do not combine: {exc}")]
+            ) from None
+        for part in parts[name]:
+            con.execute(f"DROP TABLE {quote(part)}")
+    return ordered
+
+
+def _present(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    rows = con.execute(f"DESCRIBE {_raw(table)}").fetchall()
+    return {row[0]: row[1] for row in rows if row[0] not in ("_file", "_line")}
+
+
+def _custom_types(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    present: dict[str, str],
+    catalog: str | None,
+    load: TableLoad,
+) -> dict[str, str]:
+    """Custom column -> stored type: the store's where it exists, else inferred from the values.
+
+    Values that do not fit an existing column's type are recorded as problems.
+    """
+    canonical = TABLES[table].by_name
+    stored = stored_columns(con, catalog, table) if catalog else {}
+    types: dict[str, str] = {}
+    for name, raw_type in present.items():
+        if name in canonical:
+            continue
+        raw = quote(name)
+        if name in stored:
+            types[name] = stored[name]
+            typed = custom_expr(raw, raw_type, stored[name])
+            con.execute(
+                f"INSERT INTO problems SELECT '{table}', _file, _line, {_lit(name)}, "
+                f"left(CAST({raw} AS VARCHAR), 200), 'type', "
+                f"{_lit(f'does not fit the stored type {stored[name]} of custom column {name}')} "
+                f"FROM {_raw(table)} WHERE {raw} IS NOT NULL AND {typed} IS NULL"
+            )
+        elif raw_type.endswith("[]"):
+            types[name] = raw_type
+            load.new_columns[name] = raw_type
+        else:
+            row = con.execute(
+                f"SELECT {', '.join(custom_fit_sql(raw))} FROM {_raw(table)}"
+            ).fetchone()
+            assert row is not None
+            fits = {"BIGINT": row[0], "DOUBLE": row[1], "BOOLEAN": row[2]} if row[3] else {}
+            types[name] = infer_custom_type(fits)
+            load.new_columns[name] = types[name]
+    return types
+
+
+def _check_references(
+    con: duckdb.DuckDBPyConnection, loads: dict[str, TableLoad], catalog: str | None
+) -> None:
+    for name in loads:
+        for ref in TABLES[name].references:
+            keys = []
+            if ref.table in loads:
+                keys.append(f"SELECT {quote(ref.target)} AS k FROM {_valid(ref.table)}")
+            if catalog:
+                keys.append(f"SELECT {quote(ref.target)} AS k FROM {STORE}.{quote(ref.table)}")
+            known = " UNION ALL ".join(keys) or "SELECT NULL::VARCHAR AS k WHERE false"
+            col = quote(ref.column)
+            message = (
+                f"{ref.table} has no {ref.target} with this value, neither among this batch's "
+                f"valid rows nor in the store: load that {ref.table} row too, or fix {ref.column}"
+            )
+            con.execute(
+                f"INSERT INTO problems SELECT '{name}', r._file, r._line, {_lit(ref.column)}, "
+                f"r.{col}, 'reference', {_lit(message)} FROM {_raw(name)} r "
+                f"WHERE r.{col} IS NOT NULL AND NOT EXISTS "
+                f"(SELECT 1 FROM ({known}) known WHERE known.k = r.{col})"
+            )
+
+
+def _report(
+    con: duckdb.DuckDBPyConnection,
+    sources: list[SourceFile],
+    loads: dict[str, TableLoad],
+    started: float,
+) -> IngestReport:
+    total = con.execute("SELECT count(*) FROM problems").fetchone()[0]  # type: ignore[index]
+    rows = con.execute(
+        f"SELECT {PROBLEM_COLUMNS} FROM problems ORDER BY _file, _line, column_name, rule "
+        f"LIMIT {MAX_SHOWN * 5}"
+    ).fetchall()
+    problems = [
+        Problem(sources[f].label, rule, message, line, column, value)
+        for f, line, column, value, rule, message in rows
+    ]
+    for table, count in con.execute(
+        "SELECT tbl, count(DISTINCT (_file, _line)) FROM problems GROUP BY tbl"
+    ).fetchall():
+        loads[table].rows_rejected = count
+    return IngestReport(loads, time.perf_counter() - started, False, problems, total)
+
+
+def _write_rejects(con: duckdb.DuckDBPyConnection, sources: list[SourceFile]) -> list[Path]:
+    """Write each input's rejected rows, with their reasons, beside it; return the paths."""
+    written = []
+    for index, source in enumerate(sources):
+        reasons = con.execute("SELECT count(*) FROM problems WHERE _file = ?", [index]).fetchone()[
+            0
+        ]  # type: ignore[index]
+        if not reasons:
+            continue
+        stem = source.path.name.split(".")[0]
+        target = source.path.with_name(f"{stem}{REJECTS_MARK}.csv")
+        columns = [
+            f"array_to_string(r.{quote(c)}, ';') AS {quote(c)}"
+            if t.endswith("[]")
+            else f"r.{quote(c)}"
+            for c, t in _present(con, source.table).items()
+        ]
+        con.execute(
+            f"COPY (SELECT r._line AS line, p.errors, {', '.join(columns)} "
+            f"FROM {_raw(source.table)} r JOIN (SELECT _file, _line, string_agg("
+            f"column_name || ': ' || message, ' | ' ORDER BY column_name) AS errors "
+            f"FROM problems WHERE _file = {index} GROUP BY ALL) p USING (_file, _line) "
+            f"WHERE r._file = {index} ORDER BY r._line) TO {_lit(target)} (HEADER, DELIMITER ',')"
+        )
+        written.append(target)
+    return written
+
+
+def _write(
+    con: duckdb.DuckDBPyConnection,
+    loads: dict[str, TableLoad],
+    present: dict[str, dict[str, str]],
+    custom: dict[str, dict[str, str]],
+    sources: list[SourceFile],
+) -> None:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for name, load in loads.items():
+            _write_table(con, name, present[name], custom[name], load)
+        detail = {name: load.rows_loaded for name, load in loads.items()}
+        con.execute(
+            f"INSERT INTO {STORE}.{INGESTS_TABLE} SELECT "
+            f"COALESCE((SELECT max(ingest_id) FROM {STORE}.{INGESTS_TABLE}), 0) + 1, "
+            "now() AT TIME ZONE 'UTC', ?, ?, ?, ?",
+            [
+                [s.label for s in sources],
+                sum(load.rows_loaded for load in loads.values()),
+                sum(load.rows_rejected for load in loads.values()),
+                json.dumps(detail),
+            ],
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _write_table(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    present: dict[str, str],
+    custom: dict[str, str],
+    load: TableLoad,
+) -> None:
+    table = TABLES[name]
+    target = f"{STORE}.{quote(name)}"
+    for column, sql_type in load.new_columns.items():
+        con.execute(f"ALTER TABLE {target} ADD COLUMN {quote(column)} {sql_type}")
+    exprs = {
+        c.name: insert_expr(c, quote(c.name) if c.name in present else None) for c in table.columns
+    }
+    if name == "surveys":
+        for bound in ("min", "max"):
+            column = f"scale_{bound}"
+            exprs[column] = survey_scale_sql(
+                quote("survey"), bound, exprs[column] if column in present else None
+            )
+    for column, sql_type in custom.items():
+        exprs[column] = custom_expr(quote(column), present[column], sql_type)
+    valid = _valid(name)
+    key = quote(table.key)
+    has_rows = con.execute(f"SELECT count(*) > 0 FROM {target}").fetchone()[0]  # type: ignore[index]
+    if has_rows:
+        con.execute(f"DELETE FROM {target} WHERE {key} IN (SELECT {key} FROM {valid})")
+    columns = ", ".join(quote(c) for c in exprs)
+    values = ", ".join(exprs.values())
+    con.execute(f"INSERT INTO {target} ({columns}) SELECT {values} FROM {valid}")

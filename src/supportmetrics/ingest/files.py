@@ -1,0 +1,393 @@
+"""Finding input files, telling which table each one feeds, and reading them as raw text columns.
+
+Every file is checked before the engine reads it (empty, binary, encoding, header, delimiter), and the
+engine's own parse errors are turned into a `Problem` that names the file and line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from supportmetrics.ingest.problems import IngestError, Problem
+from supportmetrics.schema import TABLES
+from supportmetrics.store import quote
+
+__all__ = ["REJECTS_MARK", "SourceFile", "find_sources", "normalise_header", "stage_file"]
+
+FORMATS = {
+    ".csv": "csv",
+    ".csv.gz": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".jsonl.gz": "jsonl",
+    ".json": "jsonl",
+}
+REJECTS_MARK = ".rejects"
+"""Quarantine files are named `<input stem>.rejects.csv`; folder scans skip them."""
+
+MAX_LINE_BYTES = 8 * 1024 * 1024
+SNIFF_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One input file and the canonical table it feeds."""
+
+    path: Path
+    table: str
+    fmt: str
+
+    @property
+    def label(self) -> str:
+        return str(self.path)
+
+
+def _split_suffix(path: Path) -> tuple[str, str | None]:
+    name = path.name.lower()
+    for suffix in sorted(FORMATS, key=len, reverse=True):
+        if name.endswith(suffix):
+            return name[: -len(suffix)], FORMATS[suffix]
+    return name, None
+
+
+def _table_for(stem: str) -> str | None:
+    if stem in TABLES:
+        return stem
+    matches = [t for t in TABLES if re.match(re.escape(t) + r"[-_.]", stem)]
+    return max(matches, key=len) if matches else None
+
+
+def find_sources(paths: list[Path], table: str | None = None) -> list[SourceFile]:
+    """Resolve files and folders to source files, each with its table and format."""
+    if table is not None and table not in TABLES:
+        raise IngestError(
+            [Problem("--table", "unknown_table", f"no table {table!r}; use one of: {_tables()}")]
+        )
+    found: list[SourceFile] = []
+    problems: list[Problem] = []
+    for path in paths:
+        if not path.exists():
+            problems.append(Problem(str(path), "missing", "no such file or folder"))
+        elif path.is_dir():
+            _scan_folder(path, table, found, problems)
+        else:
+            _add_file(path, table, found, problems, explicit=True)
+    if not found and not problems:
+        problems.append(
+            Problem(
+                ", ".join(map(str, paths)),
+                "no_files",
+                "no data files found: name them after their table "
+                "(tickets.csv, messages.parquet, calls.jsonl ...)",
+            )
+        )
+    if problems:
+        raise IngestError(problems)
+    return found
+
+
+def _tables() -> str:
+    return ", ".join(TABLES)
+
+
+def _scan_folder(
+    folder: Path, table: str | None, found: list[SourceFile], problems: list[Problem]
+) -> None:
+    folder_table = table or (folder.name.lower() if folder.name.lower() in TABLES else None)
+    for child in sorted(folder.iterdir()):
+        if child.name.startswith("."):
+            continue
+        if child.is_dir():
+            if folder_table is None and child.name.lower() in TABLES:
+                _scan_folder(child, child.name.lower(), found, problems)
+            continue
+        _add_file(child, folder_table, found, problems, explicit=False)
+
+
+def _add_file(
+    path: Path,
+    table: str | None,
+    found: list[SourceFile],
+    problems: list[Problem],
+    *,
+    explicit: bool,
+) -> None:
+    stem, fmt = _split_suffix(path)
+    if fmt is None:
+        if explicit:
+            problems.append(
+                Problem(
+                    str(path),
+                    "unknown_format",
+                    "unknown file type: use .csv, .csv.gz, .parquet, .jsonl or .json (JSON Lines)",
+                )
+            )
+        return
+    if stem.endswith(REJECTS_MARK) and not explicit:
+        return
+    target = table or _table_for(stem)
+    if target is None:
+        problems.append(
+            Problem(
+                str(path),
+                "unknown_table",
+                f"cannot tell which table this file is for: name it after one ({_tables()}) "
+                "or pass --table",
+            )
+        )
+        return
+    found.append(SourceFile(path, target, fmt))
+
+
+def normalise_header(name: str) -> str:
+    """A column name as stored: lowercase, runs of other characters as one underscore."""
+    return re.sub(r"[^0-9a-z]+", "_", name.strip().lower()).strip("_")
+
+
+def _head(source: SourceFile) -> bytes:
+    opener = gzip.open if source.path.name.lower().endswith(".gz") else open
+    try:
+        with opener(source.path, "rb") as handle:
+            return handle.read(SNIFF_BYTES)
+    except (OSError, EOFError) as exc:
+        raise IngestError(
+            [Problem(source.label, "unreadable", f"cannot read the file: {exc}")]
+        ) from None
+
+
+def _check_text(source: SourceFile, head: bytes) -> str:
+    """The decoded start of a text file, or a Problem for empty, binary or non-UTF-8 input."""
+    if not head:
+        raise IngestError(
+            [Problem(source.label, "empty", "the file is empty: export it again with a header row")]
+        )
+    nul = head.find(b"\x00")
+    if nul >= 0:
+        raise IngestError(
+            [
+                Problem(
+                    source.label,
+                    "binary",
+                    f"binary data, not a text {source.fmt.upper()} file (NUL byte at offset {nul}); "
+                    "check that this is the right file",
+                )
+            ]
+        )
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    try:
+        return decoder.decode(head, final=len(head) < SNIFF_BYTES)
+    except UnicodeDecodeError as exc:
+        line = head[: exc.start].count(b"\n") + 1
+        raise IngestError(
+            [
+                Problem(
+                    source.label,
+                    "encoding",
+                    f"not UTF-8 text (byte 0x{head[exc.start]:02x} at offset {exc.start}); "
+                    "re-save the file as UTF-8",
+                    line=line,
+                )
+            ]
+        ) from None
+
+
+def _csv_header(source: SourceFile, text: str) -> list[str]:
+    first = text.splitlines()[0] if text.splitlines() else ""
+    header = next(csv.reader(io.StringIO(first)), [])
+    if not any(cell.strip() for cell in header):
+        raise IngestError(
+            [
+                Problem(
+                    source.label, "header", "the first line is empty: it must name the columns", 1
+                )
+            ]
+        )
+    names = [normalise_header(cell) for cell in header]
+    required = TABLES[source.table].required
+    if len(header) == 1 and required and names[0] not in required:
+        for delimiter, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
+            if delimiter in header[0]:
+                raise IngestError(
+                    [
+                        Problem(
+                            source.label,
+                            "delimiter",
+                            f"the header is separated by {label}, not commas: re-save the file "
+                            "as comma-separated CSV",
+                            line=1,
+                            value=header[0],
+                        )
+                    ]
+                )
+    return names
+
+
+def _header_problems(source: SourceFile, names: list[str]) -> list[Problem]:
+    problems = []
+    seen: set[str] = set()
+    for position, name in enumerate(names, start=1):
+        if not name:
+            problems.append(
+                Problem(source.label, "header", f"column {position} has no name", line=1)
+            )
+        elif name in seen:
+            problems.append(
+                Problem(source.label, "header", f"column {name!r} appears twice", 1, name)
+            )
+        seen.add(name)
+    missing = [c for c in TABLES[source.table].required if c not in seen]
+    if missing:
+        problems.append(
+            Problem(
+                source.label,
+                "required_column",
+                f"missing required column(s) {', '.join(missing)} for table {source.table}; "
+                f"found: {', '.join(n for n in names if n) or 'none'}",
+                line=1,
+            )
+        )
+    return problems
+
+
+_CSV_ERROR_LINE = re.compile(r"CSV Error on Line: (\d+)")
+
+
+def _engine_problem(source: SourceFile, exc: duckdb.Error) -> Problem:
+    text = str(exc)
+    match = _CSV_ERROR_LINE.search(text)
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith("Original Line")), None)
+    after = [line for line in lines[start + 1 :] if line.strip()] if start is not None else []
+    reason = after[0] if after else (lines[0] if lines else text)
+    if "unterminated quote" in text:
+        reason = 'a quoted value is never closed: check for a missing " (write a quote inside a value as "")'
+    elif "Expected Number of Columns" in reason:
+        reason = f"{reason.strip()}: every row needs as many fields as the header"
+    elif "Maximum line size" in reason or "max_line_size" in text:
+        reason = f"a row is longer than {MAX_LINE_BYTES // 2**20} MiB: check for an unclosed quote"
+    elif "Invalid unicode" in reason:
+        reason = "not UTF-8 text: re-save the file as UTF-8"
+    elif source.fmt == "parquet":
+        reason = f"not a readable Parquet file ({lines[0] if lines else text})"
+    elif source.fmt == "jsonl":
+        reason = f"not valid JSON Lines: one JSON object per line ({lines[0] if lines else text})"
+    return Problem(source.label, "malformed", reason, line=int(match.group(1)) if match else None)
+
+
+def _csv_relation(source: SourceFile, names: list[str]) -> str:
+    columns = "{" + ", ".join(f"'{i}': 'VARCHAR'" for i in range(len(names))) + "}"
+    read = (
+        f"read_csv({_sql_str(source.path)}, columns={columns}, header=true, auto_detect=false, "
+        f"delim=',', quote='\"', escape='\"', strict_mode=true, max_line_size={MAX_LINE_BYTES})"
+    )
+    selected = ", ".join(
+        _as_text(quote(str(i)), "VARCHAR", n) + f" AS {quote(n)}" for i, n in enumerate(names)
+    )
+    return f"SELECT {selected} FROM {read}"
+
+
+def _sql_str(value: object) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def stage_file(con: duckdb.DuckDBPyConnection, source: SourceFile, index: int, target: str) -> int:
+    """Read `source` into the table `target`: `_file`, `_line` and one text column per input column.
+
+    Tags and other lists are staged as lists of text. Returns the row count.
+    """
+    if source.fmt == "csv":
+        names = _csv_header(source, _check_text(source, _head(source)))
+        header_problems = _header_problems(source, names)
+        if header_problems:
+            raise IngestError(header_problems)
+        relation, first_line = _csv_relation(source, names), 2
+    elif source.fmt == "jsonl":
+        _check_text(source, _head(source))
+        relation, first_line = _json_relation(con, source), 1
+    else:
+        relation, first_line = _parquet_relation(con, source), 1
+    try:
+        con.execute(
+            f"CREATE TEMP TABLE {quote(target)} AS SELECT {index} AS _file, "
+            f"CAST(row_number() OVER () + {first_line - 1} AS BIGINT) AS _line, * "
+            f"FROM ({relation})"
+        )
+    except duckdb.Error as exc:
+        raise IngestError([_engine_problem(source, exc)]) from None
+    count = con.execute(f"SELECT count(*) FROM {quote(target)}").fetchone()[0]  # type: ignore[index]
+    if count == 0:
+        raise IngestError(
+            [Problem(source.label, "no_rows", "the file has no data rows, only a header")]
+        )
+    return count
+
+
+def _describe(con: duckdb.DuckDBPyConnection, source: SourceFile, read: str) -> list[tuple]:
+    try:
+        return con.execute(f"DESCRIBE SELECT * FROM {read}").fetchall()
+    except duckdb.Error as exc:
+        raise IngestError([_engine_problem(source, exc)]) from None
+
+
+def _as_text(expr: str, duck_type: str, name: str) -> str:
+    """Staged form of a column: trimmed text, NULL for empty; tags and lists as lists of text."""
+    if duck_type.endswith("[]"):
+        return f"CAST({expr} AS VARCHAR[])"
+    text = f"NULLIF(TRIM(CAST({expr} AS VARCHAR)), '')"
+    return f"string_split({text}, ';')" if name == "tags" else text
+
+
+def _parquet_relation(con: duckdb.DuckDBPyConnection, source: SourceFile) -> str:
+    read = f"read_parquet({_sql_str(source.path)})"
+    described = _describe(con, source, read)
+    names = [normalise_header(row[0]) for row in described]
+    _raise_header(source, names)
+    selected = ", ".join(
+        f"{_as_text(quote(row[0]), row[1], name)} AS {quote(name)}"
+        for row, name in zip(described, names, strict=True)
+    )
+    return f"SELECT {selected} FROM {read}"
+
+
+def _json_relation(con: duckdb.DuckDBPyConnection, source: SourceFile) -> str:
+    read = f"read_ndjson_objects({_sql_str(source.path)})"
+    try:
+        keys = [
+            row[0]
+            for row in con.execute(
+                f"SELECT k FROM (SELECT DISTINCT unnest(json_keys(json)) AS k FROM {read}) "
+                "ORDER BY k"
+            ).fetchall()
+        ]
+    except duckdb.Error as exc:
+        raise IngestError([_engine_problem(source, exc)]) from None
+    names = [normalise_header(k) for k in keys]
+    _raise_header(source, names)
+    parts = []
+    for key, name in zip(keys, names, strict=True):
+        path = _sql_str("$." + '"' + key.replace('"', '\\"') + '"')
+        if name == "tags":
+            parts.append(
+                f"CASE WHEN json_type(json, {path}) = 'ARRAY' "
+                f"THEN from_json(json_extract(json, {path}), '[\"VARCHAR\"]') "
+                f"ELSE string_split(json_extract_string(json, {path}), ';') END AS tags"
+            )
+        else:
+            parts.append(f"NULLIF(TRIM(json_extract_string(json, {path})), '') AS {quote(name)}")
+    return f"SELECT {', '.join(parts) or 'NULL AS _empty'} FROM {read}"
+
+
+def _raise_header(source: SourceFile, names: list[str]) -> None:
+    problems = _header_problems(source, names)
+    if problems:
+        raise IngestError(problems)

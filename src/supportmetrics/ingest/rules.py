@@ -1,0 +1,309 @@
+"""The validation rules and typed conversions, generated as SQL from the schema.
+
+A staged table holds one text column per input column (lists stay lists). For each canonical column
+`typed_expr` gives the value as stored, and `violations` gives one SELECT per rule that returns the rows
+breaking it, so the engine checks millions of rows in a few scans.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from supportmetrics.schema import SURVEY_SCALES, Column, Kind, Table
+from supportmetrics.store import quote
+
+__all__ = [
+    "PROBLEM_COLUMNS",
+    "Rule",
+    "custom_expr",
+    "infer_custom_type",
+    "insert_expr",
+    "typed_expr",
+    "violations",
+]
+
+PROBLEM_COLUMNS = "_file, _line, column_name, value, rule, message"
+
+_TRUE = "('true', '1', 'yes', 't', 'y')"
+_FALSE = "('false', '0', 'no', 'f', 'n')"
+_INTEGER = r"'^[+-]?\d+(\.0*)?$'"
+_NUMBER = r"'^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$'"
+
+
+def _lit(value: object) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _bool(raw: str) -> str:
+    return (
+        f"CASE WHEN lower({raw}) IN {_TRUE} THEN true WHEN lower({raw}) IN {_FALSE} THEN false END"
+    )
+
+
+def _integer(raw: str) -> str:
+    return f"CASE WHEN regexp_matches({raw}, {_INTEGER}) THEN TRY_CAST({raw} AS DOUBLE)::BIGINT END"
+
+
+def _number(raw: str) -> str:
+    return f"CASE WHEN regexp_matches({raw}, {_NUMBER}) THEN TRY_CAST({raw} AS DOUBLE) END"
+
+
+def typed_expr(column: Column, raw: str) -> str:
+    """SQL turning the staged text `raw` into the column's stored type; NULL where it does not parse.
+
+    Staged tags are already a list of text.
+    Timestamps with an offset are exact; naive ones are read in the session time zone (the
+    workspace's), and all are stored as UTC.
+    """
+    kind = column.kind
+    if kind is Kind.TAGS:
+        return f"list_filter(list_transform({raw}, lambda x: trim(x)), lambda x: x IS NOT NULL AND x <> '')"
+    if kind in (Kind.ID, Kind.TEXT):
+        return raw
+    if kind is Kind.TIMESTAMP:
+        return f"(TRY_CAST({raw} AS TIMESTAMPTZ) AT TIME ZONE 'UTC')"
+    if kind is Kind.ENUM:
+        allowed = ", ".join(_lit(v) for v in column.values)
+        return f"CASE WHEN lower({raw}) IN ({allowed}) THEN lower({raw}) END"
+    if kind is Kind.BOOL:
+        return _bool(raw)
+    if kind is Kind.INTEGER:
+        return _integer(raw)
+    return _number(raw)
+
+
+def insert_expr(column: Column, raw: str | None) -> str:
+    """The stored value: the typed value, else the column's default, else NULL."""
+    value = typed_expr(column, raw) if raw is not None else "NULL"
+    if column.default is not None:
+        default = (
+            str(column.default).lower() if isinstance(column.default, bool) else column.default
+        )
+        value = f"COALESCE({value}, {typed_expr(column, _lit(default))})"
+    return f"CAST({value} AS {column.kind.sql_type})"
+
+
+_CUSTOM_TYPES = ("BIGINT", "DOUBLE", "BOOLEAN", "VARCHAR")
+
+
+def infer_custom_type(stats: dict[str, bool]) -> str:
+    """The narrowest type every value of a custom column fits (from `custom_fit_sql` results)."""
+    return next((t for t in _CUSTOM_TYPES if stats.get(t, t == "VARCHAR")), "VARCHAR")
+
+
+def custom_fit_sql(raw: str) -> list[str]:
+    """Aggregates telling whether every value of a custom text column fits each candidate type."""
+    checks = {
+        "BIGINT": _integer(raw),
+        "DOUBLE": _number(raw),
+        "BOOLEAN": _bool(raw),
+    }
+    return [
+        f"bool_and({raw} IS NULL OR ({expr}) IS NOT NULL) AS {quote(name)}"
+        for name, expr in checks.items()
+    ] + [f"count({raw}) > 0 AS has_values"]
+
+
+def custom_expr(raw: str, raw_type: str, sql_type: str) -> str:
+    """A custom column's stored value in `sql_type`; NULL where it does not fit."""
+    if raw_type.endswith("[]") or sql_type.endswith("[]"):
+        return f"TRY_CAST({raw} AS {sql_type})"
+    if sql_type == "BOOLEAN":
+        return _bool(raw)
+    if sql_type in ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT"):
+        return f"CAST({_integer(raw)} AS {sql_type})"
+    if sql_type in ("DOUBLE", "FLOAT", "REAL") or sql_type.startswith("DECIMAL"):
+        return f"CAST({_number(raw)} AS {sql_type})"
+    if sql_type.startswith("TIMESTAMP"):
+        return f"(TRY_CAST({raw} AS TIMESTAMPTZ) AT TIME ZONE 'UTC')"
+    return f"TRY_CAST({raw} AS {sql_type})"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One check over a staged table: the rows it selects break it."""
+
+    column: str
+    rule: str
+    condition: str
+    message: str
+    """SQL text expression for the message (a literal or a concatenation)."""
+    value: str
+
+    def select(self, staged: str) -> str:
+        return (
+            f"SELECT _file, _line, {_lit(self.column)} AS column_name, "
+            f"left(CAST({self.value} AS VARCHAR), 200) AS value, {_lit(self.rule)} AS rule, "
+            f"{self.message} AS message FROM {staged} WHERE {self.condition}"
+        )
+
+
+_HINTS = {
+    Kind.TIMESTAMP: "not a timestamp: write ISO 8601 such as 2024-05-01T14:03:00Z, "
+    "or without an offset to read it in the workspace time zone",
+    Kind.BOOL: "not a boolean: use true/false, 1/0 or yes/no",
+    Kind.INTEGER: "not a whole number",
+    Kind.NUMBER: "not a number: use digits with an optional decimal point, like 12.5",
+}
+
+
+def _column_rules(table: Table, column: Column, present: Collection[str]) -> list[Rule]:
+    name = column.name
+    raw = quote(name)
+    rules: list[Rule] = []
+    if name not in present:
+        return rules
+    typed = typed_expr(column, raw)
+    if column.required:
+        rules.append(
+            Rule(
+                name,
+                "required",
+                f"{raw} IS NULL",
+                _lit(f"missing value: every {table.name} row needs {name}"),
+                "NULL",
+            )
+        )
+    if column.kind is Kind.ENUM:
+        hint = f"unknown value: use one of {', '.join(column.values)}"
+        rules.append(Rule(name, "enum", f"{raw} IS NOT NULL AND {typed} IS NULL", _lit(hint), raw))
+    elif column.kind in _HINTS:
+        rules.append(
+            Rule(
+                name,
+                "type",
+                f"{raw} IS NOT NULL AND {typed} IS NULL",
+                _lit(_HINTS[column.kind]),
+                raw,
+            )
+        )
+    if column.minimum is not None:
+        rules.append(
+            Rule(
+                name,
+                "range",
+                f"{typed} < {column.minimum}",
+                _lit(f"must be at least {column.minimum:g}"),
+                raw,
+            )
+        )
+    if column.maximum is not None:
+        rules.append(
+            Rule(
+                name,
+                "range",
+                f"{typed} > {column.maximum}",
+                _lit(f"must be at most {column.maximum:g}"),
+                raw,
+            )
+        )
+    return rules
+
+
+def _typed(table: Table, name: str) -> str:
+    return typed_expr(table.by_name[name], quote(name))
+
+
+def _row_rules(table: Table, present: Collection[str]) -> list[Rule]:
+    rules: list[Rule] = []
+    for order in table.orders:
+        if order.earlier in present and order.later in present:
+            earlier = _typed(table, order.earlier)
+            later = _typed(table, order.later)
+            rules.append(
+                Rule(
+                    order.later,
+                    "order",
+                    f"{later} < {earlier}",
+                    _lit(f"{order.later} is before {order.earlier} (")
+                    + f" || CAST({quote(order.earlier)} AS VARCHAR) || "
+                    + _lit("); fix one of the two timestamps"),
+                    quote(order.later),
+                )
+            )
+    for column, when_column, when_value in table.required_when:
+        if when_column in present:
+            condition = f"{_typed(table, when_column)} = {_lit(when_value)}"
+            missing = f"{quote(column)} IS NULL" if column in present else "true"
+            rules.append(
+                Rule(
+                    column,
+                    "required",
+                    f"{condition} AND {missing}",
+                    _lit(f"missing value: {column} is required when {when_column} is {when_value}"),
+                    "NULL",
+                )
+            )
+    if table.name == "surveys":
+        rules.extend(_scale_rules(present))
+    if table.name == "reviews" and "rating" in present:
+        scale = _typed(table, "scale_max") if "scale_max" in present else "5"
+        rating = _typed(table, "rating")
+        rules.append(
+            Rule(
+                "rating",
+                "range",
+                f"{rating} > COALESCE({scale}, 5)",
+                _lit("rating above the scale maximum (")
+                + f" || CAST(COALESCE({scale}, 5) AS VARCHAR) || "
+                + _lit("); set scale_max if the platform uses another scale"),
+                quote("rating"),
+            )
+        )
+    return rules
+
+
+def survey_scale_sql(survey: str, bound: str, given: str | None) -> str:
+    """A survey row's scale bound: its own, else its survey's default, else NULL (custom)."""
+    index = 0 if bound == "min" else 1
+    cases = " ".join(
+        f"WHEN {_lit(name)} THEN {scale[index]:g}" for name, scale in SURVEY_SCALES.items()
+    )
+    default = f"CASE lower({survey}) {cases} END"
+    return f"COALESCE({given}, {default})" if given else default
+
+
+def _scale_rules(present: Collection[str]) -> list[Rule]:
+    if "score" not in present or "survey" not in present:
+        return []
+    score = _number(quote("score"))
+    low = survey_scale_sql(
+        quote("survey"), "min", _number(quote("scale_min")) if "scale_min" in present else None
+    )
+    high = survey_scale_sql(
+        quote("survey"), "max", _number(quote("scale_max")) if "scale_max" in present else None
+    )
+    return [
+        Rule(
+            "score",
+            "scale",
+            f"{score} < {low} OR {score} > {high}",
+            _lit("score outside the survey's scale ")
+            + f" || CAST({low} AS VARCHAR) || '-' || CAST({high} AS VARCHAR) || "
+            + _lit("; set scale_min/scale_max if this survey uses another scale"),
+            quote("score"),
+        ),
+        Rule(
+            "scale_max",
+            "scale",
+            f"{low} >= {high}",
+            _lit("scale_max must be above scale_min"),
+            f"CAST({high} AS VARCHAR)",
+        ),
+    ]
+
+
+def violations(table: Table, staged: str, present: Collection[str]) -> list[str]:
+    """SELECTs returning `PROBLEM_COLUMNS` for every row-level rule broken in `staged`."""
+    rules = [r for c in table.columns for r in _column_rules(table, c, present)]
+    rules += _row_rules(table, present)
+    selects = [r.select(staged) for r in rules]
+    key = quote(table.key)
+    selects.append(
+        f"SELECT s._file, s._line, {_lit(table.key)}, s.{key}, 'unique', "
+        f"'duplicate id: it appears ' || d.n || ' times in this batch; keep one row per id' "
+        f"FROM {staged} s JOIN (SELECT {key}, count(*) AS n FROM {staged} "
+        f"WHERE {key} IS NOT NULL GROUP BY {key} HAVING count(*) > 1) d USING ({key})"
+    )
+    return selects

@@ -1,0 +1,242 @@
+"""A workspace: a folder with `supportmetrics.toml` (optional) and the store it names."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+import ibis
+import pyarrow as pa
+
+from supportmetrics.config import CONFIG_FILE, DEFAULT_TOML, Config, load_config, validate_config
+from supportmetrics.engine import Engine
+from supportmetrics.ingest import IngestReport, OnError, find_sources, run_batch
+from supportmetrics.ingest.batch import Step
+from supportmetrics.query import Period, Query, Result, facts_rows, run_query
+from supportmetrics.schema import TABLES
+from supportmetrics.store import create_store, retry_while_locked
+
+__all__ = ["ENV_VAR", "TableSummary", "Workspace", "WorkspaceError", "connect", "init"]
+
+ENV_VAR = "SUPPORTMETRICS_WORKSPACE"
+READ_TIMEOUT = 30.0
+
+
+class WorkspaceError(RuntimeError):
+    """The folder is not a usable workspace; the message says how to make it one."""
+
+
+@dataclass(frozen=True)
+class TableSummary:
+    """How many rows a stored table holds and the time they span (UTC)."""
+
+    table: str
+    rows: int
+    first: datetime | None
+    last: datetime | None
+    custom_columns: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "table": self.table,
+            "rows": self.rows,
+            "first": _iso(self.first),
+            "last": _iso(self.last),
+            "custom_columns": list(self.custom_columns),
+        }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() + "Z" if value else None
+
+
+class Workspace:
+    """The settings and store of one folder; every command and API call works through one."""
+
+    def __init__(self, root: Path, config: Config) -> None:
+        self.root = root
+        self.config = config
+        self._engine: Engine | None = None
+
+    @property
+    def store_path(self) -> Path:
+        return self.root / self.config.store.path
+
+    @classmethod
+    def init(cls, root: Path, timezone: str | None = None) -> Workspace:
+        """Create (or complete) a workspace in `root`: settings file and an empty store."""
+        root.mkdir(parents=True, exist_ok=True)
+        config_path = root / CONFIG_FILE
+        if not config_path.exists():
+            text = DEFAULT_TOML
+            if timezone:
+                validate_config({"timezone": timezone}, "--timezone")
+                text = text.replace('timezone = "UTC"', f'timezone = "{timezone}"')
+            config_path.write_text(text, encoding="utf-8")
+        workspace = cls(root, load_config(config_path))
+        workspace._create_store()
+        return workspace
+
+    @classmethod
+    def open(cls, root: Path | None = None) -> Workspace:
+        """The workspace in `root` (default: $SUPPORTMETRICS_WORKSPACE, else the current folder)."""
+        root = Path(root or os.environ.get(ENV_VAR) or ".")
+        config = load_config(root / CONFIG_FILE)
+        workspace = cls(root, config)
+        if not workspace.store_path.exists() and not (root / CONFIG_FILE).exists():
+            raise WorkspaceError(
+                f"{root.resolve()} is not a supportmetrics workspace: run "
+                f"`supportmetrics init {root}` first, or pass --workspace DIR"
+            )
+        return workspace
+
+    def _create_store(self) -> None:
+        def create() -> None:
+            with duckdb.connect(str(self.store_path)) as con:
+                create_store(con)
+
+        retry_while_locked(create, self.store_path, self.config.ingest.busy_timeout)
+
+    def ingest(
+        self,
+        paths: Sequence[Path | str],
+        *,
+        table: str | None = None,
+        on_error: OnError = "fail",
+        wait: float | None = None,
+        step: Step | None = None,
+    ) -> IngestReport:
+        """Validate and load files into the store: all of them or, on a problem, none."""
+        return self._batch(paths, table, on_error, wait, step, write=True)
+
+    def validate(
+        self, paths: Sequence[Path | str], *, table: str | None = None, step: Step | None = None
+    ) -> IngestReport:
+        """Check files as `ingest` would, without writing anything."""
+        return self._batch(paths, table, "quarantine", None, step, write=False)
+
+    def _batch(
+        self,
+        paths: Sequence[Path | str],
+        table: str | None,
+        on_error: OnError,
+        wait: float | None,
+        step: Step | None,
+        *,
+        write: bool,
+    ) -> IngestReport:
+        if self.config.store.url:
+            raise WorkspaceError(
+                f"this workspace reads its tables from {self.config.store.url.split('@')[-1]}; "
+                "ingest loads the embedded store only: load the canonical tables there with your "
+                "own pipeline, or ingest into a workspace without [store] url"
+            )
+        sources = find_sources([Path(p) for p in paths], table)
+        self.close()  # the store is about to change: facts built before are stale, and DuckDB
+        # lets one process hold a file either read-only or writable, not both
+        if write and not self.store_path.exists():
+            self._create_store()
+        temp = self.root / ".supportmetrics-tmp"
+        return run_batch(
+            sources,
+            self.store_path,
+            timezone=self.config.timezone,
+            memory_limit=self.config.ingest.memory_limit,
+            temp_dir=temp,
+            busy_timeout=self.config.ingest.busy_timeout if wait is None else wait,
+            on_error=on_error,
+            write=write,
+            step=step or (lambda _: None),
+        )
+
+    def read(self) -> duckdb.DuckDBPyConnection:
+        """A read-only connection to the store (waits while a writer holds it)."""
+        return retry_while_locked(
+            lambda: duckdb.connect(str(self.store_path), read_only=True),
+            self.store_path,
+            READ_TIMEOUT,
+        )
+
+    def engine(self) -> Engine:
+        """The metric engine over this workspace's store (opened once, read-only)."""
+        if self._engine is None:
+            url = self.config.store.url
+            if url:
+                db = ibis.connect(url)
+            else:
+                db = retry_while_locked(
+                    lambda: ibis.duckdb.connect(str(self.store_path), read_only=True),
+                    self.store_path,
+                    READ_TIMEOUT,
+                )
+                db.raw_sql("SET enable_progress_bar = false")  # output is the CLI's to draw
+            self._engine = Engine(db, self.config)
+        return self._engine
+
+    def close(self) -> None:
+        """Release the store (the engine's connection and its cached facts)."""
+        if self._engine is not None:
+            self._engine.db.disconnect()
+            self._engine = None
+
+    def metric(
+        self,
+        metric: str,
+        *,
+        by: Sequence[str] = (),
+        period: Period | None = None,
+        start: date | None = None,
+        end: date | None = None,
+        where: Mapping[str, Sequence[str]] | None = None,
+        stat: str = "mean",
+        clock: Literal["calendar", "business"] = "calendar",
+        variants: Mapping[str, str] | None = None,
+        compare: Literal["previous"] | None = None,
+    ) -> Result:
+        """Compute one metric: the same options as `supportmetrics metric` (see Query)."""
+        query = Query(
+            metric,
+            tuple(by),
+            period,
+            start,
+            end,
+            dict(where or {}),
+            stat,
+            clock,
+            dict(variants or {}),
+            compare,
+        )
+        return run_query(self.engine(), query)
+
+    def facts(self, name: str, where: Mapping[str, Sequence[str]] | None = None) -> pa.Table:
+        """The per-ticket or per-call facts (`tickets` or `calls`), optionally filtered."""
+        return facts_rows(self.engine(), name, where)
+
+    def tables(self) -> list[TableSummary]:
+        """Row count, time span and custom columns of every canonical table."""
+        db = self.engine().db
+        summaries = []
+        for name, spec in TABLES.items():
+            table = db.table(name)
+            time = table[spec.time_column]
+            row = db.to_pyarrow(
+                table.aggregate(rows=table.count(), first=time.min(), last=time.max())
+            ).to_pylist()[0]
+            custom = tuple(c for c in table.columns if c not in spec.by_name)
+            summaries.append(TableSummary(name, row["rows"], row["first"], row["last"], custom))
+        return summaries
+
+
+def init(root: Path | str, timezone: str | None = None) -> Workspace:
+    """Create a workspace in `root` (see `Workspace.init`)."""
+    return Workspace.init(Path(root), timezone)
+
+
+def connect(root: Path | str | None = None) -> Workspace:
+    """Open the workspace in `root` (see `Workspace.open`)."""
+    return Workspace.open(Path(root) if root is not None else None)

@@ -1,0 +1,32 @@
+"""Shared fixtures: a fresh workspace and a helper to write small input files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import supportmetrics
+
+WriteFile = Callable[[str, str], Path]
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> supportmetrics.Workspace:
+    """An empty workspace whose time zone is America/New_York."""
+    return supportmetrics.init(tmp_path / "ws", timezone="America/New_York")
+
+
+@pytest.fixture
+def write(tmp_path: Path) -> WriteFile:
+    """Write `text` to `name` in a fresh input folder and return its path."""
+    folder = tmp_path / "input"
+    folder.mkdir()
+
+    def _write(name: str, text: str) -> Path:
+        path = folder / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return _write

@@ -1,0 +1,133 @@
+"""Malformed and unexpected files end in a clear problem, never a traceback, and write nothing."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from supportmetrics.ingest import IngestError, find_sources
+
+HEADER = "ticket_id,created_at,channel\n"
+
+
+def _problem(workspace, paths, **kw):
+    with pytest.raises(IngestError) as info:
+        workspace.ingest(paths, **kw)
+    assert [t.rows for t in workspace.tables()] == [0] * len(workspace.tables())
+    return info.value.problems[0]
+
+
+def _bytes(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("data", "rule", "line", "words"),
+    [
+        (b"", "empty", None, "empty"),
+        (HEADER.encode(), "no_rows", None, "no data rows"),
+        (
+            HEADER.encode() + b"T1,2024-01-01,email,extra\n",
+            "malformed",
+            2,
+            "Expected Number of Columns",
+        ),
+        (b"ticket_id;created_at;channel\nT1;2024-01-01;email\n", "delimiter", 1, "semicolons"),
+        (b"ticket_id\tcreated_at\tchannel\nT1\t2024-01-01\temail\n", "delimiter", 1, "tabs"),
+        (HEADER.encode() + b"T1,2024-01-01,caf\xe9\n", "encoding", 2, "UTF-8"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4, "binary", None, "binary"),
+        (b"\n" + HEADER.encode(), "header", 1, "empty"),
+        (b"ticket_id,created_at,channel,channel\nT1,2024-01-01,email,chat\n", "header", 1, "twice"),
+        (b"ticket_id,channel\nT1,email\n", "required_column", 1, "created_at"),
+        (HEADER.encode() + b'T1,2024-01-01,"email\n', "malformed", 2, "never closed"),
+    ],
+)
+def test_malformed_csv(workspace, tmp_path, data, rule, line, words) -> None:
+    problem = _problem(workspace, [_bytes(tmp_path, "tickets.csv", data)])
+    assert problem.rule == rule
+    assert problem.line == line
+    assert words in problem.message
+    assert problem.file.endswith("tickets.csv")
+
+
+def test_a_ten_megabyte_field(workspace, tmp_path) -> None:
+    data = HEADER.encode() + b'T1,2024-01-01,"' + b"x" * 10_000_000 + b'"\n'
+    problem = _problem(workspace, [_bytes(tmp_path, "tickets.csv", data)])
+    assert problem.rule == "malformed"
+    assert "longer than 8 MiB" in problem.message
+
+
+def test_a_long_but_acceptable_field_loads(workspace, tmp_path) -> None:
+    data = HEADER.encode() + b"T1,2024-01-01,email\n"
+    path = _bytes(tmp_path, "tickets.csv", data.replace(b"email", b"email") + b"")
+    comment = "c" * 1_000_000
+    path.write_text(HEADER.replace("\n", ",note\n") + f'T1,2024-01-01,email,"{comment}"\n')
+    assert workspace.ingest([path]).rows_loaded == 1
+
+
+def test_gzipped_csv(workspace, tmp_path) -> None:
+    path = _bytes(
+        tmp_path, "tickets.csv.gz", gzip.compress((HEADER + "T1,2024-01-01,email\n").encode())
+    )
+    assert workspace.ingest([path]).rows_loaded == 1
+
+
+def test_utf8_bom_and_unicode_values(workspace, tmp_path) -> None:
+    text = (
+        "\ufeff"
+        + HEADER.replace("channel", "channel,issue_type")
+        + "T1,2024-01-01,email,Zahlung 💳 ü\n"
+    )
+    path = tmp_path / "tickets.csv"
+    path.write_text(text, encoding="utf-8")
+    workspace.ingest([path])
+    with workspace.read() as con:
+        assert con.execute("SELECT issue_type FROM tickets").fetchall() == [("Zahlung 💳 ü",)]
+
+
+def test_not_parquet_and_not_json_lines(workspace, tmp_path) -> None:
+    parquet = _problem(workspace, [_bytes(tmp_path, "tickets.parquet", b"PAR1 not really")])
+    assert parquet.rule == "malformed" and "Parquet" in parquet.message
+    broken = _bytes(tmp_path, "calls.jsonl", b'{"call_id": "C1", "queued_at": "2024-01-01"\n')
+    json_problem = _problem(workspace, [broken])
+    assert json_problem.rule == "malformed" and "JSON" in json_problem.message
+
+
+def test_missing_unknown_and_unnamed_files(workspace, tmp_path) -> None:
+    assert _problem(workspace, [tmp_path / "nope.csv"]).rule == "missing"
+    assert _problem(workspace, [_bytes(tmp_path, "tickets.xlsx", b"PK")]).rule == "unknown_format"
+    unnamed = _problem(workspace, [_bytes(tmp_path, "export.csv", HEADER.encode())])
+    assert unnamed.rule == "unknown_table" and "--table" in unnamed.message
+    assert _problem(workspace, [tmp_path], table="ticket").rule == "unknown_table"
+
+
+def test_table_from_file_and_folder_names(tmp_path) -> None:
+    (tmp_path / "calls").mkdir()
+    for name in [
+        "tickets.csv",
+        "tickets_2024-01.csv",
+        "ticket_events-part1.parquet",
+        "messages.jsonl",
+        "tickets.rejects.csv",
+        "README.md",
+        "calls/part-0.parquet",
+        "calls/part-1.csv.gz",
+    ]:
+        (tmp_path / name).write_bytes(b"")
+    found = {
+        (s.path.relative_to(tmp_path).as_posix(), s.table, s.fmt) for s in find_sources([tmp_path])
+    }
+    assert found == {
+        ("tickets.csv", "tickets", "csv"),
+        ("tickets_2024-01.csv", "tickets", "csv"),
+        ("ticket_events-part1.parquet", "ticket_events", "parquet"),
+        ("messages.jsonl", "messages", "jsonl"),
+        ("calls/part-0.parquet", "calls", "parquet"),
+        ("calls/part-1.csv.gz", "calls", "csv"),
+    }
+    forced = find_sources([tmp_path / "tickets.csv"], table="calls")
+    assert [(s.table, s.fmt) for s in forced] == [("calls", "csv")]

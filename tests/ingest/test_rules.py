@@ -1,0 +1,280 @@
+"""Every validation rule, each with an input that breaks it: where, which rule, and nothing written."""
+
+from __future__ import annotations
+
+import pytest
+
+import supportmetrics
+from supportmetrics.ingest import IngestError
+
+TICKETS = "ticket_id,created_at,channel\nT1,2024-01-01T10:00:00Z,email\n"
+
+# (file name, text, expected line, column, rule)
+CASES = [
+    (
+        "tickets.csv",
+        "ticket_id,created_at,channel\n,2024-01-01,email\n",
+        2,
+        "ticket_id",
+        "required",
+    ),
+    ("tickets.csv", "ticket_id,created_at,channel\nT1,2024-13-01,email\n", 2, "created_at", "type"),
+    ("tickets.csv", "ticket_id,created_at,channel\nT1,yesterday,email\n", 2, "created_at", "type"),
+    ("tickets.csv", "ticket_id,created_at,channel\nT1,2024-01-01,fax\n", 2, "channel", "enum"),
+    (
+        "tickets.csv",
+        "ticket_id,created_at,channel,priority\nT1,2024-01-01,email,critical\n",
+        2,
+        "priority",
+        "enum",
+    ),
+    (
+        "tickets.csv",
+        "ticket_id,created_at,channel,request_quality\nT1,2024-01-01,email,6\n",
+        2,
+        "request_quality",
+        "range",
+    ),
+    (
+        "tickets.csv",
+        "ticket_id,created_at,channel,request_quality\nT1,2024-01-01,email,2.5\n",
+        2,
+        "request_quality",
+        "type",
+    ),
+    (
+        "tickets.csv",
+        "ticket_id,created_at,channel,sentiment\nT1,2024-01-01,email,1.5\n",
+        2,
+        "sentiment",
+        "range",
+    ),
+    (
+        "tickets.csv",
+        "ticket_id,created_at,channel,sentiment\nT1,2024-01-01,email,nan\n",
+        2,
+        "sentiment",
+        "type",
+    ),
+    (
+        "tickets.csv",
+        "ticket_id,created_at,channel,solved_at\nT1,2024-01-02,email,2024-01-01\n",
+        2,
+        "solved_at",
+        "order",
+    ),
+    (
+        "tickets.csv",
+        "ticket_id,created_at,channel\nT1,2024-01-01,email\nT1,2024-01-02,chat\n",
+        2,
+        "ticket_id",
+        "unique",
+    ),
+    (
+        "messages.csv",
+        "message_id,ticket_id,created_at,author_type,public\nM1,T1,2024-01-01,agent,maybe\n",
+        2,
+        "public",
+        "type",
+    ),
+    (
+        "messages.csv",
+        "message_id,ticket_id,created_at,author_type\nM1,T9,2024-01-01,agent\n",
+        2,
+        "ticket_id",
+        "reference",
+    ),
+    (
+        "ticket_events.csv",
+        "event_id,ticket_id,at,type\nE1,T9,2024-01-01,status\n",
+        2,
+        "ticket_id",
+        "reference",
+    ),
+    (
+        "time_entries.csv",
+        "entry_id,ticket_id,agent_id,started_at,seconds\nW1,T1,A1,2024-01-01,-5\n",
+        2,
+        "seconds",
+        "range",
+    ),
+    (
+        "calls.csv",
+        "call_id,queued_at,outcome\nC1,2024-01-01T10:00:00Z,answered\n",
+        2,
+        "answered_at",
+        "required",
+    ),
+    (
+        "calls.csv",
+        "call_id,queued_at,outcome,answered_at\nC1,2024-01-01T10:00:00Z,answered,2024-01-01T09:59:00Z\n",
+        2,
+        "answered_at",
+        "order",
+    ),
+    (
+        "calls.csv",
+        "call_id,queued_at,outcome,answered_at,ended_at\n"
+        "C1,2024-01-01T10:00:00Z,answered,2024-01-01T10:01:00Z,2024-01-01T10:00:30Z\n",
+        2,
+        "ended_at",
+        "order",
+    ),
+    (
+        "calls.csv",
+        "call_id,queued_at,outcome,talk_seconds\nC1,2024-01-01,abandoned,-1\n",
+        2,
+        "talk_seconds",
+        "range",
+    ),
+    (
+        "surveys.csv",
+        "response_id,survey,score,submitted_at\nR1,csat,6,2024-01-01\n",
+        2,
+        "score",
+        "scale",
+    ),
+    (
+        "surveys.csv",
+        "response_id,survey,score,submitted_at\nR1,nps,-1,2024-01-01\n",
+        2,
+        "score",
+        "scale",
+    ),
+    (
+        "surveys.csv",
+        "response_id,survey,score,submitted_at,scale_min,scale_max\nR1,effort,12,2024-01-01,1,10\n",
+        2,
+        "score",
+        "scale",
+    ),
+    (
+        "surveys.csv",
+        "response_id,survey,score,submitted_at,scale_min,scale_max\nR1,effort,5,2024-01-01,5,5\n",
+        2,
+        "scale_max",
+        "scale",
+    ),
+    (
+        "surveys.csv",
+        "response_id,survey,score,submitted_at\nR1,csat,,2024-01-01\n",
+        2,
+        "score",
+        "required",
+    ),
+    (
+        "surveys.csv",
+        "response_id,survey,score,submitted_at\nR1,csat,four,2024-01-01\n",
+        2,
+        "score",
+        "type",
+    ),
+    (
+        "subscriptions.csv",
+        "subscription_id,customer_id,started_at,ended_at,mrr\nS1,C1,2024-02-01,2024-01-01,10\n",
+        2,
+        "ended_at",
+        "order",
+    ),
+    (
+        "subscriptions.csv",
+        "subscription_id,customer_id,started_at,mrr\nS1,C1,2024-02-01,-10\n",
+        2,
+        "mrr",
+        "range",
+    ),
+    (
+        "orders.csv",
+        "order_id,customer_id,ordered_at,amount,kind\nO1,C1,2024-01-01,5,refund\n",
+        2,
+        "kind",
+        "enum",
+    ),
+    (
+        "self_service.csv",
+        "event_id,at,type,results_count\nX1,2024-01-01,search,-2\n",
+        2,
+        "results_count",
+        "range",
+    ),
+    ("self_service.csv", "event_id,at,type\nX1,2024-01-01,chatbot\n", 2, "type", "enum"),
+    (
+        "demos.csv",
+        "demo_id,held_at,registered_at\nD1,2024-01-01,soon\n",
+        2,
+        "registered_at",
+        "type",
+    ),
+    ("reviews.csv", "review_id,posted_at,rating\nV1,2024-01-01,7\n", 2, "rating", "range"),
+    (
+        "reviews.csv",
+        "review_id,posted_at,rating,scale_max\nV1,2024-01-01,11,10\n",
+        2,
+        "rating",
+        "range",
+    ),
+    ("agents.csv", "agent_id,hired_at,left_at\nA1,2024-02-01,2024-01-01\n", 2, "left_at", "order"),
+    ("customers.csv", "customer_id,signup_at\nC1,2024-02-30\n", 2, "signup_at", "type"),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "line", "column", "rule"), CASES)
+def test_each_rule_rejects_its_input(
+    workspace: supportmetrics.Workspace, write, name, text, line, column, rule
+) -> None:
+    base = workspace.ingest([write("tickets.csv", TICKETS)])
+    assert base.rows_loaded == 1
+    before = [t.rows for t in workspace.tables()]
+    with pytest.raises(IngestError) as info:
+        workspace.ingest([write(name, text)])
+    found = [(p.line, p.column, p.rule) for p in info.value.problems]
+    assert (line, column, rule) in found
+    problem = info.value.problems[found.index((line, column, rule))]
+    assert problem.file.endswith(name)
+    assert problem.message
+    assert [t.rows for t in workspace.tables()] == before
+
+
+def test_every_problem_in_a_file_is_reported(workspace, write) -> None:
+    path = write(
+        "tickets.csv",
+        "ticket_id,created_at,channel,priority\n"
+        "T1,2024-01-01,email,high\n"
+        "T2,bad,email,high\n"
+        "T3,2024-01-01,fax,high\n"
+        "T4,2024-01-01,email,extreme\n",
+    )
+    with pytest.raises(IngestError) as info:
+        workspace.ingest([path])
+    assert info.value.total == 3
+    assert [(p.line, p.column) for p in info.value.problems] == [
+        (3, "created_at"),
+        (4, "channel"),
+        (5, "priority"),
+    ]
+    assert "line 3, column created_at, value 'bad'" in str(info.value)
+
+
+def test_references_may_point_into_the_same_batch_or_the_store(workspace, write) -> None:
+    tickets = write("tickets.csv", TICKETS)
+    messages = write(
+        "messages.csv", "message_id,ticket_id,created_at,author_type\nM1,T1,2024-01-01,agent\n"
+    )
+    assert workspace.ingest([tickets, messages]).rows_loaded == 2
+    more = write(
+        "messages_2.csv", "message_id,ticket_id,created_at,author_type\nM2,T1,2024-01-02,agent\n"
+    )
+    assert workspace.ingest([more]).rows_loaded == 1
+
+
+def test_a_rejected_ticket_takes_its_messages_with_it(workspace, write) -> None:
+    tickets = write("tickets.csv", "ticket_id,created_at,channel\nT1,2024-01-01,fax\n")
+    messages = write(
+        "messages.csv", "message_id,ticket_id,created_at,author_type\nM1,T1,2024-01-01,agent\n"
+    )
+    report = workspace.ingest([tickets, messages], on_error="quarantine")
+    assert report.rows_loaded == 0
+    assert {(p.file.rsplit("/", 1)[-1], p.rule) for p in report.problems} == {
+        ("tickets.csv", "enum"),
+        ("messages.csv", "reference"),
+    }

@@ -1,0 +1,94 @@
+"""SLA attainment on the hand-made team (conftest.py), under two policies.
+
+urgent (priority urgent, calendar): first response 15 min, resolution 2 h.
+standard (everything else, business hours Mon-Fri 09-17 UTC): first response 1 h, next response 30 min,
+resolution 8 h. Open tickets are judged now (long after January 2024), so an open one is breached.
+
+first response (stop: first agent reply, or the first solve if sooner)
+  T1 due Mon 10:00, reply 10:00 met | T2 due Mon 11:00, none: breached | T3 due Tue 10:00 (opens 09:00),
+  reply 08:05 met | T5 due Wed 11:00, solved 10:05 met | T6 due Wed 12:00, none: breached |
+  T7 due Wed 13:00, solved 13:00 met | T8 urgent due Thu 09:15, reply 09:30 breached   -> 4 of 7
+next response (customer messages after an agent reply)
+  T3 08:00 (after the 07:50 reply) due 09:30, reply 08:05 met | T4 10:00 due 10:30, reply 11:00
+  breached                                                                                -> 1 of 2
+resolution (last solve)
+  T1 due Mon 17:00 met | T2 breached | T3 due Tue 17:00 met | T4 due Tue 17:00 met | T5 due Thu 11:00
+  met | T6 due Thu 11:00, open: breached | T7 met | T8 urgent due 11:00, solved 10:00 met  -> 6 of 8
+per ticket (any miss is a miss): T1 T3 T5 T7 met; T2 T4 T6 T8 missed                    -> 4 of 8
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+import supportmetrics
+from supportmetrics.config import CONFIG_FILE
+from supportmetrics.query import QueryError
+
+POLICIES = """
+[[sla]]
+name = "urgent"
+priority = ["urgent"]
+first_response_time = "15m"
+resolution_time = "2h"
+
+[[sla]]
+name = "standard"
+clock = "business"
+first_response_time = "1h"
+next_response_time = "30m"
+resolution_time = "8h"
+"""
+
+
+@pytest.fixture
+def sla_team(team):
+    path = team.root / CONFIG_FILE
+    path.write_text(path.read_text() + POLICIES)
+    ws = supportmetrics.connect(team.root)
+    yield ws
+    ws.close()
+
+
+def _counts(result) -> list[tuple]:
+    return [(r.get("target"), r["numerator"], r["denominator"]) for r in result.rows]
+
+
+def test_attainment_per_target(sla_team) -> None:
+    result = sla_team.metric("sla_attainment", by=["target"])
+    assert _counts(result) == [
+        ("first_response_time", 4, 7),
+        ("next_response_time", 1, 2),
+        ("resolution_time", 6, 8),
+    ]
+    overall = sla_team.metric("sla_attainment").rows[0]
+    assert (overall["numerator"], overall["denominator"]) == (11, 17)
+
+
+def test_attainment_per_ticket_and_by_policy(sla_team) -> None:
+    per_ticket = sla_team.metric("sla_attainment", variants={"per": "ticket"}).rows[0]
+    assert (per_ticket["numerator"], per_ticket["denominator"]) == (4, 8)
+    by_policy = sla_team.metric("sla_attainment", by=["sla_policy"])
+    assert [(r["sla_policy"], r["numerator"], r["denominator"]) for r in by_policy.rows] == [
+        ("standard", 10, 15),
+        ("urgent", 1, 2),
+    ]
+    first = sla_team.metric("sla_attainment", variants={"target": "first_response_time"})
+    assert (first.rows[0]["numerator"], first.rows[0]["denominator"]) == (4, 7)
+
+
+def test_ticket_facts_show_due_times_and_breaches(sla_team) -> None:
+    facts = {r["ticket_id"]: r for r in sla_team.facts("tickets").to_pylist()}
+    assert facts["T8"]["sla_policy"] == "urgent"
+    assert facts["T8"]["first_response_due_at"] == datetime(2024, 1, 4, 9, 15)
+    assert facts["T8"]["first_response_breached"] is True
+    assert facts["T6"]["resolution_due_at"] == datetime(2024, 1, 4, 11, 0)
+    assert facts["T4"]["next_response_breaches"] == 1
+    assert facts["T1"]["sla_breached"] is False
+
+
+def test_no_policies_is_a_clear_error(team) -> None:
+    with pytest.raises(QueryError, match=r"needs SLA policies.*\[\[sla\]\]"):
+        team.metric("sla_attainment")

@@ -1,0 +1,193 @@
+"""Speed, quality and workload metrics on the hand-made team (see conftest.py for the tickets)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+import supportmetrics
+from supportmetrics.config import CONFIG_FILE
+from supportmetrics.query import QueryError
+from tests.metrics.conftest import values
+
+
+def test_first_response_time_default(team) -> None:
+    # Counted: T1 09:00->10:00 = 3600, T3 08:00->08:05 = 300 (the 07:50 reply is before creation),
+    # T8 09:00->09:30 = 1800. Not counted: T2/T6 (no reply; a note is not a reply), T4
+    # (agent-created), T5 (bot), T7 (automated).
+    result = team.metric("first_response_time")
+    (row,) = result.rows
+    assert (row["value"], row["n"]) == (1900, 3)
+    assert row["low_sample"] is True
+    assert result.unit == "seconds" and result.better == "lower"
+    assert values(team.metric("first_response_time", stat="median")) == [1800]
+    # p90 of 300, 1800, 3600 by linear interpolation: 1800 + 0.8 * 1800
+    assert values(team.metric("first_response_time", stat="p90")) == [pytest.approx(3240)]
+
+
+def test_first_response_time_variants(team) -> None:
+    # T4 timed to its second agent reply: 09:00 -> 11:00
+    second = team.metric("first_response_time", variants={"agent_created": "second_reply"})
+    assert values(second) == [pytest.approx((3600 + 300 + 1800 + 7200) / 4)]
+    # Bots counted: T5 10:00 -> 10:01
+    bots = team.metric("first_response_time", variants={"count_bots": "true"})
+    assert values(bots) == [pytest.approx((3600 + 300 + 1800 + 60) / 4)]
+    # Clock from the first customer message: T1 09:00 (same), T3 08:00 (same), T8 09:00 (same)
+    first_message = team.metric(
+        "first_response_time", variants={"clock_start": "first_customer_message"}
+    )
+    assert values(first_message) == [1900]
+
+
+def test_first_response_time_by_channel_and_business_hours(team) -> None:
+    by_channel = team.metric("first_response_time", by=["channel"])
+    assert [(r["channel"], r["value"], r["n"]) for r in by_channel.rows] == [
+        ("chat", 300, 1),
+        ("email", 3600, 1),
+        ("web", 1800, 1),
+    ]
+    # Mon-Fri 09:00-17:00 UTC: T3 replied at 08:05 before opening -> 0
+    business = team.metric("first_response_time", clock="business")
+    assert values(business) == [pytest.approx((3600 + 0 + 1800) / 3)]
+
+
+def test_resolution_time(team) -> None:
+    # Solved: T1 3 h, T3 4 h (last solve; first solve 30 min), T4 3 h, T5 5 min, T7 1 h, T8 1 h
+    full = team.metric("resolution_time")
+    assert values(full) == [pytest.approx((10800 + 14400 + 10800 + 300 + 3600 + 3600) / 6)]
+    first = team.metric("resolution_time", variants={"solve": "first"})
+    assert values(first) == [pytest.approx((10800 + 1800 + 10800 + 300 + 3600 + 3600) / 6)]
+
+
+def test_waiting_times(team) -> None:
+    # T1: new 09:00-09:30, open 09:30-12:00 -> requester wait 3 h. T3: new 08:00-08:30, open
+    # 09:00-10:00 and 11:00-12:00 -> 2.5 h; time solved/closed between reopens is nobody's wait.
+    waits = team.metric("requester_wait_time", by=["ticket_id"])
+    by_ticket = {r["ticket_id"]: r["value"] for r in waits.rows}
+    assert by_ticket["T1"] == 10800 and by_ticket["T3"] == 9000
+    assert values(team.metric("agent_wait_time")) == [0]
+    # Nothing waited on a third party: zero on each of the six solved tickets.
+    on_hold = team.metric("on_hold_time").rows[0]
+    assert (on_hold["value"], on_hold["n"]) == (0, 6)
+
+
+def test_average_response_time(team) -> None:
+    # Replies answering a customer message: T1 10:00 (09:00) 3600, T3 08:05 (08:00) 300,
+    # T4 11:00 (10:00) 3600, T8 09:30 (09:00) 1800. T1 12:00 and T3 07:50, T4 09:00 answer nothing.
+    assert values(team.metric("average_response_time")) == [pytest.approx(9300 / 4)]
+
+
+def test_quality_shares(team) -> None:
+    fcr = team.metric("first_contact_resolution")
+    (row,) = fcr.rows
+    # Solved now: T1 T3 T4 T5 T7 T8; one touch (one agent reply, never reopened): only T8
+    assert (row["numerator"], row["denominator"], row["n"]) == (1, 6, 6)
+    assert row["value"] == pytest.approx(1 / 6)
+    assert 0 < row["ci_low"] < 1 / 6 < row["ci_high"] < 1
+    reopen = team.metric("reopen_rate").rows[0]
+    assert (reopen["numerator"], reopen["denominator"]) == (1, 6)
+    rate = team.metric("resolution_rate").rows[0]
+    assert (rate["numerator"], rate["denominator"]) == (6, 8)
+    # Agent replies on the solved tickets: 2, 2, 2, 0, 0, 1
+    assert values(team.metric("interactions_per_ticket")) == [pytest.approx(7 / 6)]
+
+
+def test_repeat_contact(team) -> None:
+    # C1 opened T4 (billing) on Tue after T1 (billing) was solved Mon 12:00: a repeat within 7 days.
+    repeat = team.metric("repeat_contact_rate").rows[0]
+    assert (repeat["numerator"], repeat["denominator"]) == (1, 6)
+    avoidance = team.metric("next_issue_avoidance").rows[0]
+    assert (avoidance["numerator"], avoidance["denominator"]) == (5, 6)
+    within_zero = team.metric("repeat_contact_rate", variants={"repeat_days": "0"}).rows[0]
+    assert within_zero["numerator"] == 0
+    fcr = team.metric("first_contact_resolution", variants={"definition": "no_repeat_contact"})
+    # Never reopened and no repeat: T5 T7 T8 (T1 has a repeat, T3 reopened, T4 none -> counts)
+    assert (fcr.rows[0]["numerator"], fcr.rows[0]["denominator"]) == (4, 6)
+
+
+def test_volume_by_day_and_empty_period(team) -> None:
+    result = team.metric("ticket_volume", period="day")
+    assert [(r["period"], r["value"]) for r in result.rows] == [
+        ("2024-01-01", 2),
+        ("2024-01-02", 2),
+        ("2024-01-03", 3),
+        ("2024-01-04", 1),
+    ]
+    february = {"start": date(2024, 2, 1), "end": date(2024, 2, 29)}
+    assert team.metric("ticket_volume", **february).rows == [{"value": 0, "n": 0}]
+    assert team.metric("first_response_time", **february).rows == [
+        {"value": None, "n": 0, "low_sample": True}
+    ]
+    assert team.metric("ticket_volume", period="day", **february).rows == []
+
+
+def test_backlog_is_a_snapshot_at_each_period_end(team) -> None:
+    result = team.metric("backlog", period="day", end=date(2024, 1, 5))
+    assert [(r["period"], r["value"], r["aged"]) for r in result.rows] == [
+        ("2024-01-01", 1, 0),  # T2 (T1 solved at noon)
+        ("2024-01-02", 1, 1),  # T2, now 38 h old (T3 and T4 solved by noon)
+        ("2024-01-03", 2, 1),  # T2 and T6 (13 h old)
+        ("2024-01-04", 2, 2),  # T2 and T6 (37 h old)
+        ("2024-01-05", 2, 2),  # nothing changed: carried forward
+    ]
+    by_team = team.metric("backlog", by=["team"], end=date(2024, 1, 3))
+    assert [(r["team"], r["value"]) for r in by_team.rows] == [("billing", 2), ("tech", 0)]
+
+
+def test_backlog_flow(team) -> None:
+    result = team.metric("backlog_flow", period="day")
+    day2 = next(r for r in result.rows if r["period"] == "2024-01-02")
+    # Tue: created T3 T4; reopened T3 twice; solved T3 three times (closed is no new solve), T4
+    assert (day2["created"], day2["reopened"], day2["outflow"]) == (2, 2, 4)
+    assert day2["value"] == 0
+
+
+def test_compare_previous(team) -> None:
+    result = team.metric("ticket_volume", period="day", compare="previous")
+    day3 = next(r for r in result.rows if r["period"] == "2024-01-03")
+    assert (day3["previous"], day3["change"], day3["change_pct"]) == (2, 1, 50.0)
+    first = result.rows[0]
+    assert first["previous"] is None and first["change"] is None
+
+
+def test_filters_and_errors(team) -> None:
+    chat = team.metric("ticket_volume", where={"channel": ["chat", "web"]})
+    assert values(chat) == [4]
+    with pytest.raises(QueryError, match=r"unknown metric 'frt'.*first_response_time"):
+        team.metric("frt")
+    with pytest.raises(QueryError, match=r"unknown dimension 'chanel'.*channel"):
+        team.metric("ticket_volume", by=["chanel"])
+    with pytest.raises(QueryError, match="has no variant speed"):
+        team.metric("ticket_volume", variants={"speed": "x"})
+    with pytest.raises(QueryError, match="no business-hours variant"):
+        team.metric("reopen_rate", clock="business")
+    with pytest.raises(QueryError, match="unknown stat"):
+        team.metric("first_response_time", stat="p900")
+
+
+def test_agent_activity(team) -> None:
+    # A1: replies M2 M3, note M11 (M12 is automated); A2: replies M4 M6 M7 M9; A3: reply M14.
+    rows = {r["agent"]: r for r in team.metric("agent_activity").rows}
+    assert set(rows) == {"A1", "A2", "A3"}
+    assert (rows["A1"]["replies"], rows["A1"]["notes"], rows["A1"]["activity_kinds"]) == (2, 1, 2)
+    assert (rows["A2"]["value"], rows["A2"]["activity_kinds"]) == (4, 1)
+    assert rows["A3"]["replies"] == 1 and rows["A3"]["open_assigned"] == 0
+
+
+def test_team_variant_defaults_from_settings(team) -> None:
+    path = team.root / CONFIG_FILE
+    path.write_text(
+        path.read_text()
+        + '\n[variants.first_contact_resolution]\ndefinition = "no_repeat_contact"\n'
+    )
+    ws = supportmetrics.connect(team.root)
+    assert ws.metric("first_contact_resolution").rows[0]["numerator"] == 4
+    one_touch = ws.metric("first_contact_resolution", variants={"definition": "one_touch"})
+    assert one_touch.rows[0]["numerator"] == 1  # the query's own variant wins
+    ws.close()
+    path.write_text(path.read_text() + "\n[variants.reopen_rate]\nspeed = 1\n")
+    broken = supportmetrics.connect(team.root)
+    with pytest.raises(QueryError, match=r"check \[variants\.reopen_rate\]"):
+        broken.metric("reopen_rate")
+    broken.close()

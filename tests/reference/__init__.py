@@ -1,0 +1,1 @@
+"""An independent pandas implementation of the metrics, to cross-check the engine."""
