@@ -1,0 +1,18 @@
+"""Importers: the tools support teams use, turned into the canonical tables (see `base`)."""
+
+from supportmetrics.importers.base import Conversion, Convert, Source, SourceError
+
+__all__ = ["SOURCES", "Conversion", "Convert", "Source", "SourceError", "source"]
+
+SOURCES: dict[str, Source] = {}
+"""Every importer by name, in the order `supportmetrics import --list` shows them."""
+
+
+def source(name: str) -> Source:
+    """The importer `name`; SourceError listing the valid names if there is none."""
+    try:
+        return SOURCES[name]
+    except KeyError:
+        raise SourceError(
+            f"unknown source {name!r}; the sources are: {', '.join(SOURCES) or 'none'}"
+        ) from None
