@@ -1,6 +1,6 @@
-"""Importers: the tools support teams use, turned into the canonical tables (see `base`)."""
+"""Sources: the tools support teams use, turned into the canonical tables (see `base`)."""
 
-from supportmetrics.importers.base import Conversion, Convert, Source, SourceError
+from supportmetrics.sources.base import Conversion, Convert, Source, SourceError
 
 __all__ = ["SOURCES", "Conversion", "Convert", "Source", "SourceError", "source"]
 
