@@ -23,16 +23,39 @@ from supportmetrics.config import Config
 from supportmetrics.facts.activity import activity_facts
 from supportmetrics.facts.calls import call_facts, handling_facts
 from supportmetrics.facts.replies import customer_turns, reply_facts
+from supportmetrics.facts.revenue import order_facts
+from supportmetrics.facts.self_service import session_facts, usage_facts
 from supportmetrics.facts.sla import sla_facts
 from supportmetrics.facts.status import flow_events, status_events, unsolved_segments
+from supportmetrics.facts.surveys import invitation_facts, survey_facts
 from supportmetrics.facts.tickets import TicketOptions, ticket_facts
 from supportmetrics.localtime import offsets_table
 from supportmetrics.metrics.base import Clock
 
 __all__ = ["FACTS", "Engine"]
 
-FACTS = ("tickets", "replies", "calls", "handling", "backlog", "flow", "sla", "activity")
+FACTS = (
+    "tickets",
+    "replies",
+    "calls",
+    "handling",
+    "backlog",
+    "flow",
+    "sla",
+    "activity",
+    "surveys",
+    "invitations",
+    "sessions",
+    "usage",
+    "self_service",
+    "orders",
+    "subscriptions",
+    "demos",
+    "reviews",
+)
 """The fact tables metrics aggregate; `facts tickets|calls` exports two of them."""
+_STORED = ("self_service", "subscriptions", "demos", "reviews")
+"""Fact tables that are the stored table itself."""
 
 _OPTION_NAMES = {f.name for f in fields(TicketOptions)}
 _TIMESTAMPS = {
@@ -41,6 +64,13 @@ _TIMESTAMPS = {
     "ticket_events": ("at",),
     "calls": ("queued_at", "ended_at"),
     "time_entries": ("started_at",),
+    "surveys": ("submitted_at",),
+    "survey_invitations": ("sent_at",),
+    "self_service": ("at",),
+    "subscriptions": ("started_at", "ended_at"),
+    "orders": ("ordered_at",),
+    "demos": ("held_at", "registered_at"),
+    "reviews": ("posted_at",),
 }
 
 
@@ -111,6 +141,8 @@ class Engine:
         self, name: str, variants: Mapping[str, Any] | None = None, clock: Clock = "calendar"
     ) -> ir.Table:
         """The fact table `name` for these variants and clock, materialised on first use."""
+        if name in _STORED:
+            return self.db.table(name)
         options = TicketOptions(**{k: v for k, v in (variants or {}).items() if k in _OPTION_NAMES})
         key = (name, options, clock)
         if key not in self._cache:
@@ -124,7 +156,18 @@ class Engine:
         tickets = db.table("tickets")
         if name == "tickets":
             calendar = self.calendar() if clock == "business" else None
-            return ticket_facts(db, options, calendar, self.config.team_schedules())
+            facts = ticket_facts(db, options, calendar, self.config.team_schedules())
+            return _with_sales(facts, db.table("orders"))
+        if name == "surveys":
+            return survey_facts(db.table("surveys"), self.facts("tickets"))
+        if name == "invitations":
+            return invitation_facts(db.table("survey_invitations"), db.table("surveys"), tickets)
+        if name == "sessions":
+            return session_facts(db.table("self_service"), tickets)
+        if name == "usage":
+            return usage_facts(self.facts("sessions"), tickets)
+        if name == "orders":
+            return order_facts(db.table("orders"), tickets)
         if name == "replies":
             replies = reply_facts(tickets, db.table("messages"), options.count_bots)
             replies = replies.mutate(
@@ -176,3 +219,13 @@ class Engine:
                 self.config.team_schedules(),
             )
         raise ValueError(f"unknown facts {name!r}; the facts are: {', '.join(FACTS)}")
+
+
+def _with_sales(facts: ir.Table, orders: ir.Table) -> ir.Table:
+    """Ticket facts with the upsell and cross-sell orders attributed to each ticket."""
+    sold = orders.filter(orders.kind.isin(["upsell", "cross_sell"]) & orders.ticket_id.notnull())
+    sales = sold.group_by("ticket_id").aggregate(
+        sales=sold.count(), sales_amount=sold.amount.sum().cast("float64")
+    )
+    rows = facts.left_join(sales, "ticket_id").drop("ticket_id_right")
+    return rows.mutate(sales=rows.sales.coalesce(0), sales_amount=rows.sales_amount.coalesce(0.0))

@@ -20,16 +20,51 @@ __all__ = [
     "Benchmark",
     "Build",
     "Clock",
+    "Extras",
     "Metric",
+    "Shape",
     "Unit",
     "Variant",
     "VariantError",
 ]
 
-Aggregation = Literal["distribution", "share", "count", "backlog", "flow", "activity"]
-Unit = Literal["seconds", "share", "count", "percent", "score", "amount"]
+Aggregation = Literal[
+    "churn",  # customers active at period start and not at its end, of those active at start
+    "retention",  # the complement of churn
+    "link",  # churn and NPS of customers by whether they contacted support, or by their CSAT
+    "distribution",  # mean / median / percentile of `_value`
+    "share",  # share of true `_value` (x 100 when the unit is percent)
+    "tally",  # count of true `_value`, with the share beside it
+    "nps",  # % of `_value` = "promoter" - % of "detractor"
+    "count",  # rows
+    "customers",  # share of customers (`customer_id`) with two rows, or one true `_value`
+    "backlog",  # snapshot at period end of stretches [start, end)
+    "mrr",  # snapshot at period end of amounts over [start, end)
+    "growth",  # change of the mrr snapshot against the previous period or year
+    "flow",
+    "activity",
+]
+Unit = Literal["seconds", "share", "count", "percent", "score", "amount", "points"]
 Clock = Literal["calendar", "business"]
-FactsName = Literal["tickets", "replies", "calls", "handling", "backlog", "flow", "sla", "activity"]
+FactsName = Literal[
+    "tickets",
+    "replies",
+    "calls",
+    "handling",
+    "backlog",
+    "flow",
+    "sla",
+    "activity",
+    "surveys",
+    "invitations",
+    "sessions",
+    "usage",
+    "self_service",
+    "orders",
+    "subscriptions",
+    "demos",
+    "reviews",
+]
 
 
 class VariantError(ValueError):
@@ -44,8 +79,15 @@ class Variant:
     default: str | int | bool
     description: str
     choices: tuple[str, ...] | None = None
+    parse_with: Callable[[str], str | int] | None = field(default=None, compare=False)
+    """A parser for values that are neither a choice nor a plain whole number (ValueError if bad)."""
 
     def parse(self, text: str) -> str | int | bool:
+        if self.parse_with is not None:
+            try:
+                return self.parse_with(text)
+            except ValueError as exc:
+                raise VariantError(f"variant {self.name}: {exc}") from None
         if self.choices is not None:
             if text not in self.choices:
                 raise VariantError(
@@ -74,6 +116,10 @@ class Benchmark:
 
 
 Build = Callable[[ir.Table, Mapping[str, Any], Clock], ir.Table]
+Extras = Callable[[ir.Table, Mapping[str, Any]], dict[str, ir.Value]]
+"""Extra aggregates reported beside the value (e.g. promoters, passives and detractors of NPS)."""
+Shape = Callable[[Mapping[str, Any]], tuple[Aggregation, Unit, Literal["lower", "higher"] | None]]
+"""For a metric whose variants change what it is (csat as a share or a mean score)."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +140,27 @@ class Metric:
     benchmarks: tuple[Benchmark, ...] = ()
     has_clock: bool = False
     """Whether the metric has a business-hours twin (`--clock business`)."""
+    extras: Extras | None = field(default=None, repr=False, compare=False)
+    shape: Shape | None = field(default=None, repr=False, compare=False)
+    facts_by: tuple[str, Mapping[str, FactsName]] | None = None
+    """A variant that chooses the fact table: (variant name, value -> facts)."""
+    top: str | None = None
+    """A column whose most frequent values among flagged rows each result row lists (`top`)."""
+
+    def facts_for(self, variants: Mapping[str, Any]) -> FactsName:
+        """The fact table under these variants."""
+        if self.facts_by is None:
+            return self.facts
+        name, choices = self.facts_by
+        return choices[variants[name]]
+
+    def shaped(
+        self, variants: Mapping[str, Any]
+    ) -> tuple[Aggregation, Unit, Literal["lower", "higher"] | None]:
+        """Aggregation, unit and direction under these variants."""
+        if self.shape is not None:
+            return self.shape(variants)
+        return self.aggregation, self.unit, self.better
 
     def resolve_variants(self, given: Mapping[str, str]) -> dict[str, Any]:
         """Defaults overlaid with `given` (text values, parsed); unknown names are an error."""

@@ -65,6 +65,11 @@ def _request_quality(facts: ir.Table, variants: Mapping[str, Any], clock: Clock)
     )
 
 
+def _rating_counts(rows: ir.Table, variants: Mapping[str, Any]) -> dict[str, ir.Value]:
+    """The 1-5 distribution beside the share."""
+    return {f"rated_{n}": rows.count(where=rows.request_quality == n) for n in range(1, 6)}
+
+
 _SLA_COLUMNS = ("target", "start_at", "stop_at", "budget", "clock", "due_at", "met")
 
 
@@ -182,7 +187,7 @@ QUALITY = (
         "quality",
         "Relevant requests",
         "Share of rated tickets whose request_quality (1 spam ... 5 high-intent) is at least the "
-        "threshold; split by request_quality for the 1-5 distribution.",
+        "threshold; rows also count each rating (rated_1 ... rated_5).",
         facts="tickets",
         aggregation="share",
         unit="share",
@@ -190,6 +195,7 @@ QUALITY = (
         filed_under="ticket created_at",
         build=_request_quality,
         variants=(Variant("threshold", 3, "lowest rating that counts as relevant"),),
+        extras=_rating_counts,
         benchmarks=(Benchmark("> 70% relevant"),),
     ),
     Metric(

@@ -13,9 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["Conversion", "Convert", "Source", "SourceError"]
+if TYPE_CHECKING:
+    from supportmetrics.workspace import Workspace
+
+__all__ = ["Conversion", "Convert", "Reconcile", "Source", "SourceError"]
 
 
 class SourceError(ValueError):
@@ -37,6 +40,11 @@ Convert = Callable[[Sequence[str], Path, str], Conversion]
 """convert(inputs, out_dir, timezone): inputs are the paths (or URL) given on the command line;
 timezone is the workspace's, for source timestamps without an offset."""
 
+Reconcile = Callable[[Conversion, "Workspace"], list[str]]
+"""reconcile(conversion, workspace): once the converted tables are in `workspace`, compare the metrics
+the engine computes with the source's own figures; returns lines for the user and may put the
+comparison in `conversion.details`."""
+
 
 @dataclass(frozen=True)
 class Source:
@@ -49,3 +57,5 @@ class Source:
     how_to_export: str
     """How to get that data out of the tool (one or two sentences)."""
     convert: Convert = field(repr=False, compare=False)
+    reconcile: Reconcile | None = field(default=None, repr=False, compare=False)
+    """Optional: checks the engine's metrics against the source's own (see `Reconcile`)."""

@@ -1,0 +1,150 @@
+"""Dimensions and filters: the names `--by` and `--where` accept, turned into columns of fact rows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+
+import ibis
+import ibis.expr.types as ir
+
+from supportmetrics.engine import Engine
+from supportmetrics.query.model import QueryError
+
+__all__ = ["DERIVED_DIMENSIONS", "dimension_names", "filter_rows", "with_dimensions"]
+
+DERIVED_DIMENSIONS = ("hour_of_day", "day_of_week", "tag")
+AGENT_COLUMN = {
+    "tickets": "assignee_id",
+    "backlog": "assignee_id",
+    "flow": "assignee_id",
+    "replies": "reply_author_id",
+    "calls": "agent_id",
+    "handling": "agent_id",
+    "sla": "assignee_id",
+    "activity": "agent_id",
+    "surveys": "agent_id",
+    "orders": "agent_id",
+    "demos": "agent_id",
+    "reviews": "agent_id",
+}
+"""The column `agent` and `agent.<attribute>` refer to, per fact table."""
+HIDDEN = ("_filed_at", "_value", "_local")
+
+
+def dimension_names(engine: Engine, facts_name: str) -> list[str]:
+    """Every name `by` and `where` accept for a fact table."""
+
+    def useful(table: ir.Table, skip: str = "") -> list[str]:
+        schema = table.schema()
+        return [c for c in table.columns if c != skip and not schema[c].is_timestamp()]
+
+    facts = engine.facts(facts_name)
+    own = [c for c in useful(facts) if not c.startswith("_")]
+    has_customer = "customer_id" in facts.columns
+    customers = [f"customer.{c}" for c in useful(engine.db.table("customers"), "customer_id")]
+    agent = AGENT_COLUMN.get(facts_name)
+    agents = [f"agent.{c}" for c in useful(engine.db.table("agents"), "agent_id")]
+    shortcuts = [*(["tier", "region"] if has_customer else []), *(["agent"] if agent else [])]
+    derived = [d for d in DERIVED_DIMENSIONS if d != "tag" or "tags" in facts.columns]
+    return sorted(
+        {
+            *own,
+            *derived,
+            *shortcuts,
+            *(customers if has_customer else []),
+            *(agents if agent else []),
+        }
+    )
+
+
+def with_dimensions(
+    engine: Engine, facts_name: str, rows: ir.Table, names: Sequence[str]
+) -> tuple[ir.Table, dict[str, str]]:
+    """Add a column per dimension name; returns the table and name -> column."""
+    columns: dict[str, str] = {}
+    joined: set[str] = set()
+    agent = AGENT_COLUMN.get(facts_name)
+    for name in names:
+        column = f"__d_{len(columns)}"
+        if name in rows.columns and name not in HIDDEN and not name.startswith("__"):
+            value = rows[name]
+            if name == "tags":
+                raise QueryError("split by tag (one row per tag), not tags")
+        elif name == "hour_of_day" and "_local" in rows.columns:
+            value = rows._local.hour()
+        elif name == "day_of_week" and "_local" in rows.columns:
+            value = rows._local.day_of_week.full_name()
+        elif name == "tag" and "tags" in rows.columns:
+            rows = rows.mutate(**{column: rows.tags.unnest()})
+            columns[name] = column
+            continue
+        elif name == "agent" and agent in rows.columns:
+            value = rows[agent]
+        elif (
+            name in ("tier", "region") or name.startswith("customer.")
+        ) and "customer_id" in rows.columns:
+            attribute = name.removeprefix("customer.")
+            rows, value = _attribute(
+                engine, rows, "customers", "customer_id", "customer_id", attribute, joined
+            )
+        elif name.startswith("agent.") and agent in rows.columns:
+            rows, value = _attribute(
+                engine, rows, "agents", agent, "agent_id", name.removeprefix("agent."), joined
+            )
+        else:
+            raise QueryError(
+                f"unknown dimension {name!r} for {facts_name} facts; the dimensions are: "
+                + ", ".join(dimension_names(engine, facts_name))
+            )
+        rows = rows.mutate(**{column: value})
+        columns[name] = column
+    return rows, columns
+
+
+def _attribute(
+    engine: Engine,
+    rows: ir.Table,
+    table: str,
+    key: str,
+    target: str,
+    attribute: str,
+    joined: set[str],
+) -> tuple[ir.Table, ir.Value]:
+    source = engine.db.table(table)
+    if attribute not in source.columns or attribute == target:
+        valid = ", ".join(c for c in source.columns if c != target)
+        raise QueryError(f"{table} has no attribute {attribute!r}; it has: {valid}")
+    prefix = f"__{table}_"
+    if table not in joined:
+        renamed = source.rename(**{f"{prefix}{c}": c for c in source.columns})
+        rows = rows.left_join(renamed, rows[key] == renamed[f"{prefix}{target}"])
+        joined.add(table)
+    return rows, rows[f"{prefix}{attribute}"]
+
+
+def filter_rows(
+    engine: Engine,
+    facts_name: str,
+    rows: ir.Table,
+    where: Mapping[str, Sequence[str]],
+    start: date | None,
+    end: date | None,
+) -> ir.Table:
+    """Rows filed (`_local`) from `start` to `end` (inclusive local dates) matching `where`."""
+    if start is not None:
+        rows = rows.filter(rows._local >= datetime.combine(start, datetime.min.time()))
+    if end is not None:
+        limit = datetime.combine(end + timedelta(days=1), datetime.min.time())
+        rows = rows.filter(rows._local < limit)
+    if where:
+        rows, columns = with_dimensions(engine, facts_name, rows, list(where))
+        for name, values in where.items():
+            column = rows[columns[name]]
+            wanted = [str(v) for v in values]
+            text = column.cast("string")
+            if column.type().is_boolean():
+                text = ibis.ifelse(column, "true", "false")
+            rows = rows.filter(text.isin(wanted))
+        rows = rows.drop(*columns.values())
+    return rows

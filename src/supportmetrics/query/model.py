@@ -1,0 +1,49 @@
+"""What a query asks for and what it returns."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+__all__ = ["PERIODS", "Period", "Query", "QueryError", "Result"]
+
+Period = Literal["hour", "day", "week", "month", "quarter", "year"]
+PERIODS: tuple[str, ...] = ("hour", "day", "week", "month", "quarter", "year")
+
+
+class QueryError(ValueError):
+    """A query names something that does not exist or takes another value; the message lists the
+    valid ones."""
+
+
+@dataclass(frozen=True)
+class Query:
+    """What to compute (see `supportmetrics metric --help` for the same options on the CLI)."""
+
+    metric: str
+    by: tuple[str, ...] = ()
+    period: Period | None = None
+    start: date | None = None
+    end: date | None = None
+    """Inclusive local dates."""
+    where: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    stat: str = "mean"
+    clock: Literal["calendar", "business"] = "calendar"
+    variants: Mapping[str, str] = field(default_factory=dict)
+    compare: Literal["previous"] | None = None
+
+
+@dataclass
+class Result:
+    """A metric's rows, with its unit and direction."""
+
+    metric: str
+    unit: str
+    better: str | None
+    rows: list[dict[str, Any]]
+    query: Query
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"metric": self.metric, "unit": self.unit, "better": self.better, "rows": self.rows}

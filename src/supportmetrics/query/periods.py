@@ -1,0 +1,59 @@
+"""Local periods: truncation units, labels, boundaries and the gap-free list between two periods.
+
+Period starts are naive local times of the workspace time zone; weeks start on Monday.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+__all__ = ["TRUNCATE", "floor", "label", "next_start", "previous_label", "spine", "to_utc"]
+
+TRUNCATE = {"hour": "h", "day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}
+"""Ibis truncation unit of each period."""
+
+
+def label(value: datetime, period: str | None) -> str:
+    """How a period start is shown: 2025-03-01, or 2025-03-01T14:00 for hours."""
+    return value.strftime("%Y-%m-%dT%H:00") if period == "hour" else value.strftime("%Y-%m-%d")
+
+
+def floor(moment: datetime, period: str) -> datetime:
+    """The start of the period holding `moment`."""
+    if period == "hour":
+        return moment.replace(minute=0, second=0, microsecond=0)
+    day = datetime(moment.year, moment.month, moment.day)
+    if period == "day":
+        return day
+    if period == "week":
+        return day - timedelta(days=day.weekday())
+    first_month = {"month": moment.month, "quarter": 3 * ((moment.month - 1) // 3) + 1, "year": 1}
+    return datetime(moment.year, first_month[period], 1)
+
+
+def next_start(moment: datetime, period: str, steps: int = 1) -> datetime:
+    """The start of the period `steps` after the one starting at `moment` (negative: before)."""
+    if period in ("hour", "day", "week"):
+        step = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(days=7)}
+        return moment + steps * step[period]
+    month = moment.month - 1 + steps * {"month": 1, "quarter": 3, "year": 12}[period]
+    return moment.replace(year=moment.year + month // 12, month=month % 12 + 1, day=1)
+
+
+def previous_label(text: str, period: str, steps: int = 1) -> str:
+    """The label of the period `steps` before the one labelled `text`."""
+    return label(next_start(datetime.fromisoformat(text), period, -steps), period)
+
+
+def spine(first: datetime, last: datetime, period: str) -> list[datetime]:
+    """Every period start from `first` to `last`, inclusive."""
+    moments = [first]
+    while moments[-1] < last:
+        moments.append(next_start(moments[-1], period))
+    return moments
+
+
+def to_utc(local: datetime, timezone: str) -> datetime:
+    """A naive local time of `timezone` as a naive UTC instant."""
+    return local.replace(tzinfo=ZoneInfo(timezone)).astimezone(UTC).replace(tzinfo=None)

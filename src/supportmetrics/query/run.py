@@ -1,0 +1,396 @@
+"""Run a query: metric + dimensions + period + range + filters -> result rows.
+
+The metric's population (its fact rows, each with `_filed_at` and `_value`) is split by dimensions and
+local periods and aggregated by the backend; confidence intervals and comparisons are computed on the
+aggregated rows.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from supportmetrics.engine import Engine
+from supportmetrics.facts.sla import ticket_sla_summary
+from supportmetrics.localtime import local_timestamp
+from supportmetrics.metrics import CATALOGUE, Metric, metric
+from supportmetrics.query.cohorts import cohort_rows
+from supportmetrics.query.dimensions import filter_rows, with_dimensions
+from supportmetrics.query.model import PERIODS, Query, QueryError, Result
+from supportmetrics.query.periods import TRUNCATE, label, previous_label
+from supportmetrics.query.snapshots import backlog_rows, growth_rows, mrr_rows
+from supportmetrics.stats import mean_interval, nps_interval, wilson_interval
+
+__all__ = ["facts_rows", "run_query"]
+
+_STAT = re.compile(r"^(mean|median|p(\d{1,2}(\.\d+)?))$")
+_ACTIVITY = {
+    "replies": "reply",
+    "notes": "note",
+    "solved": "solve",
+    "calls": "call",
+    "time_entries": "time_entry",
+}
+"""Agent activity counts: output key -> activity kind."""
+_TOP = 5
+"""How many values `top` lists per row."""
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A metric under its resolved variants: what it aggregates, how, and in which unit."""
+
+    metric: Metric
+    variants: dict[str, Any]
+    facts: str
+    aggregation: str
+    unit: str
+    better: str | None
+
+
+def _check(query: Query) -> Metric:
+    try:
+        chosen = metric(query.metric)
+    except KeyError:
+        raise QueryError(
+            f"unknown metric {query.metric!r}; the metrics are: {', '.join(CATALOGUE)}"
+        ) from None
+    if query.period is not None and query.period not in PERIODS:
+        raise QueryError(f"unknown period {query.period!r}; use one of {', '.join(PERIODS)}")
+    if query.clock not in ("calendar", "business"):
+        raise QueryError(f"unknown clock {query.clock!r}; use calendar or business")
+    if query.clock == "business" and not chosen.has_clock:
+        raise QueryError(f"{chosen.id} has no business-hours variant; use --clock calendar")
+    if not _STAT.match(query.stat):
+        raise QueryError(f"unknown stat {query.stat!r}; use mean, median, p90 or any pNN")
+    if query.start and query.end and query.end < query.start:
+        raise QueryError(f"--to {query.end} is before --from {query.start}")
+    if query.compare not in (None, "previous"):
+        raise QueryError(f"unknown comparison {query.compare!r}; use previous")
+    return chosen
+
+
+def _plan(engine: Engine, chosen: Metric, query: Query) -> _Plan:
+    """The metric's variants (its defaults, the team's settings, then the query's own) and what
+    they make of it."""
+    settings = engine.config.variants.get(chosen.id, {})
+    team = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in settings.items()}
+    try:
+        chosen.resolve_variants(team)
+    except ValueError as exc:
+        raise QueryError(f"{exc} (check [variants.{chosen.id}] in the settings)") from None
+    try:
+        variants = chosen.resolve_variants({**team, **query.variants})
+    except ValueError as exc:
+        raise QueryError(str(exc)) from None
+    aggregation, unit, better = chosen.shaped(variants)
+    return _Plan(chosen, variants, chosen.facts_for(variants), aggregation, unit, better)
+
+
+def run_query(engine: Engine, query: Query) -> Result:
+    """Compute `query` on `engine`."""
+    plan = _plan(engine, _check(query), query)
+    if plan.facts == "sla" and not engine.config.sla:
+        raise QueryError(
+            f"{plan.metric.id} needs SLA policies: add [[sla]] tables to supportmetrics.toml"
+        )
+    rows = _rows(engine, plan, query)
+    if query.compare == "previous":
+        rows = _compare(engine, plan, query, rows)
+    return Result(plan.metric.id, plan.unit, plan.better, rows, query)
+
+
+def _population(engine: Engine, plan: _Plan, query: Query) -> ir.Table:
+    facts = engine.facts(plan.facts, plan.variants, query.clock)
+    rows = plan.metric.build(facts, plan.variants, query.clock)
+    if "_filed_at" not in rows.columns:
+        return rows
+    return local_timestamp(rows, {"_local": "_filed_at"}, engine.offsets())
+
+
+def _rows(
+    engine: Engine,
+    plan: _Plan,
+    query: Query,
+    start: date | None = None,
+    end: date | None = None,
+) -> list[dict[str, Any]]:
+    start = query.start if start is None else start
+    end = query.end if end is None else end
+    population = _population(engine, plan, query)
+    kind = plan.aggregation
+    if kind == "backlog":
+        out = backlog_rows(engine, plan.facts, plan.variants, query, population, start, end)
+    elif kind == "mrr":
+        out = mrr_rows(engine, plan.facts, query, population, start, end)
+    elif kind == "growth":
+        out = growth_rows(engine, plan.facts, plan.variants, query, population, start, end)
+    elif kind in ("churn", "retention", "link"):
+        out = cohort_rows(engine, plan.facts, kind, plan.variants, query, population, start, end)
+    else:
+        out = _aggregated(engine, plan, query, population, start, end)
+    minimum = engine.config.statistics.min_sample
+    for row in out:
+        if "n" in row and kind in ("distribution", "share", "tally", "nps", "customers", *_COHORTS):
+            row["low_sample"] = row["n"] < minimum
+        _percent(row, plan.unit, kind)
+    dims = ([_LINK_SEGMENT[plan.variants["by"]]] if kind == "link" else []) + list(query.by)
+    if kind == "activity":
+        dims = ["agent", *dims]
+    return _sorted(out, dims, query)
+
+
+_COHORTS = ("churn", "retention", "link")
+_LINK_SEGMENT = {"contact": "contacted_support", "csat": "csat_segment"}
+
+
+def _aggregated(
+    engine: Engine,
+    plan: _Plan,
+    query: Query,
+    population: ir.Table,
+    start: date | None,
+    end: date | None,
+) -> list[dict[str, Any]]:
+    """Group by dimensions and period and aggregate in the backend."""
+    rows = filter_rows(engine, plan.facts, population, query.where, start, end)
+    by = ("agent", *query.by) if plan.aggregation == "activity" else query.by
+    rows, dims = with_dimensions(engine, plan.facts, rows, by)
+    keys = [rows[c].name(n) for n, c in dims.items()]
+    if query.period:
+        keys.append(rows._local.truncate(TRUNCATE[query.period]).name("period"))
+    if plan.aggregation == "customers":
+        rows, keys = _per_customer(rows, keys)
+    grouped = rows.group_by(keys) if keys else rows
+    aggregates = _aggregates(plan, rows, query)
+    if plan.metric.extras is not None:
+        aggregates |= plan.metric.extras(rows, plan.variants)
+    table = engine.db.to_pyarrow(grouped.aggregate(**aggregates))
+    out = [_finish(plan, query, row) for row in table.to_pylist()]
+    if plan.metric.top is not None:
+        _add_top(engine, plan.metric.top, rows, keys, out)
+    if plan.aggregation == "activity":
+        _add_open_assigned(engine, out)
+    return out
+
+
+def _per_customer(rows: ir.Table, keys: list[ir.Value]) -> tuple[ir.Table, list[str]]:
+    """One row per customer and group: how many rows they have and whether any is flagged."""
+    per_customer = rows.group_by([*keys, rows.customer_id.name("__customer")]).aggregate(
+        __rows=rows.count(), __flagged=rows._value.any()
+    )
+    return per_customer, [k.get_name() for k in keys]
+
+
+def _add_top(
+    engine: Engine, column: str, rows: ir.Table, keys: list[Any], out: list[dict[str, Any]]
+) -> None:
+    """Each row's most frequent values of `column` among its flagged rows (`top`)."""
+    names = [k if isinstance(k, str) else k.get_name() for k in keys]
+    flagged = rows.filter(rows._value & rows[column].notnull())
+    counted = flagged.group_by([*keys, flagged[column].name("__top")]).aggregate(
+        __count=flagged.count()
+    )
+    tops: dict[tuple[Any, ...], list[tuple[int, str]]] = {}
+    for row in engine.db.to_pyarrow(counted).to_pylist():
+        group = tuple(row[n] for n in names)
+        tops.setdefault(group, []).append((row["__count"], row["__top"]))
+    for row in out:
+        group = tuple(row.pop("__period") if n == "period" else row.get(n) for n in names)
+        ranked = sorted(tops.get(group, []), key=lambda pair: (-pair[0], pair[1]))[:_TOP]
+        row["top"] = [{column: value, "count": count} for count, value in ranked]
+
+
+def _add_open_assigned(engine: Engine, rows: list[dict[str, Any]]) -> None:
+    """Each agent's tickets unsolved now (a current count, whatever the query's period)."""
+    tickets = engine.facts("tickets")
+    open_now = tickets.filter(~tickets.solved & tickets.assignee_id.notnull())
+    counts = engine.db.to_pyarrow(open_now.group_by("assignee_id").aggregate(n=open_now.count()))
+    by_agent = dict(zip(*counts.to_pydict().values(), strict=True))
+    for row in rows:
+        row["open_assigned"] = by_agent.get(row["agent"], 0)
+
+
+def _aggregates(plan: _Plan, rows: ir.Table, query: Query) -> dict[str, ir.Value]:
+    kind = plan.aggregation
+    if kind == "customers":
+        again = (rows.__rows >= 2) | rows.__flagged
+        return {"numerator": rows.count(where=again), "denominator": rows.count()}
+    value = rows._value
+    if kind == "distribution":
+        aggs: dict[str, ir.Value] = {"n": value.count()}
+        if query.stat == "mean":
+            aggs |= {"value": value.mean(), "stddev": value.std()}
+        else:
+            q = 0.5 if query.stat == "median" else float(query.stat[1:]) / 100
+            aggs["value"] = value.quantile(q)
+        return aggs
+    if kind in ("share", "tally"):
+        return {"numerator": ibis.ifelse(value, 1, 0).sum(), "denominator": value.count()}
+    if kind == "nps":
+        return {
+            "promoters": rows.count(where=value == "promoter"),
+            "passives": rows.count(where=value == "passive"),
+            "detractors": rows.count(where=value == "detractor"),
+        }
+    if kind == "count":
+        return {"n": rows.count()}
+    if kind == "activity":
+        counts = {name: rows.count(where=value == k) for name, k in _ACTIVITY.items()}
+        return {
+            **counts,
+            "activity_kinds": value.nunique(where=value.isin(list(_ACTIVITY.values()))),
+            "first_response_mean": rows.value.mean(where=value == "first_response"),
+            "csat": rows.value.mean(where=value == "csat"),
+            "csat_n": rows.count(where=value == "csat"),
+        }
+    if kind == "flow":
+        return {
+            "created": rows.count(where=value == "created"),
+            "reopened": rows.count(where=value == "reopened"),
+            "outflow": rows.count(where=value == "solved"),
+        }
+    raise AssertionError(kind)
+
+
+def _finish(plan: _Plan, query: Query, row: dict[str, Any]) -> dict[str, Any]:
+    """Value, n and interval of one aggregated row."""
+    if "period" in row and row["period"] is not None:
+        row["__period"] = row["period"]
+        row["period"] = label(row["period"], query.period)
+    kind = plan.aggregation
+    if kind == "distribution":
+        stddev = row.pop("stddev", None)
+        if query.stat == "mean" and row["value"] is not None:
+            interval = mean_interval(row["value"], stddev, row["n"])
+            if interval:
+                row["ci_low"], row["ci_high"] = interval
+    elif kind in ("share", "tally", "customers"):
+        numerator, n = row["numerator"] or 0, row["denominator"]
+        row["numerator"], row["n"] = numerator, n
+        share = numerator / n if n else None
+        row["value"] = numerator if kind == "tally" else share
+        if kind == "tally":
+            row["share"] = share
+        interval = wilson_interval(numerator, n)
+        if interval and kind != "tally":
+            row["ci_low"], row["ci_high"] = interval
+    elif kind == "nps":
+        promoters, detractors = row["promoters"], row["detractors"]
+        n = promoters + row["passives"] + detractors
+        row["n"] = n
+        row["value"] = 100 * (promoters - detractors) / n if n else None
+        interval = nps_interval(promoters, detractors, n)
+        if interval:
+            row["ci_low"], row["ci_high"] = interval
+    elif kind == "count":
+        row["value"] = row["n"]
+    elif kind == "activity":
+        row["value"] = row["replies"]
+        row["n"] = sum(row[name] for name in _ACTIVITY)
+    elif kind == "flow":
+        row["inflow"] = row["created"] + row["reopened"]
+        row["value"] = row["inflow"] - row["outflow"]
+        row["n"] = row["inflow"] + row["outflow"]
+    if plan.metric.top is None:
+        row.pop("__period", None)
+    for key, value in row.items():
+        if isinstance(value, float) and math.isnan(value):
+            row[key] = None
+    return row
+
+
+def _percent(row: dict[str, Any], unit: str, kind: str) -> None:
+    """Shares of a percent-unit metric (csat, ces easy ...) in percent."""
+    if unit != "percent" or kind not in ("share", "customers", *_COHORTS):
+        return
+    for key in ("value", "ci_low", "ci_high"):
+        if row.get(key) is not None:
+            row[key] = 100 * row[key]
+
+
+def _sorted(rows: list[dict[str, Any]], dims: list[str], query: Query) -> list[dict[str, Any]]:
+    keys = [*dims, *(["period"] if query.period else [])]
+    front = ["value", "n", "numerator", "denominator", "ci_low", "ci_high", "low_sample"]
+
+    def order(row: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple((row[k] is None, str(row[k]) if row[k] is not None else "") for k in keys)
+
+    arranged = []
+    for row in sorted(rows, key=order):
+        ordered = {k: row[k] for k in keys if k in row}
+        ordered |= {k: row[k] for k in front if k in row}
+        ordered |= {k: v for k, v in row.items() if k not in ordered}
+        arranged.append(ordered)
+    return arranged
+
+
+EXPORTS = {"tickets": "created_at", "calls": "queued_at"}
+
+
+def facts_rows(
+    engine: Engine, name: str, where: Mapping[str, Sequence[str]] | None = None
+) -> pa.Table:
+    """The fact rows `name` (tickets or calls), filtered like a metric; tickets with business-clock
+    columns too."""
+    if name not in EXPORTS:
+        raise QueryError(f"unknown facts {name!r}; use {' or '.join(EXPORTS)}")
+    facts = engine.facts(name, clock="business" if name == "tickets" else "calendar")
+    if name == "tickets" and engine.config.sla:
+        summary = ticket_sla_summary(engine.facts("sla"))
+        facts = facts.left_join(summary, "ticket_id").drop("ticket_id_right")
+    rows = local_timestamp(
+        facts.mutate(_filed_at=facts[EXPORTS[name]]), {"_local": "_filed_at"}, engine.offsets()
+    )
+    rows = filter_rows(engine, name, rows, where or {}, None, None)
+    return engine.db.to_pyarrow(rows.drop("_filed_at", "_local").order_by(EXPORTS[name]))
+
+
+def _compare(
+    engine: Engine, plan: _Plan, query: Query, rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Add the previous equal-length period's value, the change and the percent change."""
+    dims = ([_LINK_SEGMENT[plan.variants["by"]]] if plan.aggregation == "link" else []) + list(
+        query.by
+    )
+    if query.period:
+        previous: dict[tuple[Any, ...], dict[str, Any]] = {}
+        for row in rows:
+            key = (*(row[d] for d in dims), previous_label(row["period"], query.period))
+            previous[(*(row[d] for d in dims), row["period"])] = row
+            _add_change(row, previous.get(key))
+        return rows
+    if query.start is None or query.end is None:
+        raise QueryError("--compare previous needs --period, or both --from and --to")
+    length = (query.end - query.start).days + 1
+    before = _rows(
+        engine,
+        plan,
+        query,
+        query.start - timedelta(days=length),
+        query.start - timedelta(days=1),
+    )
+    earlier = {tuple(r[d] for d in dims): r for r in before}
+    for row in rows:
+        _add_change(row, earlier.get(tuple(row[d] for d in dims)))
+    return rows
+
+
+def _add_change(row: dict[str, Any], previous: dict[str, Any] | None) -> None:
+    value = row.get("value")
+    before = previous.get("value") if previous else None
+    row["previous"] = before
+    row["change"] = value - before if value is not None and before is not None else None
+    row["change_pct"] = (
+        100 * (value - before) / abs(before)
+        if value is not None and before not in (None, 0)
+        else None
+    )
