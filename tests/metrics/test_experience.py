@@ -1,0 +1,186 @@
+"""Survey metrics on small hand-made responses to the hand-made team's tickets.
+
+First responses (conftest): T1 1 h (bucket 1-4h), T3 5 min and T8 30 min (0-1h), T4 agent-created
+(no first response: "no reply").
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import pytest
+
+import supportmetrics
+from tests.metrics.conftest import EVENTS, MESSAGES, TICKETS, make_workspace, values
+
+SURVEYS = """response_id,survey,score,scale_min,scale_max,submitted_at,ticket_id,customer_id,agent_id,channel
+S1,csat,5,,,2024-01-01T13:00:00Z,T1,,,
+S2,csat,4,,,2024-01-02T13:00:00Z,T3,,,
+S3,csat,2,,,2024-01-02T14:00:00Z,T4,,,
+S4,csat,4,,,2024-01-04T11:00:00Z,T8,,,
+S5,csat,9,0,10,2024-01-04T12:00:00Z,,C9,A1,phone
+N1,nps,10,,,2024-01-04T10:00:00Z,,C9,,email
+N2,nps,9,,,2024-01-04T10:00:00Z,,C8,,email
+N3,nps,8,,,2024-01-04T10:00:00Z,,C8,,email
+N4,nps,0,,,2024-01-04T10:00:00Z,,C8,,sms
+N5,nps,6,,,2024-01-04T10:00:00Z,,C8,,sms
+N6,nps,5,1,5,2024-01-04T10:00:00Z,,C8,,email
+E1,ces,7,,,2024-01-02T10:00:00Z,T3,,,
+E2,ces,5,,,2024-01-02T10:00:00Z,T4,,,
+E3,ces,2,,,2024-01-02T10:00:00Z,T1,,,
+Q1,esat,5,,,2024-01-03T10:00:00Z,,,A1,
+Q2,esat,3,,,2024-01-03T10:00:00Z,,,A2,
+Q3,esat,4,,,2024-01-03T10:00:00Z,,,A3,
+P1,enps,10,,,2024-01-03T10:00:00Z,,,A1,
+P2,enps,2,,,2024-01-03T10:00:00Z,,,A2,
+"""
+
+INVITATIONS = """invitation_id,survey,sent_at,ticket_id,customer_id
+I1,csat,2024-01-01T12:00:00Z,T1,
+I2,csat,2024-01-01T12:00:00Z,T2,
+I3,csat,2024-01-02T09:00:00Z,T3,
+I4,nps,2024-01-04T00:00:00Z,,C9
+I5,csat,2024-01-04T12:00:00Z,T8,
+"""
+
+
+@pytest.fixture
+def surveyed(tmp_path):
+    ws = make_workspace(
+        tmp_path,
+        tickets=TICKETS,
+        messages=MESSAGES,
+        ticket_events=EVENTS,
+        surveys=SURVEYS,
+        survey_invitations=INVITATIONS,
+    )
+    yield ws
+    ws.close()
+
+
+def test_csat_share_of_the_top_two_points(surveyed) -> None:
+    # Satisfied: S1 5, S2 4, S4 4 (of 1-5) and S5 9 (of 0-10); S3 2 is not.
+    (row,) = surveyed.metric("csat").rows
+    assert (row["value"], row["numerator"], row["n"]) == (80.0, 4, 5)
+    assert surveyed.metric("csat").unit == "percent"
+    assert row["low_sample"] is True
+    assert 0 < row["ci_low"] < 80 < row["ci_high"] < 100
+
+
+@pytest.mark.parametrize(("threshold", "expected"), [("5", 40.0), ("top1", 20.0), ("top3", 80.0)])
+def test_csat_threshold(surveyed, threshold, expected) -> None:
+    # 5: S1 and S5 (9 >= 5). top1: only S1 (S5 would need 10). top3: 3-5 and 8-10: all but S3 2.
+    assert values(surveyed.metric("csat", variants={"threshold": threshold})) == [expected]
+
+
+def test_csat_mean_score(surveyed) -> None:
+    result = surveyed.metric(
+        "csat", variants={"score": "mean"}, where={"channel": ["email", "chat", "web"]}
+    )
+    assert result.unit == "score"
+    assert values(result) == [pytest.approx((5 + 4 + 2 + 4) / 4)]
+    assert values(result, "n") == [4]
+
+
+def test_csat_by_the_tickets_dimensions(surveyed) -> None:
+    by_channel = surveyed.metric("csat", by=["channel"])
+    assert [(r["channel"], r["value"]) for r in by_channel.rows] == [
+        ("chat", 100.0),
+        ("email", 50.0),
+        ("phone", 100.0),
+        ("web", 100.0),
+    ]
+    by_issue = surveyed.metric("csat", by=["issue_type"])
+    assert [(r["issue_type"], r["value"]) for r in by_issue.rows] == [
+        ("billing", 50.0),
+        ("bug", 100.0),
+        (None, 100.0),
+    ]
+    by_bucket = surveyed.metric("csat", by=["first_response_bucket"])
+    assert [(r["first_response_bucket"], r["n"], r["value"]) for r in by_bucket.rows] == [
+        ("0-1h", 2, 100.0),
+        ("1-4h", 1, 100.0),
+        ("no reply", 1, 0.0),
+        (None, 1, 100.0),
+    ]
+
+
+def test_csat_with_no_responses(surveyed) -> None:
+    january = {"start": date(2023, 1, 1), "end": date(2023, 1, 31)}
+    (row,) = surveyed.metric("csat", **january).rows
+    assert (row["value"], row["n"], row["low_sample"]) == (None, 0, True)
+    assert "ci_low" not in row
+    assert surveyed.metric("csat", period="month", **january).rows == []
+
+
+def test_nps_counts_and_interval(surveyed) -> None:
+    # Promoters N1 10, N2 9, N6 5 of 1-5 (10 on 0-10); passive N3 8; detractors N4 0, N5 6.
+    result = surveyed.metric("nps")
+    (row,) = result.rows
+    assert result.unit == "points"
+    assert (row["promoters"], row["passives"], row["detractors"], row["n"]) == (3, 1, 2, 6)
+    assert row["value"] == pytest.approx(100 * (3 - 2) / 6)
+    p, d = 3 / 6, 2 / 6
+    half = 1.959963984540054 * math.sqrt((p + d - (p - d) ** 2) / 6)
+    assert row["ci_low"] == pytest.approx(100 * (p - d - half))
+    assert row["ci_high"] == pytest.approx(100 * (p - d + half))
+
+
+def test_nps_all_detractors(surveyed) -> None:
+    (row,) = surveyed.metric("nps", where={"channel": ["sms"]}).rows
+    assert (row["value"], row["detractors"], row["n"]) == (-100.0, 2, 2)
+    assert row["ci_low"] == -100.0
+
+
+def test_ces_mean_and_share_easy(surveyed) -> None:
+    assert values(surveyed.metric("ces")) == [pytest.approx(14 / 3)]
+    easy = surveyed.metric("ces", variants={"score": "easy"})
+    assert easy.unit == "percent"
+    assert values(easy) == [pytest.approx(200 / 3)]
+    assert values(surveyed.metric("ces", variants={"score": "easy", "easy": "6"})) == [
+        pytest.approx(100 / 3)
+    ]
+
+
+def test_survey_response_rate(surveyed) -> None:
+    # I1 <- S1, I3 <- S2, I4 <- N1 (same customer, no ticket); I2 no answer; I5 answered before
+    # it was sent (S4 11:00, invitation 12:00) does not count.
+    (row,) = surveyed.metric("survey_response_rate").rows
+    assert (row["numerator"], row["denominator"]) == (3, 5)
+    by_survey = surveyed.metric("survey_response_rate", by=["survey"])
+    assert [(r["survey"], r["numerator"], r["n"]) for r in by_survey.rows] == [
+        ("csat", 2, 4),
+        ("nps", 1, 1),
+    ]
+    only_csat = surveyed.metric("survey_response_rate", variants={"survey": "csat"})
+    assert values(only_csat) == [0.5]
+
+
+def test_employee_satisfaction(surveyed) -> None:
+    assert values(surveyed.metric("employee_satisfaction")) == [pytest.approx(200 / 3)]
+    mean = surveyed.metric("employee_satisfaction", variants={"score": "mean"})
+    assert values(mean) == [4.0]
+    enps = surveyed.metric("employee_satisfaction", variants={"kind": "enps"})
+    assert enps.unit == "points"
+    assert values(enps) == [0.0]
+    assert values(enps, "n") == [2]
+
+
+def test_csat_threshold_must_be_a_score_or_top_n(surveyed) -> None:
+    with pytest.raises(supportmetrics.query.QueryError, match="topN"):
+        surveyed.metric("csat", variants={"threshold": "high"})
+
+
+def test_scores_outside_the_scale_are_rejected_at_ingest(tmp_path) -> None:
+    ws = supportmetrics.init(tmp_path / "ws")
+    data = tmp_path / "surveys.csv"
+    data.write_text(
+        "response_id,survey,score,submitted_at\nR1,csat,6,2024-01-01T00:00:00Z\n"
+        "R2,nps,11,2024-01-01T00:00:00Z\n"
+    )
+    with pytest.raises(supportmetrics.IngestError) as raised:
+        ws.ingest([data])
+    assert "score" in str(raised.value)
+    assert [t.rows for t in ws.tables() if t.table == "surveys"] == [0]
+    ws.close()
