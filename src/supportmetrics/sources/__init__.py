@@ -1,10 +1,19 @@
 """Sources: the tools support teams use, turned into the canonical tables (see `base`)."""
 
+from supportmetrics.sources import csv, freshdesk, intercom, zendesk
 from supportmetrics.sources.base import Conversion, Convert, Source, SourceError
 
 __all__ = ["SOURCES", "Conversion", "Convert", "Source", "SourceError", "source"]
 
-SOURCES: dict[str, Source] = {}
+SOURCES: dict[str, Source] = {
+    module.SOURCE.name: module.SOURCE
+    for module in (
+        zendesk,
+        freshdesk,
+        intercom,
+        csv,
+    )
+}
 """Every importer by name, in the order `supportmetrics import --list` shows them."""
 
 

@@ -1,0 +1,102 @@
+"""The DuckDB connection a conversion runs in, and writing its results as canonical Parquet files.
+
+Memory is bounded by the workspace's `[ingest] memory_limit`; beyond it DuckDB spills to a temporary
+folder. The command sets both with `limits(...)`; a conversion called directly gets the defaults.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
+
+import duckdb
+
+from supportmetrics.sources.base import Conversion
+
+__all__ = ["connect", "limits", "lit", "timestamp", "write_table"]
+
+_MEMORY_LIMIT: ContextVar[str] = ContextVar("memory_limit", default="2GB")
+_TEMP_PARENT: ContextVar[Path | None] = ContextVar("temp_parent", default=None)
+
+
+@contextmanager
+def limits(memory_limit: str, temp_parent: Path | None = None) -> Iterator[None]:
+    """Run conversions inside with this memory limit, spilling under `temp_parent`."""
+    tokens = (_MEMORY_LIMIT.set(memory_limit), _TEMP_PARENT.set(temp_parent))
+    try:
+        yield
+    finally:
+        _MEMORY_LIMIT.reset(tokens[0])
+        _TEMP_PARENT.reset(tokens[1])
+
+
+@contextmanager
+def connect(timezone: str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An engine reading naive timestamps in `timezone`; its tables and spill live in a temporary folder."""
+    parent = _TEMP_PARENT.get()
+    if parent is not None:
+        parent.mkdir(parents=True, exist_ok=True)
+    spill = Path(tempfile.mkdtemp(prefix="convert-", dir=parent))
+    con = duckdb.connect(
+        str(spill / "work.duckdb"),
+        config={"memory_limit": _MEMORY_LIMIT.get(), "temp_directory": str(spill / "spill")},
+    )
+    try:
+        con.execute(f"SET TimeZone = {lit(timezone)}")
+        con.execute("SET enable_progress_bar = false")
+        yield con
+    finally:
+        con.close()
+        shutil.rmtree(spill, ignore_errors=True)
+
+
+def lit(value: object) -> str:
+    """A SQL string literal."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def timestamp(expr: str) -> str:
+    """SQL reading ISO 8601 text as a UTC instant; text without an offset is in the session zone."""
+    return f"(TRY_CAST({expr} AS TIMESTAMPTZ))"
+
+
+def write_table(con: duckdb.DuckDBPyConnection, sql: str, out_dir: Path, table: str) -> Path | None:
+    """Write the rows of `sql` to `out_dir/<table>.parquet`; None (and no file) when there are none."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{table}.parquet"
+    row = con.execute(f"COPY ({sql}) TO {lit(path)} (FORMAT parquet)").fetchone()
+    if not row or not row[0]:
+        path.unlink(missing_ok=True)
+        return None
+    return path
+
+
+class Writer:
+    """Collects a conversion's output: canonical files written, notes for the user."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, out_dir: Path) -> None:
+        self.con, self.out_dir = con, out_dir
+        self.conversion = Conversion(files={})
+
+    def write(self, table: str, sql: str) -> None:
+        """Write `sql`'s rows as the canonical `table` (nothing when there are none)."""
+        path = write_table(self.con, sql, self.out_dir, table)
+        if path is not None:
+            self.conversion.files[table] = path
+
+    def note(self, text: str) -> None:
+        self.conversion.notes.append(text)
+
+    def count(self, sql: str) -> int:
+        row = self.con.execute(f"SELECT count(*) FROM ({sql})").fetchone()
+        return int(row[0]) if row else 0
+
+    def skipped(self, sql: str, what: str, why: str) -> None:
+        """Note how many rows of `sql` are skipped, and why (nothing when none are)."""
+        count = self.count(sql)
+        if count:
+            self.note(f"{count} {what} skipped: {why}")
