@@ -571,3 +571,8 @@ def facts_command(
 def main() -> None:
     """Entry point of the `supportmetrics` console script."""
     app()
+
+
+from supportmetrics.cli_import import import_command  # noqa: E402  (it builds on the helpers above)
+
+app.command("import")(import_command)

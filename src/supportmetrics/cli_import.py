@@ -1,0 +1,210 @@
+"""`supportmetrics import`: convert a tool's native data into the canonical tables and ingest them.
+
+Without `--out` the tables are converted into a temporary folder inside the workspace and loaded with
+the ordinary ingest (same validation, atomicity, idempotency and summary), then the folder is removed.
+With `--out DIR` the canonical files are written there and the store is not touched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import uuid
+from pathlib import Path
+from typing import Annotated, Any
+
+import pyarrow.parquet as pq
+import typer
+
+from supportmetrics.cli import (
+    EXIT_BUSY,
+    Format,
+    FormatOption,
+    WorkspaceOption,
+    _emit,
+    _fail,
+    _open,
+    _print_report,
+    _run_batch,
+    err,
+    out,
+)
+from supportmetrics.config import CONFIG_FILE, ConfigError, StoreSettings, load_config
+from supportmetrics.ingest import IngestError
+from supportmetrics.sources import SOURCES, Conversion, Source, SourceError, source
+from supportmetrics.sources._engine import limits
+from supportmetrics.store import WorkspaceBusy
+from supportmetrics.workspace import Workspace, WorkspaceError
+
+__all__ = ["import_command"]
+
+EXIT_USAGE = 2
+TEMP = ".supportmetrics-tmp"
+
+
+def import_command(
+    source_name: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="SOURCE", help="The tool the data comes from (see --list).", show_default=False
+        ),
+    ] = None,
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="PATH...",
+            help="Export files or folders (or a database URL).",
+            show_default=False,
+        ),
+    ] = None,
+    list_sources: Annotated[
+        bool, typer.Option("--list", help="List the sources, what each reads and how to export it.")
+    ] = False,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Write the canonical files to this folder instead of ingesting."
+        ),
+    ] = None,
+    workspace: WorkspaceOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Import a tool's export: convert it to the canonical tables and ingest them."""
+    if list_sources:
+        _list(fmt)
+        return
+    if not source_name or not paths:
+        raise _fail("name a SOURCE and at least one PATH (see: supportmetrics import --list)", 2)
+    try:
+        chosen = source(source_name)
+    except SourceError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
+    if out_dir is not None:
+        _convert_to(chosen, paths, out_dir, workspace, fmt)
+    else:
+        _import(chosen, paths, workspace, fmt)
+
+
+def _list(fmt: Format) -> None:
+    rows = [
+        {"name": s.name, "title": s.title, "reads": s.reads, "how to export": s.how_to_export}
+        for s in SOURCES.values()
+    ]
+    if fmt is not Format.table:
+        _emit(rows, fmt)
+        return
+    for row in rows:
+        out.print(f"[bold]{row['name']}[/] ({row['title']})", markup=True)
+        out.print(f"  reads: {row['reads']}", markup=False)
+        out.print(f"  how to export: {row['how to export']}", markup=False)
+
+
+def _convert(chosen: Source, paths: list[str], target: Path, ws: Workspace) -> Conversion:
+    """Run the source's conversion with the workspace's time zone and memory limit."""
+    try:
+        with (
+            limits(ws.config.ingest.memory_limit, ws.root / TEMP),
+            err.status(f"converting {chosen.title} data"),
+        ):
+            conversion = chosen.convert(paths, target, ws.config.timezone)
+    except SourceError as exc:
+        raise _fail(f"{exc}; nothing was written") from None
+    for note in conversion.notes:
+        err.print(f"note: {note}", markup=False, highlight=False)
+    if not conversion.files:
+        raise _fail(f"no {chosen.title} records to import in {', '.join(paths)}")
+    return conversion
+
+
+def _import(chosen: Source, paths: list[str], workspace: Path | None, fmt: Format) -> None:
+    ws = _open(workspace)
+    temp = ws.root / TEMP / f"import-{chosen.name}-{uuid.uuid4().hex[:8]}"
+    try:
+        conversion = _convert(chosen, paths, temp, ws)
+        report = _run_batch(workspace, list(conversion.files.values()), None, fmt, write=True)
+        lines = _reconcile(chosen, conversion, ws)
+        if fmt is Format.json:
+            payload = {**report.to_dict(), "source": chosen.name, "notes": conversion.notes}
+            out.print_json(json.dumps({**payload, "details": _public(conversion)}, default=str))
+        else:
+            _print_report(report, fmt)
+        _print_lines(lines)
+    finally:
+        ws.close()
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+def _convert_to(
+    chosen: Source, paths: list[str], out_dir: Path, workspace: Path | None, fmt: Format
+) -> None:
+    ws = _settings_only(workspace)
+    conversion = _convert(chosen, paths, out_dir, ws)
+    lines = _reconcile_aside(chosen, conversion, ws, out_dir) if chosen.reconcile else []
+    rows = [
+        {"table": table, "file": str(path), "rows": pq.ParquetFile(path).metadata.num_rows}
+        for table, path in conversion.files.items()
+    ]
+    if fmt is Format.json:
+        payload = {"source": chosen.name, "tables": rows, "notes": conversion.notes}
+        out.print_json(json.dumps({**payload, "details": _public(conversion)}, default=str))
+    else:
+        _emit(rows, fmt, title=f"written to {out_dir} (the store is unchanged)")
+    _print_lines(lines)
+    err.print(
+        f"load them with: supportmetrics ingest {' '.join(str(p) for p in conversion.files.values())}"
+    )
+
+
+def _settings_only(workspace: Path | None) -> Workspace:
+    """The workspace's settings when there is one, else the defaults (UTC): --out needs no store."""
+    try:
+        return Workspace.open(workspace)
+    except WorkspaceError:
+        root = Path(workspace or ".")
+        err.print(f"no workspace in {root.resolve()}: timestamps without an offset are read as UTC")
+        return Workspace(root, load_config(root / CONFIG_FILE))
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _reconcile(chosen: Source, conversion: Conversion, ws: Workspace) -> list[str]:
+    if chosen.reconcile is None:
+        return []
+    try:
+        with err.status("reconciling with the source's own metrics"):
+            return chosen.reconcile(conversion, ws)
+    except WorkspaceBusy as exc:
+        raise _fail(str(exc), EXIT_BUSY) from None
+
+
+def _reconcile_aside(
+    chosen: Source, conversion: Conversion, ws: Workspace, out_dir: Path
+) -> list[str]:
+    """Reconcile in a scratch workspace with the same settings, so that the store is untouched."""
+    scratch_root = out_dir / TEMP / f"reconcile-{uuid.uuid4().hex[:8]}"
+    scratch = Workspace(scratch_root, ws.config.model_copy(update={"store": StoreSettings()}))
+    try:
+        scratch_root.mkdir(parents=True)
+        scratch.ingest(list(conversion.files.values()))
+        return _reconcile(chosen, conversion, scratch)
+    except IngestError as exc:
+        return [
+            f"reconciliation skipped: the converted tables have {exc.total} problem(s); "
+            f"check them with: supportmetrics validate {out_dir}"
+        ]
+    finally:
+        scratch.close()
+        shutil.rmtree(scratch_root, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            (out_dir / TEMP).rmdir()  # only when nothing else is using it
+
+
+def _public(conversion: Conversion) -> dict[str, Any]:
+    """The details worth printing (paths of intermediate files left out)."""
+    return {k: v for k, v in conversion.details.items() if not isinstance(v, str | Path)}
+
+
+def _print_lines(lines: list[str]) -> None:
+    for line in lines:
+        err.print(line, markup=False, highlight=False)
