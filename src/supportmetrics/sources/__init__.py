@@ -1,6 +1,14 @@
 """Sources: the tools support teams use, turned into the canonical tables (see `base`)."""
 
-from supportmetrics.sources import csv, freshdesk, intercom, zendesk
+from supportmetrics.sources import (
+    asterisk,
+    chatwoot,
+    csv,
+    freshdesk,
+    intercom,
+    twitter,
+    zendesk,
+)
 from supportmetrics.sources.base import Conversion, Convert, Source, SourceError
 
 __all__ = ["SOURCES", "Conversion", "Convert", "Source", "SourceError", "source"]
@@ -11,6 +19,9 @@ SOURCES: dict[str, Source] = {
         zendesk,
         freshdesk,
         intercom,
+        chatwoot,
+        asterisk,
+        twitter,
         csv,
     )
 }
