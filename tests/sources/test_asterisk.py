@@ -16,12 +16,15 @@ Agent/1002 logged in 09:00-10:00 (3600 s).
 from __future__ import annotations
 
 import gzip
+import json
 from pathlib import Path
 
 import duckdb
 import pytest
+from typer.testing import CliRunner
 
 import supportmetrics
+from supportmetrics.cli import app
 from supportmetrics.sources import SourceError
 from supportmetrics.sources.asterisk import SOURCE
 
@@ -149,3 +152,24 @@ def test_missing_and_empty_files(tmp_path) -> None:
     (tmp_path / "empty").write_text("")
     with pytest.raises(SourceError, match="the file is empty"):
         SOURCE.convert([str(tmp_path / "empty")], tmp_path / "out", "UTC")
+
+
+def test_import_command(tmp_path) -> None:
+    runner = CliRunner()
+    ws = tmp_path / "ws"
+    assert runner.invoke(app, ["init", str(ws)]).exit_code == 0
+    log = str(FIXTURES / "queue_log")
+    result = runner.invoke(app, ["import", "asterisk", log, "-w", str(ws), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["source"], report["rows_loaded"]) == ("asterisk", 7)
+    assert "note: agent availability (2 agent(s)): 6800 s logged in, 1800 s paused" in " ".join(
+        result.stderr.split()
+    )
+    twcs = str(FIXTURES.parent / "twitter" / "twcs.csv")
+    wrong = runner.invoke(app, ["import", "asterisk", twcs, "-w", str(ws)])
+    assert wrong.exit_code == 1
+    message = " ".join(wrong.stderr.split())
+    assert "twcs.csv: this is not an Asterisk queue_log: expected pipe-separated lines" in message
+    assert "at line 1, found 'tweet_id,author_id," in message
+    assert "nothing was written" in message

@@ -15,6 +15,7 @@ skipped without one, except in CI where it must run.
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -22,8 +23,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from typer.testing import CliRunner
 
 import supportmetrics
+from supportmetrics.cli import app
 from supportmetrics.sources import SourceError
 from supportmetrics.sources.chatwoot import SOURCE
 
@@ -180,6 +183,20 @@ def test_metrics(converted, tmp_path) -> None:
         assert (csat["numerator"], csat["denominator"]) == (1, 2)
     finally:
         ws.close()
+
+
+def test_import_command(chatwoot, tmp_path) -> None:
+    runner = CliRunner()
+    ws = tmp_path / "ws"
+    assert runner.invoke(app, ["init", str(ws)]).exit_code == 0
+    result = runner.invoke(app, ["import", "chatwoot", chatwoot, "-w", str(ws), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["source"], report["rows_loaded"]) == ("chatwoot", 5 + 19 + 3 + 2 + 2 + 4 + 3)
+    again = runner.invoke(app, ["import", "chatwoot", chatwoot, "-w", str(ws), "--format", "json"])
+    assert again.exit_code == 0, again.output
+    tables = json.loads(runner.invoke(app, ["tables", "-w", str(ws), "--format", "json"]).stdout)
+    assert {t["table"]: t["rows"] for t in tables if t["rows"]}["messages"] == 19
 
 
 def test_an_older_chatwoot_without_priority_or_labels(tmp_path) -> None:

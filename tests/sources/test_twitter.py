@@ -13,12 +13,15 @@ quoted multi-line text with emoji):
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
 import pytest
+from typer.testing import CliRunner
 
 import supportmetrics
+from supportmetrics.cli import app
 from supportmetrics.sources import SourceError
 from supportmetrics.sources.twitter import SOURCE
 
@@ -131,3 +134,23 @@ def test_wrong_arguments(tmp_path) -> None:
         SOURCE.convert([str(TWCS), str(TWCS)], tmp_path, "UTC")
     with pytest.raises(SourceError, match="no such file"):
         SOURCE.convert([str(tmp_path / "twcs.csv")], tmp_path, "UTC")
+
+
+def test_import_command(tmp_path) -> None:
+    runner = CliRunner()
+    ws = tmp_path / "ws"
+    assert runner.invoke(app, ["init", str(ws)]).exit_code == 0
+    result = runner.invoke(app, ["import", "twitter", str(TWCS), "-w", str(ws), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["source"], report["rows_loaded"]) == ("twitter", 4 + 14)
+    assert "note: left out 2 tweet(s) whose thread starts with a tweet missing" in " ".join(
+        result.stderr.split()
+    )
+    metric = runner.invoke(
+        app, ["metric", "first_response_time", "--by", "brand", "-w", str(ws), "--format", "json"]
+    )
+    assert [(r["brand"], r["value"]) for r in json.loads(metric.stdout)["rows"]] == [
+        ("AppleSupport", 1800),
+        ("sprintcare", 314),
+    ]
