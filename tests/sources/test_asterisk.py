@@ -75,7 +75,8 @@ def test_new_layout_calls(tmp_path) -> None:
 
 def test_old_layout_and_a_call_begun_in_the_previous_log(tmp_path) -> None:
     # 1199181550.7 entered the queue in the rotated-out file: queued = CONNECT - holdtime (40 s).
-    # Old EXITWITHTIMEOUT has only the position; TRANSFER has extension|context|holdtime|calltime.
+    # Old EXITWITHTIMEOUT has only the position, so 1199181450.5, whose ENTERQUEUE is in that file
+    # too, has no queue time and is left out. TRANSFER has extension|context|holdtime|calltime.
     conversion = SOURCE.convert([str(FIXTURES / "queue_log.old")], tmp_path, "UTC")
     assert _calls(conversion.files["calls"]) == [
         ("1199181550.7", "09:59:10", "answered", "09:59:50", "10:04:50", "helpdesk", "Agent/200",
@@ -87,6 +88,11 @@ def test_old_layout_and_a_call_begun_in_the_previous_log(tmp_path) -> None:
         ("1199181800.14", "10:03:20", "abandoned", None, "10:03:29", "helpdesk", None,
          None, None, False, "ABANDON", 0),
     ]  # fmt: skip
+    assert conversion.notes == [
+        "calls: 4 call(s) offered to a queue",
+        "left out 1 call(s) that entered the queue before the log starts and record no wait: "
+        "give the earlier (rotated) log too",
+    ]
     assert conversion.details["agent_availability"] == []
 
 

@@ -229,12 +229,11 @@ def convert(inputs: Sequence[str], out_dir: Path, timezone: str) -> Conversion:
     with connect(timezone) as con:
         _stage(con, paths, timezone)
         con.execute(f"CREATE TEMP TABLE segments AS {_calls_sql()}")
-        path = write_table(
-            con, "SELECT * FROM segments WHERE outcome IS NOT NULL", out_dir, "calls"
-        )
+        done = "outcome IS NOT NULL AND queued_at IS NOT NULL"
+        path = write_table(con, f"SELECT * FROM segments WHERE {done}", out_dir, "calls")
         counts = con.execute(
-            "SELECT count(*) FILTER (outcome IS NOT NULL), count(*) FILTER (outcome IS NULL) "
-            "FROM segments"
+            f"SELECT count(*) FILTER ({done}), count(*) FILTER (outcome IS NULL), "
+            "count(*) FILTER (outcome IS NOT NULL AND queued_at IS NULL) FROM segments"
         ).fetchone()
         unreadable = con.execute(
             "SELECT count(*), min(rec) FROM ql WHERE ts IS NULL "
@@ -250,6 +249,11 @@ def convert(inputs: Sequence[str], out_dir: Path, timezone: str) -> Conversion:
     notes = [f"calls: {counts[0]} call(s) offered to a queue"]
     if counts[1]:
         notes.append(f"left out {counts[1]} call(s) still waiting in a queue when the log ends")
+    if counts[2]:
+        notes.append(
+            f"left out {counts[2]} call(s) that entered the queue before the log starts and "
+            "record no wait: give the earlier (rotated) log too"
+        )
     if unreadable[0]:
         notes.append(
             f"skipped {unreadable[0]} unreadable line(s) (no time or event); the first is "
