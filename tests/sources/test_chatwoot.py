@@ -216,7 +216,7 @@ def test_not_a_chatwoot_database(tmp_path) -> None:
             SOURCE.convert([url], tmp_path, "UTC")
         assert (
             "messages, inboxes, users, teams, team_members, contacts, csat_survey_responses, "
-            "reporting_events not found" in str(caught.value)
+            "reporting_events not found in schema sm_chatwoot_" in str(caught.value)
         )
 
 

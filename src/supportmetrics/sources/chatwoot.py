@@ -252,6 +252,7 @@ def _open(url: str) -> Any:
             "port, database name, user and password (a read-only user is enough)"
         ) from None
     con.read_only = True
+    con.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ  # one snapshot for every table
     con.execute("SET TIME ZONE 'UTC'")
     return con
 
@@ -269,9 +270,9 @@ def _check_tables(con: Any, url: str) -> set[str]:
     if missing:
         raise SourceError(
             f"{_shown(url)} is not a Chatwoot database: table(s) {', '.join(missing)} not found "
-            "(looked in the search path: current_schemas). Point the URL at the database Chatwoot "
+            f"in schema {_split_url(url)[1] or 'public'}. Point the URL at the database Chatwoot "
             "uses (POSTGRES_DATABASE, usually chatwoot_production); add ?schema=NAME if its "
-            "tables are not in public"
+            "tables are in another schema"
         )
     rows = con.execute(
         "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass('conversations') "
