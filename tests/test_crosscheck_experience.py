@@ -200,21 +200,6 @@ def test_nps(both: Any, split: dict) -> None:
     _assert_same(_engine_rows(ws, "nps", split), reference, split, NPS)
 
 
-SUBSECOND_WAITS = pytest.mark.xfail(
-    raises=AssertionError,
-    strict=True,
-    reason=(
-        "engine measures a call's wait as floor(later) - floor(earlier) in epoch seconds, not as "
-        "the duration: C0000514 (billing, queued 12:44:42.3, ended 12:44:47 UTC) abandons after "
-        "4.7 s, a short abandon, but is counted offered and abandoned (billing 9/140, reference "
-        "8/139); answers after 20.7 s (C0000076, C0000193, C0000529, C0000871) count as 21 s, "
-        "outside 20 s, while answers after 20.3 s (C0000200, C0000359, C0000821) count as 20 s, "
-        "inside: the same kind of wait falls on either side of T, matching neither whole "
-        "seconds (reference, 325/649) nor exact seconds (318/649); engine 321/650"
-    ),
-)
-
-
 @pytest.mark.parametrize(
     ("metric", "split"),
     [
@@ -225,10 +210,8 @@ SUBSECOND_WAITS = pytest.mark.xfail(
         pytest.param("service_level", SPLITS["queue"], id="service_level-queue"),
     ],
 )
-def test_calls(both: Any, metric: str, split: dict, request: pytest.FixtureRequest) -> None:
+def test_calls(both: Any, metric: str, split: dict) -> None:
     ws, raw = both
-    if request.node.callspec.params["both"] == "edges":
-        request.applymarker(SUBSECOND_WAITS)
     function = {"abandonment_rate": ref.abandonment_rate, "service_level": ref.service_level}
     reference = function[metric](
         raw["calls"], by=split.get("by"), period=split.get("period"), tz=TZ

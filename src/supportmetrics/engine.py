@@ -22,6 +22,7 @@ from supportmetrics.calendar import (
 from supportmetrics.config import Config
 from supportmetrics.facts.activity import activity_facts
 from supportmetrics.facts.calls import call_facts, handling_facts
+from supportmetrics.facts.elapsed import elapsed_seconds
 from supportmetrics.facts.replies import customer_turns, reply_facts
 from supportmetrics.facts.revenue import order_facts
 from supportmetrics.facts.self_service import session_facts, usage_facts
@@ -171,8 +172,7 @@ class Engine:
         if name == "replies":
             replies = reply_facts(tickets, db.table("messages"), options.count_bots)
             replies = replies.mutate(
-                response_seconds=replies.reply_at.epoch_seconds().cast("int64")
-                - replies.answered_at.epoch_seconds().cast("int64")
+                response_seconds=elapsed_seconds(replies.answered_at, replies.reply_at)
             )
             if clock == "business":
                 schedule = schedule_of_team(replies.team, self.config.team_schedules())

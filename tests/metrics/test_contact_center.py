@@ -92,3 +92,21 @@ def test_no_calls(tmp_path) -> None:
         ]
     finally:
         ws.close()
+
+
+def test_waits_are_exact_seconds(tmp_path) -> None:
+    # F1 gives up after 4.7 s (a short abandon, though its whole-second stamps are 5 s apart);
+    # F2 is answered after 20.3 s (outside 20 s), F3 after 19.7 s (inside).
+    calls = (
+        "call_id,queued_at,outcome,answered_at,ended_at\n"
+        "F1,2024-01-01T10:00:00.300Z,abandoned,,2024-01-01T10:00:05Z\n"
+        "F2,2024-01-01T10:10:00Z,answered,2024-01-01T10:10:20.300Z,2024-01-01T10:12:00Z\n"
+        "F3,2024-01-01T10:20:00.300Z,answered,2024-01-01T10:20:20Z,2024-01-01T10:22:00Z\n"
+    )
+    ws = make_workspace(tmp_path, calls=calls)
+    try:
+        assert values(ws.metric("abandonment_rate"), "denominator") == [2]
+        assert values(ws.metric("service_level")) == [0.5]
+        assert values(ws.metric("average_speed_of_answer")) == [pytest.approx(20.0)]
+    finally:
+        ws.close()

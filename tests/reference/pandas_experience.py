@@ -12,7 +12,7 @@ Definitions
   value = 100 * (promoters - detractors) / n; interval from the NPS variance
   (p + d - (p - d)^2) / n, clipped to [-100, 100].
 - A response's channel is its own `channel`, else its ticket's channel (tickets joined on ticket_id).
-- Calls: inbound = direction null or 'inbound'. wait = whole seconds, floor(difference / 1 s).
+- Calls: inbound = direction null or 'inbound'. wait = exact seconds (the difference, fractions included).
   offered = outcome answered, abandoned or timeout, minus short abandons (outcome abandoned with a
   known ended_at - queued_at wait below the threshold, default 5 s). abandonment_rate = abandoned /
   offered; service_level = answered with answered_at - queued_at wait <= T (default 20 s) / offered.
@@ -67,8 +67,8 @@ def _names(by: By) -> list[str]:
 
 
 def _seconds(durations: pd.Series) -> pd.Series:
-    """Whole seconds, floor(duration / 1 s), as float (NaN where the duration is NaT)."""
-    return (durations // pd.Timedelta(seconds=1)).astype(float)
+    """Exact seconds as float (NaN where the duration is NaT)."""
+    return durations / pd.Timedelta(seconds=1)
 
 
 def wilson(successes: pd.Series, n: pd.Series, z: float = Z) -> tuple[pd.Series, pd.Series]:

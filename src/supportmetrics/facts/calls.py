@@ -5,11 +5,9 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from supportmetrics.facts.elapsed import elapsed_seconds
+
 __all__ = ["call_facts", "handling_facts"]
-
-
-def _seconds(start: ir.TimestampValue, end: ir.TimestampValue) -> ir.IntegerValue:
-    return end.epoch_seconds().cast("int64") - start.epoch_seconds().cast("int64")
 
 
 def call_facts(calls: ir.Table) -> ir.Table:
@@ -21,8 +19,8 @@ def call_facts(calls: ir.Table) -> ir.Table:
     answered = calls.outcome == "answered"
     wait = ibis.ifelse(
         answered,
-        _seconds(calls.queued_at, calls.answered_at),
-        _seconds(calls.queued_at, calls.ended_at),
+        elapsed_seconds(calls.queued_at, calls.answered_at),
+        elapsed_seconds(calls.queued_at, calls.ended_at),
     )
     handle = (
         calls.talk_seconds.coalesce(0)

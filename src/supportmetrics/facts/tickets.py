@@ -14,6 +14,7 @@ import ibis
 import ibis.expr.types as ir
 
 from supportmetrics.calendar import schedule_of_team, with_business_seconds
+from supportmetrics.facts.elapsed import elapsed_seconds
 from supportmetrics.facts.status import (
     SOLVED,
     WAIT_STATUSES,
@@ -36,11 +37,6 @@ class TicketOptions:
     count_bots: bool = False
     repeat_days: int = 7
     repeat_same_issue: bool = True
-
-
-def _seconds(start: ir.TimestampValue, end: ir.TimestampValue) -> ir.IntegerValue:
-    """Whole seconds from start to end (DESIGN: epoch_seconds differences, never delta())."""
-    return end.epoch_seconds().cast("int64") - start.epoch_seconds().cast("int64")
 
 
 def _message_facts(tickets: ir.Table, messages: ir.Table, options: TicketOptions) -> ir.Table:
@@ -179,10 +175,13 @@ def _durations(
 ) -> ir.Table:
     """Calendar (and, with a calendar, business) seconds for each duration and waiting time."""
     facts = facts.mutate(
-        **{f"{name}_seconds": _seconds(facts[a], facts[b]) for name, (a, b) in _PAIRS.items()}
+        **{
+            f"{name}_seconds": elapsed_seconds(facts[a], facts[b])
+            for name, (a, b) in _PAIRS.items()
+        }
     )
     segments = status_segments(history, facts)
-    segments = segments.mutate(seconds=_seconds(segments.start, segments.end))
+    segments = segments.mutate(seconds=elapsed_seconds(segments.start, segments.end))
     if calendar is not None:
         facts = facts.mutate(__schedule=schedule_of_team(facts.team, team_schedules))
         facts = with_business_seconds(
