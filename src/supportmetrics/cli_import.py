@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import pyarrow.parquet as pq
 import typer
+from rich.markup import escape
 
 from supportmetrics.cli import (
     EXIT_BUSY,
@@ -79,7 +80,7 @@ def import_command(
     try:
         chosen = source(source_name)
     except SourceError as exc:
-        raise _fail(str(exc), EXIT_USAGE) from None
+        raise _fail(escape(str(exc)), EXIT_USAGE) from None
     if out_dir is not None:
         _convert_to(chosen, paths, out_dir, workspace, fmt)
     else:
@@ -109,11 +110,11 @@ def _convert(chosen: Source, paths: list[str], target: Path, ws: Workspace) -> C
         ):
             conversion = chosen.convert(paths, target, ws.config.timezone)
     except SourceError as exc:
-        raise _fail(f"{exc}; nothing was written") from None
+        raise _fail(escape(f"{exc}; nothing was written")) from None
     for note in conversion.notes:
         err.print(f"note: {note}", markup=False, highlight=False)
     if not conversion.files:
-        raise _fail(f"no {chosen.title} records to import in {', '.join(paths)}")
+        raise _fail(escape(f"no {chosen.title} records to import in {', '.join(paths)}"))
     return conversion
 
 
@@ -139,7 +140,13 @@ def _convert_to(
     chosen: Source, paths: list[str], out_dir: Path, workspace: Path | None, fmt: Format
 ) -> None:
     ws = _settings_only(workspace)
-    conversion = _convert(chosen, paths, out_dir, ws)
+    existed = out_dir.exists()
+    before = set(out_dir.iterdir()) if existed else set()
+    try:
+        conversion = _convert(chosen, paths, out_dir, ws)
+    except typer.Exit:
+        _remove_new(out_dir, before, existed)
+        raise
     lines = _reconcile_aside(chosen, conversion, ws, out_dir) if chosen.reconcile else []
     rows = [
         {"table": table, "file": str(path), "rows": pq.ParquetFile(path).metadata.num_rows}
@@ -154,6 +161,20 @@ def _convert_to(
     err.print(
         f"load them with: supportmetrics ingest {' '.join(str(p) for p in conversion.files.values())}"
     )
+
+
+def _remove_new(out_dir: Path, before: set[Path], existed: bool) -> None:
+    """Undo a failed conversion: remove what it wrote into `out_dir`, and the folder if it made it."""
+    if not out_dir.exists():
+        return
+    if not existed:
+        shutil.rmtree(out_dir, ignore_errors=True)
+        return
+    for path in set(out_dir.iterdir()) - before:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
 
 
 def _settings_only(workspace: Path | None) -> Workspace:

@@ -128,3 +128,26 @@ def test_usage_errors(ws: Path, args: tuple[str, ...], code: int, message: str) 
     result = run(*args, "-w", str(ws))
     assert result.exit_code == code
     assert message in result.stderr
+
+
+def test_a_failed_conversion_leaves_no_files_in_out(tmp_path: Path) -> None:
+    (tmp_path / "tickets.csv").write_text("id,at\nT1,2024-01-08 09:00\n")
+    (tmp_path / "messages.csv").write_text("mid,id,at,who\nM1,T1,2024-01-08 09:05,robot\n")
+    (tmp_path / "map.toml").write_text(
+        '[tickets]\nfile = "tickets.csv"\n[tickets.columns]\nticket_id = "id"\n'
+        'created_at = "at"\nchannel = { value = "email" }\n'
+        '[messages]\nfile = "messages.csv"\n[messages.columns]\nmessage_id = "mid"\n'
+        'ticket_id = "id"\ncreated_at = "at"\nauthor_type = "who"\n'
+    )
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    result = run("import", "csv", str(tmp_path), "--out", str(out), "-w", str(tmp_path))
+    assert result.exit_code == 1
+    said = " ".join(result.stderr.split())
+    assert (
+        "line 2: column author_type (from 'who'): 'robot' is not valid: map it with values = "
+        in said
+    )
+    assert "in [messages.columns] author_type; allowed: customer, agent, bot, system" in said
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from supportmetrics.sources import SourceError, zendesk
+from supportmetrics.sources._engine import connect, write_table
 from tests.sources._canonical import FIXTURES, by_ticket, convert, load, rows
 
 HERE = FIXTURES / "zendesk"
@@ -240,3 +241,10 @@ def test_not_json_records(tmp_path: Path, text: str, message: str) -> None:
     path.write_text(text)
     with pytest.raises(SourceError, match=re.escape(message)):
         convert("zendesk", tmp_path, path)
+
+
+def test_an_engine_error_while_writing_names_the_table(tmp_path: Path) -> None:
+    with connect("UTC") as con, pytest.raises(SourceError) as error:
+        write_table(con, "SELECT CAST('x' AS INTEGER) AS n", tmp_path, "tickets")
+    assert str(error.value).startswith("cannot convert the tickets table: Could not convert")
+    assert not (tmp_path / "tickets.parquet").exists()

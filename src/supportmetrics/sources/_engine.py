@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from supportmetrics.sources.base import Conversion
+from supportmetrics.sources.base import Conversion, SourceError
 
 __all__ = ["connect", "limits", "lit", "timestamp", "write_table"]
 
@@ -65,10 +65,18 @@ def timestamp(expr: str) -> str:
 
 
 def write_table(con: duckdb.DuckDBPyConnection, sql: str, out_dir: Path, table: str) -> Path | None:
-    """Write the rows of `sql` to `out_dir/<table>.parquet`; None (and no file) when there are none."""
+    """Write the rows of `sql` to `out_dir/<table>.parquet`; None (and no file) when there are none.
+
+    An engine error (a malformed record far into a file ...) is a SourceError naming the table.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{table}.parquet"
-    row = con.execute(f"COPY ({sql}) TO {lit(path)} (FORMAT parquet)").fetchone()
+    try:
+        row = con.execute(f"COPY ({sql}) TO {lit(path)} (FORMAT parquet)").fetchone()
+    except duckdb.Error as exc:
+        path.unlink(missing_ok=True)
+        reason = str(exc).splitlines()[0].split("Error: ", 1)[-1].strip()
+        raise SourceError(f"cannot convert the {table} table: {reason}") from None
     if not row or not row[0]:
         path.unlink(missing_ok=True)
         return None
