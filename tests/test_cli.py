@@ -172,7 +172,7 @@ def test_demo_data_is_deterministic_and_ingests_cleanly(tmp_path: Path, ws: Path
 
 def test_demo_makes_a_workspace_and_summarises_it(tmp_path: Path) -> None:
     folder = tmp_path / "demo"
-    result = run("demo", str(folder), "--tickets", "400")
+    result = run("demo", str(folder), "--tickets", "400", "--no-serve")
     assert result.exit_code == 0, result.output
     assert "loaded" in result.stderr
     tables = json.loads(run("tables", "-w", str(folder), "--format", "json").stdout)

@@ -323,8 +323,13 @@ def demo_command(
     ),
     tickets: Annotated[int, typer.Option(min=1, help="Number of tickets.")] = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Then serve the dashboard on it.")
+    ] = True,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Dashboard port.")] = 8000,
 ) -> None:
-    """Make a demo workspace (generate data, ingest it) and print a headline summary."""
+    """Make a demo workspace (generate data, ingest it), print a headline summary, and serve the
+    dashboard on it with a generated password."""
     ws = _workspace_for_demo(directory)
     data_dir = directory / "data"
     with err.status(f"generating {tickets:,} demo tickets"):
@@ -343,6 +348,8 @@ def demo_command(
         f"--workspace {directory}\n"
         f"      supportmetrics ingest YOUR_FILES --workspace {directory}"
     )
+    if serve:
+        serve_demo(directory, "127.0.0.1", port)
 
 
 HEADLINE = (
@@ -576,3 +583,10 @@ def main() -> None:
 from supportmetrics.cli_import import import_command  # noqa: E402  (it builds on the helpers above)
 
 app.command("import")(import_command)
+
+
+from supportmetrics.cli_web import serve_command, serve_demo, tokens_app, users_app  # noqa: E402
+
+app.command("serve")(serve_command)
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")

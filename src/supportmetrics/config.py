@@ -31,6 +31,7 @@ __all__ = [
     "SlaPolicy",
     "StatisticsSettings",
     "StoreSettings",
+    "TargetSettings",
     "load_config",
     "parse_duration",
     "validate_config",
@@ -121,6 +122,53 @@ class SlaPolicy(_Section):
 SLA_TARGETS = ("first_response_time", "next_response_time", "resolution_time")
 
 
+_STAT = re.compile(r"^(mean|median|p\d{1,2}(\.\d+)?)$")
+
+
+class TargetSettings(_Section):
+    """A metric's target ([targets.<metric id>]): a target without an owner and a next action is a
+    decoration, so both are required."""
+
+    value: float | str = Field(
+        description="the target in the metric's unit: a duration for time metrics (4h, 30m), a "
+        "percentage for shares and percents (85%; a share also takes 0.85), else a number"
+    )
+    owner: str = Field(min_length=1, description="who answers for the metric")
+    next_action: str = Field(min_length=1, description="what is being done to reach the target")
+    stat: str | None = Field(
+        None, description="mean, median or pNN for durations (default: median for durations)"
+    )
+    clock: Literal["calendar", "business"] = "calendar"
+    variants: dict[str, str | int | bool] = Field(default_factory=dict)
+    where: dict[str, list[str]] = Field(
+        default_factory=dict, description="filters, as `--where`: dimension -> accepted values"
+    )
+
+    @field_validator("stat")
+    @classmethod
+    def _known_stat(cls, value: str | None) -> str | None:
+        if value is not None and not _STAT.match(value):
+            raise ValueError(f"unknown stat {value!r}; use mean, median or pNN (p90)")
+        return value
+
+    def number(self, unit: str) -> float:
+        """The target as a number in the metric's unit (seconds, share 0-1, ...)."""
+        value = self.value
+        if unit == "seconds":
+            return float(parse_duration(value))
+        text = str(value).strip()
+        percent = text.endswith("%") and unit in ("share", "percent")
+        try:
+            number = float(text[:-1] if percent else text)
+        except ValueError:
+            raise ValueError(f"not a number: {value!r}") from None
+        if unit == "share":
+            number = number / 100 if percent else number
+            if not 0 <= number <= 1:
+                raise ValueError(f"a share target lies between 0 and 1 (0%-100%); got {value!r}")
+        return number
+
+
 class StatisticsSettings(_Section):
     min_sample: int = Field(
         30, ge=1, description="results with fewer observations are flagged low_sample"
@@ -145,6 +193,29 @@ class Config(_Section):
         default_factory=dict,
         description="per metric id, the team's own defaults for its definition variants",
     )
+    targets: dict[str, TargetSettings] = Field(
+        default_factory=dict, description="per metric id: target value, owner and next action"
+    )
+
+    @model_validator(mode="after")
+    def _targets_name_metrics(self) -> Config:
+        from supportmetrics.metrics import CATALOGUE  # the catalogue needs no settings
+
+        for metric_id, target in self.targets.items():
+            if metric_id not in CATALOGUE:
+                raise ValueError(
+                    f"targets.{metric_id}: unknown metric; the metrics are: {', '.join(CATALOGUE)}"
+                )
+            if CATALOGUE[metric_id].better is None:
+                raise ValueError(
+                    f"targets.{metric_id}: {metric_id} has no better direction, so no target "
+                    "can be met or missed; set targets on the metrics it drives"
+                )
+            try:
+                target.number(CATALOGUE[metric_id].unit)
+            except ValueError as exc:
+                raise ValueError(f"targets.{metric_id}.value: {exc}") from None
+        return self
 
     @model_validator(mode="after")
     def _one_schedule_per_team(self) -> Config:

@@ -1,0 +1,133 @@
+"""The FastAPI application: JSON API under /api (OpenAPI at /api/openapi.json), dashboard pages,
+login, and the static files (charts render from JavaScript shipped in the package)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from supportmetrics.query import QueryError
+from supportmetrics.store import WorkspaceBusy
+from supportmetrics.web import api, pages_routes, session_routes
+from supportmetrics.web.auth import LoginLimiter, LoginRequired
+from supportmetrics.web.data import DataSource
+from supportmetrics.web.params import ParamError
+from supportmetrics.web.users import Users
+from supportmetrics.workspace import Workspace
+
+__all__ = ["create_app"]
+
+HERE = Path(__file__).parent
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+    "form-action 'self'"
+)
+
+
+def create_app(
+    workspace: Workspace,
+    *,
+    users: Users | None = None,
+    idle_seconds: float = 10.0,
+) -> FastAPI:
+    """The dashboard and API over `workspace` (users from its user file unless given)."""
+    data = DataSource(workspace, idle_seconds=idle_seconds)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        data.start()
+        yield
+        data.stop()
+
+    app = FastAPI(
+        title="supportmetrics",
+        summary="Customer-service metrics: the same query API as the command line.",
+        version="1",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.data = data
+    app.state.config = workspace.config
+    app.state.users = users or Users.of_workspace(workspace.root)
+    app.state.limiter = LoginLimiter()
+    templates = Jinja2Templates(directory=HERE / "templates")  # autoescapes .html
+    templates.env.filters["when"] = _when
+    app.state.templates = templates
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(api.router)
+    app.include_router(session_routes.router)
+    app.include_router(pages_routes.router)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response: Response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "same-origin"
+        if not request.url.path.startswith("/static"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    def _is_api(request: Request) -> bool:
+        return request.url.path.startswith("/api")
+
+    def _error(request: Request, status: int, message: str) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": message}, status_code=status)
+        return templates.TemplateResponse(
+            request, "error.html", {"status": status, "message": message}, status_code=status
+        )
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
+
+    @app.exception_handler(QueryError)
+    async def bad_query(request: Request, exc: QueryError) -> Response:
+        return _error(request, 400, str(exc))
+
+    @app.exception_handler(ParamError)
+    async def bad_param(request: Request, exc: ParamError) -> Response:
+        return _error(request, 400, str(exc))
+
+    @app.exception_handler(WorkspaceBusy)
+    async def busy(request: Request, exc: WorkspaceBusy) -> Response:
+        return _error(request, 503, str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        response = _error(request, exc.status_code, str(exc.detail))
+        for key, value in (exc.headers or {}).items():
+            response.headers[key] = value
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {e['msg']}"
+            for e in exc.errors()
+        )
+        if _is_api(request):
+            return JSONResponse({"detail": problems}, status_code=422)
+        return _error(request, 422, problems)
+
+    return app
+
+
+def _when(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -1,0 +1,343 @@
+"""What each dashboard page shows, as plain data: the JSON API returns it, the templates render it.
+
+Every function takes the engine and a View and works for any metric in the catalogue; a headline tile
+whose metric the catalogue does not have is left out.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from supportmetrics.config import Config, TargetSettings
+from supportmetrics.engine import Engine
+from supportmetrics.metrics import CATALOGUE, Metric
+from supportmetrics.query import QueryError
+from supportmetrics.web import charts
+from supportmetrics.web.format import human, human_change
+from supportmetrics.web.params import View, auto_period
+from supportmetrics.web.queries import (
+    breakdown_dimensions,
+    default_stat,
+    distribution,
+    get_metric,
+    has_drill,
+    metric_query,
+    run,
+)
+
+__all__ = [
+    "HEADLINE",
+    "agents_page",
+    "catalogue_entry",
+    "filter_options",
+    "metric_page",
+    "overview",
+    "targets_page",
+]
+
+HEADLINE: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "Speed next to its quality partners",
+        (
+            "first_response_time",
+            "resolution_time",
+            "handle_time",
+            "csat",
+            "first_contact_resolution",
+        ),
+    ),
+    ("Customer experience", ("nps", "ces")),
+    ("Workload and commitments", ("ticket_volume", "backlog", "sla_attainment")),
+    ("Contact center", ("abandonment_rate", "service_level")),
+)
+"""Overview groups: speed tiles sit next to the quality metrics that keep them honest."""
+
+
+def catalogue_entry(chosen: Metric) -> dict[str, Any]:
+    """A metric's catalogue declaration as JSON."""
+    return {
+        "id": chosen.id,
+        "family": chosen.family,
+        "title": chosen.title,
+        "definition": chosen.definition,
+        "facts": chosen.facts,
+        "aggregation": chosen.aggregation,
+        "unit": chosen.unit,
+        "better": chosen.better,
+        "filed_under": chosen.filed_under,
+        "has_clock": chosen.has_clock,
+        "drill_down": has_drill(chosen),
+        "variants": [
+            {
+                "name": v.name,
+                "default": v.default,
+                "description": v.description,
+                "choices": list(v.choices) if v.choices else None,
+            }
+            for v in chosen.variants
+        ],
+        "benchmarks": [{"text": b.text, "source": b.source} for b in chosen.benchmarks],
+    }
+
+
+ROW_KEYS = ("value", "n", "ci_low", "ci_high", "low_sample", "previous", "change", "change_pct")
+
+
+def _complete(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Result rows with every key the pages read (None where the metric has none)."""
+    return [dict.fromkeys(ROW_KEYS) | row for row in rows]
+
+
+def _met(value: float | None, target: float, better: str | None) -> bool | None:
+    if value is None or better is None:
+        return None
+    return value <= target if better == "lower" else value >= target
+
+
+def _target(config: Config, chosen: Metric, value: float | None) -> dict[str, Any] | None:
+    settings = config.targets.get(chosen.id)
+    if settings is None:
+        return None
+    number = settings.number(chosen.unit)
+    return {
+        "value": number,
+        "display": human(number, chosen.unit),
+        "owner": settings.owner,
+        "next_action": settings.next_action,
+        "met": _met(value, number, chosen.better),
+        "scope": _scope(settings),
+    }
+
+
+def _scope(settings: TargetSettings) -> str:
+    parts = [f"{k}={','.join(v)}" for k, v in settings.where.items()]
+    parts += [f"{k}={v}" for k, v in settings.variants.items()]
+    if settings.stat:
+        parts.append(settings.stat)
+    if settings.clock == "business":
+        parts.append("business hours")
+    return ", ".join(parts)
+
+
+def _link(path: str, view: View) -> str:
+    query = view.query_string()
+    return f"{path}?{query}" if query else path
+
+
+def _headline(engine: Engine, chosen: Metric, view: View, target: TargetSettings | None) -> dict:
+    """The metric over the view's range with the previous equal range, and its trend."""
+    applied = metric_query(engine, chosen, view, compare=True, target=target)
+    result = run(engine, applied)
+    row = result.rows[0] if result.rows else {}
+    period = auto_period(applied.start, applied.end)
+    trend = run(engine, metric_query(engine, chosen, view, period=period, target=target))
+    value, unit = row.get("value"), result.unit
+    return {
+        "unit": unit,
+        "better": result.better,
+        "value": value,
+        "display": human(value, unit),
+        "previous": row.get("previous"),
+        "change": row.get("change"),
+        "change_display": human_change(row.get("change"), unit),
+        "change_pct": row.get("change_pct"),
+        "n": row.get("n"),
+        "low_sample": bool(row.get("low_sample")),
+        "ci_low": row.get("ci_low"),
+        "ci_high": row.get("ci_high"),
+        "stat": applied.query.stat if chosen.aggregation == "distribution" else None,
+        "clock": applied.query.clock,
+        "from": applied.start.isoformat(),
+        "to": applied.end.isoformat(),
+        "days": (applied.end - applied.start).days + 1,
+        "ignored_filters": list(applied.ignored),
+        "period": period,
+        "trend": [
+            {"period": r["period"], "value": r.get("value"), "n": r.get("n")} for r in trend.rows
+        ],
+    }
+
+
+def _tile(engine: Engine, config: Config, chosen: Metric, view: View) -> dict[str, Any]:
+    tile: dict[str, Any] = {
+        "metric": chosen.id,
+        "title": chosen.title,
+        "unit": chosen.unit,
+        "better": chosen.better,
+        "benchmarks": [{"text": b.text, "source": b.source} for b in chosen.benchmarks],
+        "link": _link(f"/metrics/{chosen.id}", view),
+    }
+    try:
+        tile |= _headline(engine, chosen, view, config.targets.get(chosen.id))
+    except QueryError as exc:
+        return tile | {"error": str(exc), "target": _target(config, chosen, None)}
+    tile["target"] = _target(config, chosen, tile["value"])
+    tile["spark"] = charts.sparkline(tile["trend"], tile["unit"]) if tile["trend"] else None
+    return tile
+
+
+def overview(engine: Engine, config: Config, view: View) -> list[dict[str, Any]]:
+    """The headline tiles in their groups (metrics not in the catalogue left out)."""
+    groups = []
+    for title, ids in HEADLINE:
+        tiles = [_tile(engine, config, CATALOGUE[i], view) for i in ids if i in CATALOGUE]
+        if tiles:
+            groups.append({"title": title, "tiles": tiles})
+    return groups
+
+
+def _period_range(label: str, period: str) -> tuple[date, date] | None:
+    """The local dates of the period starting at `label` (None for hours: finer than a date)."""
+    if period == "hour":
+        return None
+    first = datetime.fromisoformat(label).date()
+    if period == "day":
+        return first, first
+    if period == "week":
+        return first, first + timedelta(days=6)
+    months = {"month": 1, "quarter": 3, "year": 12}[period]
+    last_month = first.month - 1 + months - 1
+    year, month = first.year + last_month // 12, last_month % 12 + 1
+    return first, date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _drill_value(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def metric_page(engine: Engine, config: Config, metric_id: str, view: View) -> dict[str, Any]:
+    """Headline, trend, breakdown by a dimension, duration distribution and drill-down links."""
+    chosen = get_metric(metric_id)
+    stat = view.get("stat") or default_stat(chosen)
+    stat_view = view.with_extra(stat=stat if chosen.aggregation == "distribution" else None)
+    page: dict[str, Any] = {"metric": catalogue_entry(chosen), "drill": has_drill(chosen)}
+    target = config.targets.get(chosen.id)
+    applied = metric_query(engine, chosen, view, stat=stat, compare=True)
+    result = run(engine, applied)
+    row = _complete(result.rows[:1] or [{}])[0]
+    unit = result.unit
+    page["range"] = {
+        "from": applied.start.isoformat(),
+        "to": applied.end.isoformat(),
+        "days": (applied.end - applied.start).days + 1,
+    }
+    page["stat"] = applied.query.stat if chosen.aggregation == "distribution" else None
+    page["clock"] = applied.query.clock
+    page["ignored_filters"] = list(applied.ignored)
+    page["headline"] = row | {
+        "display": human(row.get("value"), unit),
+        "change_display": human_change(row.get("change"), unit),
+    }
+    page["target"] = _target(config, chosen, row.get("value")) if target else None
+    rows_path = f"/metrics/{chosen.id}/rows"
+    drill = has_drill(chosen)
+    page["rows_link"] = _link(rows_path, stat_view) if drill else None
+
+    period = view.get("period") or auto_period(applied.start, applied.end)
+    trend = run(engine, metric_query(engine, chosen, view, period=period, stat=stat, compare=True))
+    trend.rows = _complete(trend.rows)
+    for r in trend.rows:
+        span = _period_range(r["period"], period)
+        r["display"] = human(r["value"], unit)
+        r["change_display"] = human_change(r["change"], unit)
+        r["drill"] = _link(rows_path, stat_view.with_range(*span)) if drill and span else None
+    page["period"] = period
+    page["trend"] = trend.rows
+    page["trend_chart"] = charts.trend(
+        trend.rows, unit, page["target"]["value"] if page["target"] else None
+    )
+
+    dimensions = breakdown_dimensions(engine, chosen)
+    page["dimensions"] = dimensions
+    by = view.get("by") or next((d for d in ("channel", "queue", "team") if d in dimensions), None)
+    page["by"] = by
+    page["breakdown"] = []
+    if by:
+        if by not in dimensions:
+            raise QueryError(
+                f"cannot break {chosen.id} down by {by!r}; use one of: " + ", ".join(dimensions)
+            )
+        split = run(engine, metric_query(engine, chosen, view, by=(by,), stat=stat))
+        split.rows = _complete(split.rows)
+        for r in split.rows:
+            value = _drill_value(r.get(by))
+            r["display"] = human(r.get("value"), unit)
+            r["drill"] = (
+                _link(rows_path, stat_view.with_where({by: value})) if drill and value else None
+            )
+        page["breakdown"] = split.rows
+        page["breakdown_chart"] = charts.breakdown(split.rows, by, unit)
+
+    page["distribution"] = None
+    if chosen.aggregation == "distribution" and unit == "seconds":
+        shape = distribution(engine, applied)
+        for bucket in shape["buckets"]:
+            bounds = {
+                "min": str(int(bucket["low"])),
+                "max": bucket["high"] and str(int(bucket["high"])),
+            }
+            bucket["drill"] = _link(rows_path, stat_view.with_extra(**bounds)) if drill else None
+        shape["buckets_chart"] = charts.bars(shape["buckets"], "bucket", "count", "rows")
+        shape["histogram_chart"] = (
+            charts.histogram(shape["histogram"]) if shape["histogram"] else None
+        )
+        page["distribution"] = shape
+    return page
+
+
+def agents_page(engine: Engine, view: View) -> dict[str, Any]:
+    """Agent activity with speed (mean first response) next to quality (CSAT)."""
+    chosen = get_metric("agent_activity")
+    applied = metric_query(engine, chosen, view)
+    names = _agent_names(engine)
+    rows = run(engine, applied).rows
+    for r in rows:
+        r["name"] = names.get(r["agent"], r["agent"])
+        r["label"] = r["name"]
+        r["first_response_display"] = human(r.get("first_response_mean"), "seconds")
+        r["csat_display"] = human(r.get("csat"), "share")
+    rows.sort(key=lambda r: (-(r.get("replies") or 0), r["agent"]))
+    return {
+        "range": {"from": applied.start.isoformat(), "to": applied.end.isoformat()},
+        "ignored_filters": list(applied.ignored),
+        "rows": rows,
+        "chart": charts.agents_scatter(rows),
+    }
+
+
+def _agent_names(engine: Engine) -> dict[str, str]:
+    table = engine.db.to_pyarrow(engine.db.table("agents").select("agent_id", "name"))
+    return {row["agent_id"]: row["name"] or row["agent_id"] for row in table.to_pylist()}
+
+
+def targets_page(engine: Engine, config: Config, view: View) -> list[dict[str, Any]]:
+    """Each target with its owner, next action, status over the view's range and its trend."""
+    out = []
+    for metric_id in config.targets:
+        chosen = CATALOGUE[metric_id]
+        tile = _tile(engine, config, chosen, view)
+        if tile.get("trend"):
+            tile["trend_chart"] = charts.trend(tile["trend"], tile["unit"], tile["target"]["value"])
+        out.append(tile)
+    return out
+
+
+def filter_options(engine: Engine) -> dict[str, list[tuple[str, str]]]:
+    """The values each filter in the filter bar offers: (value, label)."""
+    options: dict[str, list[tuple[str, str]]] = {}
+    tickets = engine.facts("tickets")
+    for name in ("channel", "team", "priority", "issue_type"):
+        column = tickets[name]
+        values = engine.db.to_pyarrow(tickets.select(column).distinct().order_by(name))
+        options[name] = [(v, v) for v in values.column(0).to_pylist() if v is not None]
+    tiers = engine.db.table("customers").select("tier").distinct().order_by("tier")
+    options["tier"] = [(v, v) for v in engine.db.to_pyarrow(tiers).column(0).to_pylist() if v]
+    names = _agent_names(engine)
+    options["agent"] = sorted(((k, v) for k, v in names.items()), key=lambda kv: kv[1])
+    return options

@@ -1,0 +1,87 @@
+// supportmetrics dashboard: renders the Vega-Lite specs embedded in the page, follows drill-down
+// links from chart marks, sorts tables, and keeps the range selector and custom dates consistent.
+(function () {
+  "use strict";
+
+  function isLocalLink(link) {
+    return typeof link === "string" && link.startsWith("/") && !link.startsWith("//") && !link.startsWith("/\\");
+  }
+
+  function renderCharts() {
+    if (!window.vegaEmbed) return;
+    const options = {
+      actions: false,
+      renderer: "svg",
+      ast: true,
+      expr: window.vegaInterpreter.expressionInterpreter,
+    };
+    document.querySelectorAll(".chart[data-spec]").forEach(function (element) {
+      const source = document.getElementById(element.dataset.spec);
+      if (!source) return;
+      const spec = JSON.parse(source.textContent);
+      window.vegaEmbed(element, spec, options).then(function (result) {
+        element.dataset.rendered = "true";
+        result.view.addEventListener("click", function (event, item) {
+          const datum = item && item.datum;
+          if (datum && isLocalLink(datum.drill)) window.location.assign(datum.drill);
+        });
+      }).catch(function (error) {
+        element.dataset.rendered = "error";
+        element.textContent = "Chart unavailable: " + error.message + ". The table holds the same numbers.";
+      });
+    });
+  }
+
+  function sortKey(cell) {
+    const raw = cell.dataset.sort !== undefined ? cell.dataset.sort : cell.textContent.trim();
+    const number = Number(raw.replace(/,/g, ""));
+    return raw !== "" && !Number.isNaN(number) ? number : raw.toLowerCase();
+  }
+
+  function makeSortable(table) {
+    table.querySelectorAll("thead th").forEach(function (header, index) {
+      header.tabIndex = 0;
+      header.setAttribute("aria-sort", "none");
+      const sort = function () {
+        const ascending = header.getAttribute("aria-sort") !== "ascending";
+        table.querySelectorAll("thead th").forEach(function (h) { h.setAttribute("aria-sort", "none"); });
+        header.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        const body = table.tBodies[0];
+        const rows = Array.from(body.rows);
+        rows.sort(function (a, b) {
+          const x = sortKey(a.cells[index]), y = sortKey(b.cells[index]);
+          if (x === y) return 0;
+          if (x === "") return 1;
+          if (y === "") return -1;
+          return (x < y ? -1 : 1) * (ascending ? 1 : -1);
+        });
+        rows.forEach(function (row) { body.appendChild(row); });
+      };
+      header.addEventListener("click", sort);
+      header.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" || event.key === " ") { event.preventDefault(); sort(); }
+      });
+    });
+  }
+
+  function linkRangeAndDates() {
+    document.querySelectorAll("form.filters").forEach(function (form) {
+      const range = form.querySelector("[data-range]");
+      const dates = form.querySelectorAll("[data-custom]");
+      dates.forEach(function (input) {
+        input.addEventListener("change", function () { range.value = ""; });
+      });
+      form.addEventListener("submit", function () {
+        // a preset wins over stale dates; custom dates travel without a preset
+        if (range.value) dates.forEach(function (input) { input.disabled = true; });
+        else range.disabled = true;
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    renderCharts();
+    document.querySelectorAll("table.sortable").forEach(makeSortable);
+    linkRangeAndDates();
+  });
+})();
