@@ -1,8 +1,9 @@
 """The engine gives the same result on PostgreSQL as on the embedded DuckDB store, row for row.
 
 The demo dataset and the hand-made team are loaded into DuckDB, copied into a fresh PostgreSQL
-schema, and the whole Speed / Quality / Workload catalogue is computed on both: overall, by channel
-and weekly, in calendar and business hours. Needs a server (SUPPORTMETRICS_TEST_POSTGRES, default
+schema, and the whole catalogue is computed on both: overall, split by a dimension (channel, or the
+customer's tier where the facts have no channel) and weekly (monthly for the customer cohorts), in
+calendar and business hours. Needs a server (SUPPORTMETRICS_TEST_POSTGRES, default
 postgres://postgres@127.0.0.1:5432/test); skipped without one, except in CI where it must run.
 """
 
@@ -19,12 +20,13 @@ import pytest
 import supportmetrics
 from supportmetrics import demo
 from supportmetrics.config import CONFIG_FILE
-from supportmetrics.metrics import CATALOGUE
+from supportmetrics.metrics import CATALOGUE, Metric
 from supportmetrics.schema import TABLES
 from tests.metrics.conftest import EVENTS, MESSAGES, TICKETS
 
 URL = os.environ.get("SUPPORTMETRICS_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/test")
-FAMILIES = ("speed", "quality", "workload")
+_BY_TIER = ("subscriptions", "sessions", "usage", "self_service", "invitations", "reviews")
+_MONTHLY = ("churn", "retention", "link", "mrr", "growth")
 POLICIES = """
 [[sla]]
 name = "urgent"
@@ -97,15 +99,16 @@ def _same(a: object, b: object) -> bool:
     return a == b
 
 
+def _splits(metric: Metric) -> dict[str, dict]:
+    by = "tier" if metric.facts in _BY_TIER else "agent" if metric.facts == "demos" else "channel"
+    period = "month" if metric.aggregation in _MONTHLY else "week"
+    return {"overall": {}, f"by_{by}": {"by": [by]}, f"per_{period}": {"period": period}}
+
+
 QUERIES = [
     pytest.param(metric.id, query, clock, id=f"{metric.id}-{label}-{clock}")
     for metric in CATALOGUE.values()
-    if metric.family in FAMILIES
-    for label, query in {
-        "overall": {},
-        "by_channel": {"by": ["channel"]},
-        "weekly": {"period": "week"},
-    }.items()
+    for label, query in _splits(metric).items()
     for clock in (("calendar", "business") if metric.has_clock else ("calendar",))
 ]
 

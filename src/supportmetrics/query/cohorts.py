@@ -95,7 +95,7 @@ def _link(engine: Engine, cohort: ir.Table, periods: ir.Table) -> ir.Table:
     csat = _in_window(surveys.filter(surveys.survey == "csat"), "submitted_at", periods)
     satisfied = csat.score >= csat.scale_max - 1
     csat = csat.group_by(["__label", "customer_id"]).aggregate(
-        __satisfied=satisfied.cast("float64").mean()
+        __satisfied=ibis.ifelse(satisfied, 1.0, 0.0).mean()
     )
     nps = _in_window(surveys.filter(surveys.survey == "nps"), "submitted_at", periods)
     nps = nps.mutate(__norm=10 * (nps.score - nps.scale_min) / (nps.scale_max - nps.scale_min))
