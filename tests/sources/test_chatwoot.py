@@ -92,18 +92,18 @@ def _rows(path: Path) -> list[tuple]:
 
 def test_tickets(converted) -> None:
     # ticket_id, created_at, channel, status, priority, customer_id, assignee_id, team,
-    # created_by, solved_at, tags, inbox
+    # created_by, solved_at, tags, inbox, display_id
     assert _rows(converted["tickets"]) == [
         ("10", "09:00:00", "chat", "solved", "high", "1", "1", "Billing", "customer", "09:50:00",
-         ["billing", "vip"], "Website"),
+         ["billing", "vip"], "Website", 1),
         ("11", "11:00:00", "email", "open", None, "2", "2", "Técnico", "agent", None, None,
-         "Support email"),
+         "Support email", 2),
         ("12", "13:00:00", "messaging", "new", "low", "3", None, None, "customer", None, None,
-         "WhatsApp"),
+         "WhatsApp", 3),
         ("13", "14:00:00", "other", "pending", "urgent", "4", "1", None, "customer", None, None,
-         "API"),
+         "API", 4),
         ("14", "15:00:00", "chat", "solved", None, "1", "1", None, "system", "15:20:00", None,
-         "Website"),
+         "Website", 5),
     ]  # fmt: skip
 
 

@@ -12,6 +12,7 @@ Mapping:
   3 snoozed -> pending; priority 0 low, 1 medium -> normal, 2 high, 3 urgent.
 - inbox channel_type: Email -> email, WebWidget -> chat, Whatsapp/Telegram/Line -> messaging,
   Sms/TwilioSms -> sms, TwitterProfile/FacebookPage/Instagram -> social, Voice -> phone, else other.
+  The inbox name and the conversation's display_id (the number Chatwoot shows) are custom columns.
 - messages: message_type 0 incoming -> customer; 1 outgoing by a User -> agent, by an AgentBot or
   Captain::Assistant -> bot, with no sender (automation rules) -> system, automated; 3 template
   (greeting, out-of-office, CSAT request) -> system, automated; campaign messages are automated;
@@ -96,7 +97,7 @@ def _tickets(columns: set[str]) -> str:
                 ELSE 'customer' END AS created_by,
            CASE WHEN c.status = 1 THEN {_utc("coalesce(r.solved_at, c.updated_at)")} END
                AS solved_at,
-           {optional("cached_label_list")} AS tags, i.name AS inbox
+           {optional("cached_label_list")} AS tags, i.name AS inbox, c.display_id
     FROM conversations c
     JOIN inboxes i ON i.id = c.inbox_id
     LEFT JOIN teams t ON t.id = c.team_id
@@ -185,7 +186,7 @@ TYPES: dict[str, dict[str, str]] = {
     "tickets": {
         "ticket_id": TEXT, "created_at": TIME, "channel": TEXT, "status": TEXT, "priority": TEXT,
         "customer_id": TEXT, "assignee_id": TEXT, "team": TEXT, "created_by": TEXT,
-        "solved_at": TIME, "tags": TEXT, "inbox": TEXT,
+        "solved_at": TIME, "tags": TEXT, "inbox": TEXT, "display_id": "INTEGER",
     },
     "messages": {
         "message_id": TEXT, "ticket_id": TEXT, "created_at": TIME, "author_type": TEXT,
