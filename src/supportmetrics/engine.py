@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, get_args
 
 import ibis
 import ibis.expr.types as ir
@@ -31,29 +31,11 @@ from supportmetrics.facts.status import flow_events, status_events, unsolved_seg
 from supportmetrics.facts.surveys import invitation_facts, survey_facts
 from supportmetrics.facts.tickets import TicketOptions, ticket_facts
 from supportmetrics.localtime import offsets_table
-from supportmetrics.metrics.base import Clock
+from supportmetrics.metrics.base import Clock, FactsName
 
 __all__ = ["FACTS", "Engine"]
 
-FACTS = (
-    "tickets",
-    "replies",
-    "calls",
-    "handling",
-    "backlog",
-    "flow",
-    "sla",
-    "activity",
-    "surveys",
-    "invitations",
-    "sessions",
-    "usage",
-    "self_service",
-    "orders",
-    "subscriptions",
-    "demos",
-    "reviews",
-)
+FACTS: tuple[str, ...] = get_args(FactsName)
 """The fact tables metrics aggregate; `facts tickets|calls` exports two of them."""
 _STORED = ("self_service", "subscriptions", "demos", "reviews")
 """Fact tables that are the stored table itself."""

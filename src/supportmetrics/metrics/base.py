@@ -21,6 +21,7 @@ __all__ = [
     "Build",
     "Clock",
     "Extras",
+    "FactsName",
     "Metric",
     "Shape",
     "Unit",
