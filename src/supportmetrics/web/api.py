@@ -10,11 +10,11 @@ import math
 import os
 import tempfile
 from datetime import date
-from pathlib import Path
+from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
 
 import pyarrow as pa
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
@@ -40,6 +40,10 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 router = APIRouter(prefix="/api", tags=["api"], responses=ERRORS)
 Caller = Annotated[User, Depends(api_user)]
+MetricId = Annotated[
+    str,
+    Path(description="A metric id (GET /api/metrics)", json_schema_extra={"enum": list(CATALOGUE)}),
+]
 RangeParam = Annotated[
     Literal["7d", "30d", "90d", "365d", "all"] | None,
     Query(alias="range", description="Preset range ending on the last day of data (default 90d)"),
@@ -94,7 +98,7 @@ def catalogue(user: Caller) -> list[dict[str, Any]]:
 @router.get("/metrics/{metric_id}", summary="Compute a metric (as `supportmetrics metric`)")
 def metric(
     request: Request,
-    metric_id: str,
+    metric_id: MetricId,
     user: Caller,
     by: Annotated[list[str], Query(description="Split by a dimension (repeatable)")] = [],  # noqa: B006
     period: Annotated[
@@ -144,7 +148,7 @@ def metric(
 @router.get("/metrics/{metric_id}/rows", summary="The rows behind a metric (drill-down)")
 def rows(
     request: Request,
-    metric_id: str,
+    metric_id: MetricId,
     user: Caller,
     range_: RangeParam = None,
     from_: FromParam = None,
@@ -186,7 +190,7 @@ def rows(
 )
 def rows_csv(
     request: Request,
-    metric_id: str,
+    metric_id: MetricId,
     user: Caller,
     range_: RangeParam = None,
     from_: FromParam = None,
@@ -212,7 +216,7 @@ def rows_csv(
 def _csv_file(table: pa.Table, name: str) -> FileResponse:
     descriptor, name_on_disk = tempfile.mkstemp(suffix=".csv")
     os.close(descriptor)
-    path = Path(name_on_disk)
+    path = FilePath(name_on_disk)
     write_facts(table, "csv", path)
     return FileResponse(
         path,

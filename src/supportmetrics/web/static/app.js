@@ -71,10 +71,13 @@
       dates.forEach(function (input) {
         input.addEventListener("change", function () { range.value = ""; });
       });
+      const clock = form.querySelector("select[name=clock]");
       form.addEventListener("submit", function () {
-        // a preset wins over stale dates; custom dates travel without a preset
+        // a preset wins over stale dates; custom dates travel without a preset; defaults stay
+        // out of the URL so a shared link reads as what it shows
         if (range.value) dates.forEach(function (input) { input.disabled = true; });
         else range.disabled = true;
+        if (clock && clock.value === "calendar") clock.disabled = true;
       });
     });
   }
