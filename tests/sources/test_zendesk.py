@@ -248,3 +248,23 @@ def test_an_engine_error_while_writing_names_the_table(tmp_path: Path) -> None:
         write_table(con, "SELECT CAST('x' AS INTEGER) AS n", tmp_path, "tickets")
     assert str(error.value).startswith("cannot convert the tickets table: Could not convert")
     assert not (tmp_path / "tickets.parquet").exists()
+
+
+def test_timestamps_without_offset_are_in_the_workspace_zone(tmp_path: Path) -> None:
+    ticket = {**_tickets()[0], "created_at": "2024-01-08 09:00:00"}
+    (tmp_path / "tickets.jsonl").write_text(json.dumps(ticket) + "\n")
+    conversion = convert("zendesk", tmp_path / "run", tmp_path / "tickets.jsonl")
+    assert rows(conversion, "tickets", "ticket_id", "created_at") == [
+        ("101", "2024-01-08T14:00:00Z")
+    ]
+
+
+def test_a_ticket_time_that_is_no_timestamp(tmp_path: Path) -> None:
+    ticket = {**_tickets()[0], "created_at": "gestern"}
+    (tmp_path / "tickets.jsonl").write_text(json.dumps(ticket) + "\n")
+    with pytest.raises(SourceError) as error:
+        convert("zendesk", tmp_path / "run", tmp_path / "tickets.jsonl")
+    assert str(error.value) == (
+        "Zendesk ticket 101: created_at 'gestern' is not a timestamp; expected ISO 8601 such as "
+        "2024-05-01T14:03:00Z (without an offset: the workspace's time zone)"
+    )

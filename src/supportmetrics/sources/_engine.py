@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -108,3 +108,16 @@ class Writer:
         count = self.count(sql)
         if count:
             self.note(f"{count} {what} skipped: {why}")
+
+    def check_timestamps(self, table: str, key: str, columns: Sequence[str], what: str) -> None:
+        """A SourceError naming the first record of `table` whose `columns` hold no timestamp."""
+        for column in columns:
+            row = self.con.execute(
+                f"SELECT {key}, {column} FROM {table} "
+                f"WHERE {column} IS NOT NULL AND {timestamp(column)} IS NULL LIMIT 1"
+            ).fetchone()
+            if row:
+                raise SourceError(
+                    f"{what} {row[0]}: {column} {row[1]!r} is not a timestamp; expected ISO 8601 "
+                    "such as 2024-05-01T14:03:00Z (without an offset: the workspace's time zone)"
+                )

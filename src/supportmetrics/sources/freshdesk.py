@@ -177,6 +177,7 @@ class _Converter(Writer):
             "CREATE TABLE tickets AS SELECT * FROM src_tickets WHERE id IS NOT NULL "
             "QUALIFY row_number() OVER (PARTITION BY id ORDER BY updated_at DESC NULLS LAST) = 1"
         )
+        self.check_timestamps("tickets", "id", ("created_at",), "Freshdesk ticket")
         self.skipped(
             "SELECT 1 FROM tickets WHERE spam OR deleted",
             "spam or deleted ticket(s)",

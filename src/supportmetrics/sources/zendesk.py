@@ -240,6 +240,7 @@ class _Converter(Writer):
             "CREATE TABLE tickets AS SELECT * FROM src_tickets WHERE id IS NOT NULL "
             "QUALIFY row_number() OVER (PARTITION BY id ORDER BY updated_at DESC NULLS LAST) = 1"
         )
+        self.check_timestamps("tickets", "id", ("created_at", "updated_at"), "Zendesk ticket")
         deleted = self.count("SELECT 1 FROM tickets WHERE status = 'deleted'")
         if deleted:
             self.note(f"{deleted} deleted ticket(s) skipped, with their comments and events")
