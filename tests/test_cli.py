@@ -179,3 +179,10 @@ def test_demo_makes_a_workspace_and_summarises_it(tmp_path: Path) -> None:
     rows = {t["table"]: t["rows"] for t in tables}
     assert rows["tickets"] == 400
     assert all(rows[name] > 0 for name in TABLES), rows
+
+
+def test_error_messages_keep_square_brackets(ws: Path) -> None:
+    # Messages are plain text, not markup: "[x]" must reach the user as typed.
+    result = run("metric", "csat", "--variant", "threshold=[x]", "--workspace", str(ws))
+    assert result.exit_code == 2
+    assert "got '[x]'" in " ".join(result.output.split())

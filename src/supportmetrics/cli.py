@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from supportmetrics import demo
 from supportmetrics.config import ConfigError
@@ -77,7 +78,7 @@ FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output for
 
 
 def _fail(message: str, code: int = EXIT_INVALID) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    err.print(Text.assemble(("error:", "bold red"), " ", message), highlight=False)
     return typer.Exit(code)
 
 
@@ -406,6 +407,8 @@ def _human(value: Any, unit: str) -> str:
         return f"{sign}{int(seconds // 86400)}d {int(seconds % 86400 // 3600):02d}h"
     if unit == "share":
         return f"{100 * float(value):.1f}%"
+    if unit == "percent":
+        return f"{float(value):.1f}%"
     if isinstance(value, float):
         return f"{value:,.2f}"
     return f"{value:,}" if isinstance(value, int) else str(value)
@@ -425,6 +428,10 @@ def _display(result: Result) -> list[dict[str, Any]]:
                 out[key] = "" if value is None else f"{value:+.1f}%"
             elif key == "low_sample":
                 out["low sample"] = "yes" if value else ""
+            elif key in ("share", "retention"):
+                out[key] = _human(value, "share")
+            elif key == "top":
+                out[key] = "; ".join(f"{next(iter(t.values()))} ({t['count']})" for t in value)
             else:
                 out[key] = value
             if key == "value" and row.get("ci_low") is not None:
@@ -583,7 +590,6 @@ def main() -> None:
 from supportmetrics.cli_import import import_command  # noqa: E402  (it builds on the helpers above)
 
 app.command("import")(import_command)
-
 
 from supportmetrics.cli_web import serve_command, serve_demo, tokens_app, users_app  # noqa: E402
 

@@ -16,7 +16,6 @@ from typing import Annotated, Any
 
 import pyarrow.parquet as pq
 import typer
-from rich.markup import escape
 
 from supportmetrics.cli import (
     EXIT_BUSY,
@@ -80,7 +79,7 @@ def import_command(
     try:
         chosen = source(source_name)
     except SourceError as exc:
-        raise _fail(escape(str(exc)), EXIT_USAGE) from None
+        raise _fail(str(exc), EXIT_USAGE) from None
     if out_dir is not None:
         _convert_to(chosen, paths, out_dir, workspace, fmt)
     else:
@@ -110,11 +109,11 @@ def _convert(chosen: Source, paths: list[str], target: Path, ws: Workspace) -> C
         ):
             conversion = chosen.convert(paths, target, ws.config.timezone)
     except SourceError as exc:
-        raise _fail(escape(f"{exc}; nothing was written")) from None
+        raise _fail(f"{exc}; nothing was written") from None
     for note in conversion.notes:
         err.print(f"note: {note}", markup=False, highlight=False)
     if not conversion.files:
-        raise _fail(escape(f"no {chosen.title} records to import in {', '.join(paths)}"))
+        raise _fail(f"no {chosen.title} records to import in {', '.join(paths)}")
     return conversion
 
 
