@@ -45,80 +45,93 @@ _REASONS = {
     "schedule": "calendar minutes agree: the workspace's business hours are not Zendesk's schedule",
     "other": "a different comment or status change is counted: compare the ticket's audits",
 }
+KEPT = 1000
+"""At most this many differences are kept in the details (the counts cover all)."""
 
 
-def _reason(measure: str, ours: float | None, theirs: float | None, row: dict[str, Any]) -> str:
-    reply = measure.startswith("first reply")
-    if ours is None and reply:
-        return _REASONS["reply_agent_created" if row["created_by"] == "agent" else "reply_none"]
-    if ours is None:
-        return _REASONS["resolution_open"]
-    if theirs is None:
-        return _REASONS["zendesk_none"]
-    if reply and theirs < ours and row["bot_messages"]:
-        return _REASONS["bot"]
-    if "business" in measure and row[f"{measure.replace('business', 'calendar')}_matches"]:
-        return _REASONS["schedule"]
-    return _REASONS["other"]
+def _matches(ours: str, theirs: str) -> str:
+    both_none = f"(({ours}) IS NULL AND ({theirs}) IS NULL)"
+    return f"({both_none} OR coalesce(abs(({ours}) - ({theirs})) <= {TOLERANCE_MINUTES}, false))"
+
+
+def _compared(path: str, tickets: str) -> str:
+    """One row per ticket and measure: ours and Zendesk's minutes, whether they match, and why
+    not (a key of _REASONS)."""
+    pairs = []
+    for order, (measure, (ours, theirs)) in enumerate(MEASURES.items()):
+        twin_ours, twin_theirs = MEASURES[measure.replace("business", "calendar")]
+        reply = measure.startswith("first reply")
+        pairs.append(
+            f"SELECT ticket_id, created_at, created_by, bot_messages, {order} AS position, "
+            f"'{measure}' AS measure, {reply} AS reply, {'business' in measure} AS business, "
+            f"{ours} / 60.0 AS ours, {theirs} AS theirs, "
+            f"{_matches(f'{twin_ours} / 60.0', twin_theirs)} AS twin_matches FROM joined"
+        )
+    return f"""
+        WITH joined AS (
+            SELECT * FROM facts f JOIN read_parquet('{path}') z USING (ticket_id)
+            WHERE ticket_id IN (SELECT ticket_id FROM read_parquet('{tickets}'))
+        ), measured AS ({" UNION ALL ".join(pairs)})
+        SELECT *, {_matches("ours", "theirs")} AS matches,
+            CASE
+                WHEN ours IS NULL AND reply AND created_by = 'agent' THEN 'reply_agent_created'
+                WHEN ours IS NULL AND reply THEN 'reply_none'
+                WHEN ours IS NULL THEN 'resolution_open'
+                WHEN theirs IS NULL THEN 'zendesk_none'
+                WHEN reply AND theirs < ours AND bot_messages > 0 THEN 'bot'
+                WHEN business AND twin_matches THEN 'schedule'
+                ELSE 'other'
+            END AS why
+        FROM measured
+    """
 
 
 def reconcile(conversion: Conversion, workspace: Workspace) -> list[str]:
     """Compare with Zendesk's ticket_metrics (when imported); lines for the user.
 
-    Puts `{"measures": {...}, "differences": [...]}` in `conversion.details["reconciliation"]`.
+    Puts `{"measures": {...}, "differences": [...]}` in `conversion.details["reconciliation"]`
+    (the first KEPT differences, by measure and ticket creation).
     """
     path = conversion.details.get("zendesk_ticket_metrics")
     if not path or "tickets" not in conversion.files:
         return []
-    facts = workspace.facts("tickets")
+    columns = {"ticket_id", "created_at", "created_by", "bot_messages"}
+    columns |= {ours for ours, _ in MEASURES.values()}
+    facts = workspace.facts("tickets").select(sorted(columns))
     with duckdb.connect() as con:
         con.register("facts", facts)
-        selected = ", ".join(
-            f"f.{ours} / 60.0 AS {ours}, z.{theirs}" for ours, theirs in MEASURES.values()
-        )
-        relation = con.sql(
-            f"SELECT f.ticket_id, f.created_by, f.bot_messages, {selected} FROM facts f "
-            f"JOIN read_parquet('{path}') z USING (ticket_id) "
-            f"WHERE f.ticket_id IN (SELECT ticket_id FROM read_parquet('{conversion.files['tickets']}')) "
-            "ORDER BY f.created_at, f.ticket_id"
-        )
-        columns = relation.columns
-        rows = [dict(zip(columns, values, strict=True)) for values in relation.fetchall()]
-    summary: dict[str, dict[str, int]] = {}
-    differences: list[dict[str, Any]] = []
-    for row in rows:
-        for measure, (ours_col, theirs_col) in MEASURES.items():
-            ours, theirs = row[ours_col], row[theirs_col]
-            row[f"{measure}_matches"] = (ours is None and theirs is None) or (
-                ours is not None and theirs is not None and abs(ours - theirs) <= TOLERANCE_MINUTES
-            )
-    for measure, (ours_col, theirs_col) in MEASURES.items():
-        counts = summary.setdefault(measure, {"compared": 0, "match": 0, "differ": 0})
-        for row in rows:
-            ours, theirs = row[ours_col], row[theirs_col]
-            counts["compared"] += 1
-            if row[f"{measure}_matches"]:
-                counts["match"] += 1
-                continue
-            counts["differ"] += 1
-            differences.append(
-                {
-                    "ticket_id": row["ticket_id"],
-                    "measure": measure,
-                    "ours_minutes": None if ours is None else round(ours, 1),
-                    "zendesk_minutes": theirs,
-                    "why": _reason(measure, ours, theirs, row),
-                }
-            )
+        con.execute(f"CREATE TEMP TABLE compared AS {_compared(path, conversion.files['tickets'])}")
+        counts = con.execute(
+            "SELECT measure, count(*), count(*) FILTER (matches), count(*) FILTER (NOT matches) "
+            "FROM compared GROUP BY measure, position ORDER BY position"
+        ).fetchall()
+        kept = con.execute(
+            "SELECT ticket_id, measure, round(ours, 1), theirs, why FROM compared "
+            f"WHERE NOT matches ORDER BY position, created_at, ticket_id LIMIT {KEPT}"
+        ).fetchall()
+    summary = {m: {"compared": n, "match": same, "differ": other} for m, n, same, other in counts}
+    differences = [
+        {
+            "ticket_id": ticket,
+            "measure": measure,
+            "ours_minutes": ours,
+            "zendesk_minutes": theirs,
+            "why": _REASONS[why],
+        }
+        for ticket, measure, ours, theirs, why in kept
+    ]
     conversion.details["reconciliation"] = {"measures": summary, "differences": differences}
-    return _lines(summary, differences)
+    total = sum(c["differ"] for c in summary.values())
+    return _lines(summary, differences, total)
 
 
 def _minutes(value: float | None) -> str:
     return "none" if value is None else f"{value:g} min"
 
 
-def _lines(summary: dict[str, dict[str, int]], differences: list[dict[str, Any]]) -> list[str]:
+def _lines(
+    summary: dict[str, dict[str, int]], differences: list[dict[str, Any]], total: int
+) -> list[str]:
     lines = ["reconciliation with Zendesk's ticket_metrics (match = within 1 minute):"]
     for measure, counts in summary.items():
         lines.append(
@@ -130,6 +143,6 @@ def _lines(summary: dict[str, dict[str, int]], differences: list[dict[str, Any]]
             f"  ticket {diff['ticket_id']}, {diff['measure']}: ours {_minutes(diff['ours_minutes'])}"
             f", Zendesk {_minutes(diff['zendesk_minutes'])}: {diff['why']}"
         )
-    if len(differences) > SHOWN:
-        lines.append(f"  ... and {len(differences) - SHOWN} more differences")
+    if total > SHOWN:
+        lines.append(f"  ... and {total - SHOWN} more differences")
     return lines
