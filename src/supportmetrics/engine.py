@@ -21,7 +21,7 @@ from supportmetrics.calendar import (
 )
 from supportmetrics.config import Config
 from supportmetrics.facts.activity import activity_facts
-from supportmetrics.facts.calls import call_facts, handling_facts
+from supportmetrics.facts.calls import call_facts, handling_facts, occupancy_facts
 from supportmetrics.facts.elapsed import elapsed_seconds
 from supportmetrics.facts.replies import customer_turns, reply_facts
 from supportmetrics.facts.revenue import order_facts
@@ -54,6 +54,7 @@ _TIMESTAMPS = {
     "orders": ("ordered_at",),
     "demos": ("held_at", "registered_at"),
     "reviews": ("posted_at",),
+    "agent_availability": ("started_at", "ended_at"),
 }
 
 
@@ -167,6 +168,8 @@ class Engine:
             return replies
         if name == "calls":
             return call_facts(db.table("calls"))
+        if name == "occupancy":
+            return occupancy_facts(db.table("calls"), db.table("agent_availability"))
         if name == "handling":
             return handling_facts(db.table("calls"), tickets, db.table("time_entries"))
         history = status_events(tickets, db.table("ticket_events"))

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 __all__ = [
+    "EXTENSIONS",
     "SURVEY_SCALES",
     "TABLES",
     "Column",
@@ -408,7 +409,31 @@ _TABLE_LIST = (
         ),
         orders=(Order("hired_at", "left_at"),),
     ),
+    Table(
+        "agent_availability",
+        "When agents were logged in to take contacts (phone queue logins, pauses): the denominator "
+        "of occupancy. An extension of the published data model.",
+        key="availability_id",
+        time_column="started_at",
+        columns=(
+            _id("availability_id", required=True),
+            _id("agent_id", required=True),
+            _ts("started_at", required=True),
+            _ts("ended_at", "empty = still logged in"),
+            _enum(
+                "state",
+                "available paused",
+                "paused = logged in but on a break",
+                default="available",
+            ),
+            _text("queue"),
+        ),
+        orders=(Order("started_at", "ended_at"),),
+    ),
 )
+
+EXTENSIONS = ("agent_availability",)
+"""Tables beyond the published data model (spec/data-model.md)."""
 
 TABLES: dict[str, Table] = {t.name: t for t in _TABLE_LIST}
 """Every canonical table by name, in load order (referenced tables first)."""

@@ -26,6 +26,7 @@ from tests.metrics.conftest import EVENTS, MESSAGES, TICKETS
 
 URL = os.environ.get("SUPPORTMETRICS_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/test")
 _BY_TIER = ("subscriptions", "sessions", "usage", "self_service", "invitations", "reviews")
+_BY_AGENT = ("demos", "occupancy")
 _MONTHLY = ("churn", "retention", "link", "mrr", "growth")
 POLICIES = """
 [[sla]]
@@ -100,7 +101,7 @@ def _same(a: object, b: object) -> bool:
 
 
 def _splits(metric: Metric) -> dict[str, dict]:
-    by = "tier" if metric.facts in _BY_TIER else "agent" if metric.facts == "demos" else "channel"
+    by = "tier" if metric.facts in _BY_TIER else "agent" if metric.facts in _BY_AGENT else "channel"
     period = "month" if metric.aggregation in _MONTHLY else "week"
     return {"overall": {}, f"by_{by}": {"by": [by]}, f"per_{period}": {"period": period}}
 

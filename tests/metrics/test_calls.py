@@ -64,3 +64,36 @@ def test_request_quality(tmp_path) -> None:
         ]
     finally:
         ws.close()
+
+
+AVAILABILITY = """availability_id,agent_id,started_at,ended_at,state
+V1,A1,2024-01-01T10:00:00Z,2024-01-01T11:00:00Z,available
+V2,A1,2024-01-01T11:00:00Z,2024-01-01T11:30:00Z,paused
+V3,A3,2024-01-01T09:00:00Z,2024-01-01T10:00:00Z,
+V4,A1,2024-01-01T12:00:00Z,,available
+"""
+
+
+def test_occupancy(tmp_path) -> None:
+    # A1 handled C1 (280 + 10 + 60 = 350 s) in 1 h available + 30 min paused; A3 was logged in for
+    # an hour and took no call; A2 (C4) has no availability and is left out; V4 is still open.
+    ws = make_workspace(tmp_path, calls=CALLS, agent_availability=AVAILABILITY)
+    try:
+        (row,) = ws.metric("occupancy").rows
+        assert (row["numerator"], row["denominator"], row["n"], row["agents"]) == (350, 9000, 1, 2)
+        assert row["value"] == pytest.approx(350 / 9000)
+        no_breaks = ws.metric("occupancy", variants={"paused": "exclude"})
+        assert values(no_breaks) == [pytest.approx(350 / 7200)]
+        by_agent = ws.metric("occupancy", by=["agent"])
+        assert [(r["agent"], r["value"]) for r in by_agent.rows] == [
+            ("A1", pytest.approx(350 / 5400)),
+            ("A3", 0.0),
+        ]
+    finally:
+        ws.close()
+
+
+def test_occupancy_without_availability(center) -> None:
+    assert center.metric("occupancy").rows == [
+        {"value": None, "n": 0, "numerator": 0.0, "denominator": 0.0, "agents": 0}
+    ]

@@ -66,11 +66,40 @@ def test_new_layout_calls(tmp_path) -> None:
         "ignored events that describe no call: ADDMEMBER x1, CONFIGRELOAD x1, QUEUESTART x1",
     ]
     assert conversion.details["agent_availability"] == [
-        {"agent_id": "Agent/1001", "logged_in_seconds": 3200, "paused_seconds": 1800,
-         "logins": 1, "pauses": 1},
-        {"agent_id": "Agent/1002", "logged_in_seconds": 3600, "paused_seconds": 0,
-         "logins": 1, "pauses": 0},
-    ]  # fmt: skip
+        {"agent_id": "Agent/1001", "logged_in_seconds": 3200, "paused_seconds": 1800},
+        {"agent_id": "Agent/1002", "logged_in_seconds": 3600, "paused_seconds": 0},
+    ]
+    # The two queues' PAUSE (and UNPAUSE) lines at the same second make one change.
+    assert duckdb.sql(
+        "SET TimeZone = 'UTC'; SELECT availability_id, strftime(started_at, '%H:%M:%S'), "
+        f"strftime(ended_at, '%H:%M:%S'), state FROM '{conversion.files['agent_availability']}' "
+        "ORDER BY agent_id, started_at"
+    ).fetchall() == [
+        ("Agent/1001|3", "09:00:00", "09:06:40", "available"),
+        ("Agent/1001|17", "09:06:40", "09:36:40", "paused"),
+        ("Agent/1001|19", "09:36:40", "09:53:20", "available"),
+        ("Agent/1002|4", "09:00:00", "10:00:00", "available"),
+    ]
+
+
+def test_occupancy_from_the_queue_log(tmp_path) -> None:
+    # Agent/1001 handled 300 + 100 s in 3200 s logged in (1800 s of them paused); Agent/1002
+    # handled 120 s in 3600 s.
+    conversion = SOURCE.convert([str(FIXTURES / "queue_log")], tmp_path / "out", "UTC")
+    ws = supportmetrics.init(tmp_path / "ws")
+    ws.ingest([tmp_path / "out"])
+    try:
+        assert ws.metric("occupancy").rows[0]["value"] == pytest.approx(520 / 6800)
+        no_breaks = ws.metric("occupancy", variants={"paused": "exclude"}).rows[0]
+        assert no_breaks["value"] == pytest.approx(520 / 5000)
+        by_agent = ws.metric("occupancy", by=["agent"]).rows
+        assert [(r["agent"], r["value"]) for r in by_agent] == [
+            ("Agent/1001", pytest.approx(400 / 3200)),
+            ("Agent/1002", pytest.approx(120 / 3600)),
+        ]
+    finally:
+        ws.close()
+    assert set(conversion.files) == {"calls", "agent_availability"}
 
 
 def test_old_layout_and_a_call_begun_in_the_previous_log(tmp_path) -> None:
@@ -168,7 +197,7 @@ def test_import_command(tmp_path) -> None:
     result = runner.invoke(app, ["import", "asterisk", log, "-w", str(ws), "--format", "json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert (report["source"], report["rows_loaded"]) == ("asterisk", 7)
+    assert (report["source"], report["rows_loaded"]) == ("asterisk", 7 + 4)  # calls, stretches
     assert "note: agent availability (2 agent(s)): 6800 s logged in, 1800 s paused" in " ".join(
         result.stderr.split()
     )

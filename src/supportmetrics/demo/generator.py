@@ -6,6 +6,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..schema import TABLES
+from ._availability import make_availability
 from ._calls import make_calls
 from ._clock import calendar
 from ._people import make_agents, make_customers
@@ -49,4 +50,5 @@ def generate(tickets: int, seed: int = 0) -> dict[str, pa.Table]:
     tables["reviews"] = make_reviews(rng(8), tickets, cal, agents, customers)
     tables["customers"] = customers.table
     tables["agents"] = agents.table
+    tables["agent_availability"] = make_availability(tables["calls"])
     return {name: tables[name] for name in TABLES}

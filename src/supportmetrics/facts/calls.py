@@ -7,7 +7,7 @@ import ibis.expr.types as ir
 
 from supportmetrics.facts.elapsed import elapsed_seconds
 
-__all__ = ["call_facts", "handling_facts"]
+__all__ = ["call_facts", "handling_facts", "occupancy_facts"]
 
 
 def call_facts(calls: ir.Table) -> ir.Table:
@@ -66,3 +66,32 @@ def handling_facts(calls: ir.Table, tickets: ir.Table, time_entries: ir.Table) -
         ticket_id=worked.ticket_id,
     )
     return from_calls.union(from_tickets)
+
+
+def occupancy_facts(calls: ir.Table, availability: ir.Table) -> ir.Table:
+    """Per agent: handle seconds of answered calls (at answered_at) beside logged-in stretches
+    (at started_at, with their state); stretches still open are left out."""
+    facts = call_facts(calls)
+    handled = facts.filter((facts.outcome == "answered") & facts.agent_id.notnull())
+    closed = availability.filter(availability.ended_at.notnull())
+    return handled.select(
+        agent_id=handled.agent_id,
+        at=handled.answered_at,
+        queue=handled.queue,
+        kind=ibis.literal("call"),
+        handle_seconds=handled.handle_seconds.cast("float64"),
+        logged_in_seconds=ibis.literal(0.0),
+        paused_seconds=ibis.literal(0.0),
+    ).union(
+        closed.select(
+            agent_id=closed.agent_id,
+            at=closed.started_at,
+            queue=closed.queue,
+            kind=closed.state.coalesce("available"),
+            handle_seconds=ibis.literal(0.0),
+            logged_in_seconds=elapsed_seconds(closed.started_at, closed.ended_at),
+            paused_seconds=ibis.ifelse(
+                closed.state == "paused", elapsed_seconds(closed.started_at, closed.ended_at), 0.0
+            ),
+        )
+    )

@@ -38,6 +38,7 @@ Aggregation = Literal[
     "tally",  # count of true `_value`, with the share beside it
     "nps",  # % of `_value` = "promoter" - % of "detractor"
     "count",  # rows
+    "ratio",  # sum of `_value` / sum of `_base`, over the agents with a base
     "customers",  # share of customers (`customer_id`) with two rows, or one true `_value`
     "backlog",  # snapshot at period end of stretches [start, end)
     "mrr",  # snapshot at period end of amounts over [start, end)
@@ -65,6 +66,7 @@ FactsName = Literal[
     "subscriptions",
     "demos",
     "reviews",
+    "occupancy",
 ]
 
 

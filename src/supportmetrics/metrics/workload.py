@@ -24,6 +24,13 @@ def _activity(facts: ir.Table, variants: Mapping[str, Any], clock: Clock) -> ir.
     return facts.mutate(_filed_at=facts.at, _value=facts.kind)
 
 
+def _occupancy(facts: ir.Table, variants: Mapping[str, Any], clock: Clock) -> ir.Table:
+    base = facts.logged_in_seconds
+    if variants["paused"] == "exclude":
+        base = base - facts.paused_seconds
+    return facts.mutate(_filed_at=facts.at, _value=facts.handle_seconds, _base=base)
+
+
 def _flow(facts: ir.Table, variants: Mapping[str, Any], clock: Clock) -> ir.Table:
     return facts.mutate(_filed_at=facts.at, _value=facts.change)
 
@@ -67,6 +74,29 @@ WORKLOAD = (
         better=None,
         filed_under="time of each creation, reopen and solve",
         build=_flow,
+    ),
+    Metric(
+        "occupancy",
+        "workload",
+        "Occupancy",
+        "Handle time of answered calls (talk + hold + after-call work) / logged-in time, over the "
+        "agents whose availability is known (agent_availability); agents without it are left "
+        "out. paused=exclude takes breaks out of the logged-in time. Calls are filed under their "
+        "answer, logged-in stretches under their start.",
+        facts="occupancy",
+        aggregation="ratio",
+        unit="share",
+        better=None,
+        filed_under="call answered / stretch started",
+        build=_occupancy,
+        variants=(
+            Variant(
+                "paused",
+                "include",
+                "paused time (logged in, on a break) in the denominator or not",
+                ("include", "exclude"),
+            ),
+        ),
     ),
     Metric(
         "agent_activity",

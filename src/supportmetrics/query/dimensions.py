@@ -27,6 +27,7 @@ AGENT_COLUMN = {
     "orders": "agent_id",
     "demos": "agent_id",
     "reviews": "agent_id",
+    "occupancy": "agent_id",
 }
 """The column `agent` and `agent.<attribute>` refer to, per fact table."""
 HIDDEN = ("_filed_at", "_value", "_local")

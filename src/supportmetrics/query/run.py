@@ -167,8 +167,8 @@ def _aggregated(
     keys = [rows[c].name(n) for n, c in dims.items()]
     if query.period:
         keys.append(rows._local.truncate(TRUNCATE[query.period]).name("period"))
-    if plan.aggregation == "customers":
-        rows, keys = _per_customer(rows, keys)
+    if plan.aggregation in _PER_ENTITY:
+        rows, keys = _per_entity(rows, keys, plan.aggregation)
     grouped = rows.group_by(keys) if keys else rows
     aggregates = _aggregates(plan, rows, query)
     if plan.metric.extras is not None:
@@ -182,12 +182,24 @@ def _aggregated(
     return out
 
 
-def _per_customer(rows: ir.Table, keys: list[ir.Value]) -> tuple[ir.Table, list[str]]:
-    """One row per customer and group: how many rows they have and whether any is flagged."""
-    per_customer = rows.group_by([*keys, rows.customer_id.name("__customer")]).aggregate(
-        __rows=rows.count(), __flagged=rows._value.any()
-    )
-    return per_customer, [k.get_name() for k in keys]
+_PER_ENTITY = {"customers": "customer_id", "ratio": "agent_id"}
+"""Aggregations that first sum up each customer's or agent's rows within a group."""
+
+
+def _per_entity(rows: ir.Table, keys: list[ir.Value], kind: str) -> tuple[ir.Table, list[str]]:
+    """One row per customer (customers: how many rows, whether any is flagged) or agent (ratio:
+    the sums of `_value` and `_base`, and the rows with a value) within each group."""
+    by = [*keys, rows[_PER_ENTITY[kind]].name("__entity")]
+    if kind == "customers":
+        per = rows.group_by(by).aggregate(__rows=rows.count(), __flagged=rows._value.any())
+    else:
+        per = rows.group_by(by).aggregate(
+            __value=rows._value.sum(),
+            __base=rows._base.sum(),
+            __rows=rows.count(where=rows._value > 0),
+        )
+        per = per.filter(per.__base > 0)
+    return per, [k.get_name() for k in keys]
 
 
 def _add_top(
@@ -224,6 +236,13 @@ def _aggregates(plan: _Plan, rows: ir.Table, query: Query) -> dict[str, ir.Value
     if kind == "customers":
         again = (rows.__rows >= 2) | rows.__flagged
         return {"numerator": rows.count(where=again), "denominator": rows.count()}
+    if kind == "ratio":
+        return {
+            "numerator": rows.__value.sum(),
+            "denominator": rows.__base.sum(),
+            "n": rows.__rows.sum(),
+            "agents": rows.count(),
+        }
     value = rows._value
     if kind == "distribution":
         aggs: dict[str, ir.Value] = {"n": value.count()}
@@ -293,6 +312,10 @@ def _finish(plan: _Plan, query: Query, row: dict[str, Any]) -> dict[str, Any]:
             row["ci_low"], row["ci_high"] = interval
     elif kind == "count":
         row["value"] = row["n"]
+    elif kind == "ratio":
+        numerator, denominator = row["numerator"] or 0.0, row["denominator"] or 0.0
+        row["numerator"], row["denominator"], row["n"] = numerator, denominator, row["n"] or 0
+        row["value"] = numerator / denominator if denominator else None
     elif kind == "activity":
         row["value"] = row["replies"]
         row["n"] = sum(row[name] for name in _ACTIVITY)

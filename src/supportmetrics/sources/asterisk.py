@@ -189,33 +189,55 @@ def _calls_sql() -> str:
     """
 
 
-def _availability(con: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
-    """Per agent: seconds logged in and paused, from state changes (repeats collapsed)."""
-    kind = " ".join(f"WHEN {lit(e)} THEN {lit(k)}" for e, (k, _) in STATES.items())
-    state = " ".join(f"WHEN {lit(e)} THEN {v}" for e, (_, v) in STATES.items())
+def _availability_sql() -> str:
+    """Stretches each agent was logged in, `available` or `paused` (canonical agent_availability).
+
+    Every login, logoff, pause and unpause is a change point; the login and pause states are
+    carried forward to each point (a login also ends a pause) and each point opens a stretch that
+    lasts to the agent's next point. The stretch still open when the log ends has no end.
+    """
+    kind_case = (
+        "CASE event "
+        + " ".join(f"WHEN {lit(e)} THEN {lit(k)}" for e, (k, _) in STATES.items())
+        + " END"
+    )
+    state_case = (
+        "CASE event " + " ".join(f"WHEN {lit(e)} THEN {v}" for e, (_, v) in STATES.items()) + " END"
+    )
     names = ", ".join(lit(e) for e in STATES)
-    span = _seconds("ts", "until")
+    return f"""
+        WITH points AS (
+            SELECT agent, ts, rec,
+                   CASE WHEN ({kind_case}) = 'login' THEN {state_case} END AS login_state,
+                   CASE WHEN ({kind_case}) = 'pause' THEN {state_case} ELSE 0 END AS pause_state
+            FROM ql WHERE agent IS NOT NULL AND ts IS NOT NULL AND event IN ({names})
+        ), carried AS (
+            SELECT agent, ts, rec,
+                   last_value(login_state IGNORE NULLS) OVER run AS logged_in,
+                   pause_state,
+                   lead(ts) OVER (PARTITION BY agent ORDER BY ts, rec) AS until
+            FROM points
+            WINDOW run AS (PARTITION BY agent ORDER BY ts, rec ROWS UNBOUNDED PRECEDING)
+        )
+        SELECT agent || '|' || CAST(rec AS VARCHAR) AS availability_id, agent AS agent_id,
+               ts AS started_at, until AS ended_at,
+               CASE WHEN pause_state = 1 THEN 'paused' ELSE 'available' END AS state
+        FROM carried
+        WHERE logged_in = 1 AND (until IS NULL OR until > ts)
+    """
+
+
+def _availability_totals(con: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
+    """Per agent: seconds logged in and paused (closed stretches)."""
     rows = con.execute(
         f"""
-        WITH s AS (
-            SELECT agent, ts, rec, CASE event {kind} END AS kind, CASE event {state} END AS state
-            FROM ql WHERE agent IS NOT NULL AND ts IS NOT NULL AND event IN ({names})
-        ), changes AS (
-            SELECT *, lag(state) OVER (PARTITION BY agent, kind ORDER BY ts, rec) AS before
-            FROM s
-        ), flips AS (
-            SELECT *, lead(ts) OVER (PARTITION BY agent, kind ORDER BY ts, rec) AS until
-            FROM changes WHERE before IS NULL OR before <> state
-        )
-        SELECT agent,
-               coalesce(sum({span}) FILTER (kind = 'login' AND state = 1), 0),
-               coalesce(sum({span}) FILTER (kind = 'pause' AND state = 1), 0),
-               count(*) FILTER (kind = 'login' AND state = 1),
-               count(*) FILTER (kind = 'pause' AND state = 1)
-        FROM flips GROUP BY agent ORDER BY agent
+        SELECT agent_id,
+               coalesce(sum({_seconds("started_at", "ended_at")}), 0),
+               coalesce(sum({_seconds("started_at", "ended_at")}) FILTER (state = 'paused'), 0)
+        FROM availability GROUP BY agent_id ORDER BY agent_id
         """
     ).fetchall()
-    keys = ("agent_id", "logged_in_seconds", "paused_seconds", "logins", "pauses")
+    keys = ("agent_id", "logged_in_seconds", "paused_seconds")
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
@@ -244,7 +266,11 @@ def convert(inputs: Sequence[str], out_dir: Path, timezone: str) -> Conversion:
             f"SELECT event, count(*) FROM ql WHERE ts IS NOT NULL AND event NOT IN ({known}) "
             "GROUP BY event ORDER BY event"
         ).fetchall()
-        availability = _availability(con)
+        con.execute(f"CREATE TEMP TABLE availability AS {_availability_sql()}")
+        availability_path = write_table(
+            con, "SELECT * FROM availability", out_dir, "agent_availability"
+        )
+        availability = _availability_totals(con)
     assert counts is not None and unreadable is not None
     notes = [f"calls: {counts[0]} call(s) offered to a queue"]
     if counts[1]:
@@ -269,9 +295,11 @@ def convert(inputs: Sequence[str], out_dir: Path, timezone: str) -> Conversion:
         paused = sum(int(str(a["paused_seconds"])) for a in availability)
         notes.append(
             f"agent availability ({len(availability)} agent(s)): {logged} s logged in, "
-            f"{paused} s paused; not loaded: no canonical table holds availability yet"
+            f"{paused} s paused"
         )
     files = {"calls": path} if path else {}
+    if availability_path:
+        files["agent_availability"] = availability_path
     return Conversion(files, notes, {"agent_availability": availability})
 
 
