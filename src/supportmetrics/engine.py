@@ -12,6 +12,7 @@ from typing import Any, get_args
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
+from ibis.common.exceptions import TableNotFound
 
 from supportmetrics.calendar import (
     calendar_table,
@@ -32,6 +33,7 @@ from supportmetrics.facts.surveys import invitation_facts, survey_facts
 from supportmetrics.facts.tickets import TicketOptions, ticket_facts
 from supportmetrics.localtime import offsets_table
 from supportmetrics.metrics.base import Clock, FactsName
+from supportmetrics.schema import TABLES, Kind
 
 __all__ = ["FACTS", "Engine"]
 
@@ -40,6 +42,16 @@ FACTS: tuple[str, ...] = get_args(FactsName)
 _STORED = ("self_service", "subscriptions", "demos", "reviews")
 """Fact tables that are the stored table itself."""
 
+_IBIS_TYPES = {
+    Kind.ID: "string",
+    Kind.TIMESTAMP: "timestamp",
+    Kind.ENUM: "string",
+    Kind.TEXT: "string",
+    Kind.BOOL: "boolean",
+    Kind.INTEGER: "int64",
+    Kind.NUMBER: "float64",
+    Kind.TAGS: "array<string>",
+}
 _OPTION_NAMES = {f.name for f in fields(TicketOptions)}
 _TIMESTAMPS = {
     "tickets": ("created_at", "solved_at", "closed_at"),
@@ -70,12 +82,22 @@ class Engine:
         self._span: tuple[date, date] | None = None
         self._calendar: pa.Table | None = None
 
+    def table(self, name: str) -> ir.Table:
+        """The canonical table `name`; empty (with its columns) in a store made before the table
+        existed, which its next ingest completes."""
+        try:
+            return self.db.table(name)
+        except TableNotFound:
+            spec = TABLES[name]
+            schema = ibis.schema({c.name: _IBIS_TYPES[c.kind] for c in spec.columns})
+            return ibis.memtable(schema.to_pyarrow().empty_table())
+
     def span(self) -> tuple[date, date]:
         """First and last UTC date of any timestamp the facts use (today when the store is empty)."""
         if self._span is None:
             bounds = []
             for table, columns in _TIMESTAMPS.items():
-                t = self.db.table(table)
+                t = self.table(table)
                 aggs = {}
                 for c in columns:
                     aggs[f"min_{c}"] = t[c].min()
@@ -169,7 +191,7 @@ class Engine:
         if name == "calls":
             return call_facts(db.table("calls"))
         if name == "occupancy":
-            return occupancy_facts(db.table("calls"), db.table("agent_availability"))
+            return occupancy_facts(db.table("calls"), self.table("agent_availability"))
         if name == "handling":
             return handling_facts(db.table("calls"), tickets, db.table("time_entries"))
         history = status_events(tickets, db.table("ticket_events"))

@@ -219,10 +219,11 @@ class Workspace:
 
     def tables(self) -> list[TableSummary]:
         """Row count, time span and custom columns of every canonical table."""
-        db = self.engine().db
+        engine = self.engine()
+        db = engine.db
         summaries = []
         for name, spec in TABLES.items():
-            table = db.table(name)
+            table = engine.table(name)
             time = table[spec.time_column]
             row = db.to_pyarrow(
                 table.aggregate(rows=table.count(), first=time.min(), last=time.max())

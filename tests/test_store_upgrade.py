@@ -1,0 +1,29 @@
+"""A store made before a canonical table existed keeps working, and its next ingest adds the table."""
+
+from __future__ import annotations
+
+import duckdb
+
+import supportmetrics
+
+
+def test_a_store_without_agent_availability(tmp_path) -> None:
+    ws = supportmetrics.init(tmp_path / "ws")
+    (tmp_path / "tickets.csv").write_text("ticket_id,created_at,channel\nT1,2024-01-01,email\n")
+    ws.ingest([tmp_path / "tickets.csv"])
+    ws.close()
+    with duckdb.connect(str(ws.store_path)) as con:  # as an older version left it
+        con.execute("DROP TABLE agent_availability")
+
+    ws = supportmetrics.connect(tmp_path / "ws")
+    summary = {t.table: t.rows for t in ws.tables()}
+    assert summary["agent_availability"] == 0 and summary["tickets"] == 1
+    assert ws.metric("occupancy").rows[0]["value"] is None
+    assert ws.metric("ticket_volume").rows[0]["value"] == 1
+
+    (tmp_path / "agent_availability.csv").write_text(
+        "availability_id,agent_id,started_at,ended_at\nV1,A1,2024-01-01T09:00Z,2024-01-01T10:00Z\n"
+    )
+    ws.ingest([tmp_path / "agent_availability.csv"])
+    assert {t.table: t.rows for t in ws.tables()}["agent_availability"] == 1
+    ws.close()
