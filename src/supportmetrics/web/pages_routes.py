@@ -36,16 +36,19 @@ def _view(request: Request, extra: tuple[str, ...] = ()) -> View:
 def _render(
     request: Request, name: str, session: Session, view: View, context: dict[str, Any]
 ) -> Response:
-    options = _data(request).cached(("filter options",), pages.filter_options)
-    base = {
-        "session": session,
-        "view": view,
-        "filters": FILTERS,
-        "options": options,
-        "presets": [(key, PRESET_LABELS[key]) for key in PRESETS],
-        "path": request.url.path,
-    }
-    return request.app.state.templates.TemplateResponse(request, name, base | context)
+    templates = request.app.state.templates
+    path = request.url.path
+
+    def filter_bar(engine: Engine) -> str:
+        """The filter bar depends on the view and the data only: rendered once per both (it
+        lists every agent, the largest part of a page)."""
+        macros = templates.get_template("macros.html").module
+        presets = [(key, PRESET_LABELS[key]) for key in PRESETS]
+        return macros.filter_bar(view, FILTERS, pages.filter_options(engine), presets, path)
+
+    bar = _data(request).cached(("filter bar", path, view.key()), filter_bar)
+    base = {"session": session, "view": view, "filter_bar": bar}
+    return templates.TemplateResponse(request, name, base | context)
 
 
 @router.get("/")
