@@ -52,7 +52,7 @@ def _run_server(ws: Workspace, users: Users, host: str, port: int, idle: float) 
             "dashboard; put a TLS proxy in front of it",
             markup=True,
         )
-    app = create_app(ws, users=users, idle_seconds=idle)
+    app = create_app(ws, users=users, idle_seconds=idle, warm=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
 
 

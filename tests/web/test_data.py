@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import time
 
+from fastapi.testclient import TestClient
+
 import supportmetrics
 from supportmetrics.engine import Engine
 from supportmetrics.query import Query, run_query
+from supportmetrics.web import create_app
 from supportmetrics.web.data import DataSource
 from tests.conftest import WriteFile
+from tests.web.conftest import Site
 
 HEADER = "ticket_id,created_at,channel\n"
 
@@ -37,3 +41,12 @@ def test_the_store_is_released_when_idle_and_reread_after_an_ingest(
         assert data.cached("volume", _volume) == 2  # a new store version: computed afresh
     finally:
         data.stop()
+
+
+def test_a_warm_server_computes_the_default_overview_as_it_starts(site: Site) -> None:
+    app = create_app(supportmetrics.connect(site.root), users=site.users, idle_seconds=0, warm=True)
+    with TestClient(app):
+        deadline = time.monotonic() + 60
+        while not any("overview" in key[1] for key in app.state.data._cache):
+            assert time.monotonic() < deadline, "the overview was not computed"
+            time.sleep(0.1)

@@ -3,6 +3,8 @@ login, and the static files (charts render from JavaScript shipped in the packag
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -21,7 +23,8 @@ from supportmetrics.store import WorkspaceBusy
 from supportmetrics.web import api, pages_routes, session_routes
 from supportmetrics.web.auth import LoginLimiter, LoginRequired
 from supportmetrics.web.data import DataSource
-from supportmetrics.web.params import ParamError
+from supportmetrics.web.pages import overview
+from supportmetrics.web.params import ParamError, View
 from supportmetrics.web.users import Users
 from supportmetrics.workspace import Workspace
 
@@ -40,13 +43,24 @@ def create_app(
     *,
     users: Users | None = None,
     idle_seconds: float = 10.0,
+    warm: bool = False,
 ) -> FastAPI:
-    """The dashboard and API over `workspace` (users from its user file unless given)."""
+    """The dashboard and API over `workspace` (users from its user file unless given); with
+    `warm`, the default overview is computed in the background as the server starts."""
     data = DataSource(workspace, idle_seconds=idle_seconds)
+
+    def warm_up() -> None:
+        view = View()
+        try:
+            data.cached(("overview", view.key()), lambda e: overview(e, workspace.config, view))
+        except Exception as exc:  # the first request shows the problem; the server keeps running
+            logging.getLogger(__name__).warning("warming the overview failed: %s", exc)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         data.start()
+        if warm:
+            threading.Thread(target=warm_up, daemon=True).start()
         yield
         data.stop()
 
