@@ -5,7 +5,7 @@ from them (materialised once per definition variant and reused by every query).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import fields
+from dataclasses import asdict, fields
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, get_args
 
@@ -202,7 +202,7 @@ class Engine:
             return flow_events(history, tickets).join(tickets, "ticket_id")
         if name == "activity":
             return activity_facts(
-                ticket_facts(db, options),
+                self.facts("tickets", asdict(options)),
                 db.table("messages"),
                 db.table("calls"),
                 db.table("time_entries"),
@@ -213,7 +213,7 @@ class Engine:
                 raise ValueError(
                     "no SLA policies configured: add [[sla]] tables to supportmetrics.toml"
                 )
-            facts = ticket_facts(db, options)
+            facts = self.facts("tickets", asdict(options))
             customers = db.table("customers").select("customer_id", "tier")
             facts = facts.left_join(customers, "customer_id").drop("customer_id_right")
             return sla_facts(
