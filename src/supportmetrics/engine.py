@@ -81,6 +81,8 @@ class Engine:
         self._cache: dict[tuple[Any, ...], ir.Table] = {}
         self._span: tuple[date, date] | None = None
         self._calendar: pa.Table | None = None
+        self._steps: dict[Any, ir.Table] = {}
+        """Materialised intermediate steps by their expression's node."""
 
     def table(self, name: str) -> ir.Table:
         """The canonical table `name`; empty (with its columns) in a store made before the table
@@ -157,12 +159,23 @@ class Engine:
             self._cache[key] = self.db.create_table(table_name, expr, temp=True)
         return self._cache[key]
 
+    def _materialize(self, expr: ir.Table) -> ir.Table:
+        """`expr` stored as a temporary table (dropped with the connection), once: the calendar
+        and business-clock ticket facts share their steps up to the durations."""
+        key = expr.op()
+        if key not in self._steps:
+            name = f"_sm_step_{len(self._steps)}"
+            self._steps[key] = self.db.create_table(name, expr, temp=True)
+        return self._steps[key]
+
     def _build(self, name: str, options: TicketOptions, clock: Clock) -> ir.Table:
         db = self.db
         tickets = db.table("tickets")
         if name == "tickets":
             calendar = self.calendar() if clock == "business" else None
-            facts = ticket_facts(db, options, calendar, self.config.team_schedules())
+            facts = ticket_facts(
+                db, options, calendar, self.config.team_schedules(), self._materialize
+            )
             return _with_sales(facts, db.table("orders"))
         if name == "surveys":
             return survey_facts(db.table("surveys"), self.facts("tickets"))

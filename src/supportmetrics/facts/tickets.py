@@ -6,7 +6,7 @@ behind any number are a filter of this table. Built as Ibis expressions and run 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -78,15 +78,18 @@ def ticket_facts(
     options: TicketOptions = TicketOptions(),
     calendar: ir.Table | None = None,
     team_schedules: Mapping[str, str] | None = None,
+    materialize: Callable[[ir.Table], ir.Table] = lambda table: table,
 ) -> ir.Table:
     """One row per ticket (see the module docstring); business-clock columns when `calendar` is given.
 
     A ticket runs on its team's schedule from `team_schedules`, else on the `default` schedule.
+    `materialize` stores an intermediate table the later steps read more than once (the status
+    history, the facts before durations); without it they are computed again for each use.
     """
     tickets = db.table("tickets")
     messages = db.table("messages")
     events = db.table("ticket_events")
-    history = status_events(tickets, events)
+    history = materialize(status_events(tickets, events))
 
     facts = (
         tickets.left_join(_message_facts(tickets, messages, options), "ticket_id")
@@ -112,8 +115,7 @@ def ticket_facts(
         transfers=facts.transfers.coalesce(0),
         reassignments=facts.reassignments.coalesce(0),
     )
-    facts = _clock(facts, options)
-    facts = _quality(facts, options)
+    facts = materialize(_quality(_clock(facts, options), options))
     facts = _durations(facts, history, calendar, team_schedules or {})
     return facts.drop("last_solve_event_at", "history_status", "first_status_at", "initial_status")
 
