@@ -2,15 +2,17 @@
 
 from supportmetrics.query.dimensions import dimension_names
 from supportmetrics.query.model import PERIODS, Period, Query, QueryError, Result
-from supportmetrics.query.run import facts_rows, run_query
+from supportmetrics.query.run import Population, facts_rows, population, run_query
 
 __all__ = [
     "PERIODS",
     "Period",
+    "Population",
     "Query",
     "QueryError",
     "Result",
     "dimension_names",
     "facts_rows",
+    "population",
     "run_query",
 ]

@@ -29,7 +29,7 @@ from supportmetrics.query.periods import TRUNCATE, label, previous_label
 from supportmetrics.query.snapshots import backlog_rows, growth_rows, mrr_rows
 from supportmetrics.stats import mean_interval, nps_interval, wilson_interval
 
-__all__ = ["facts_rows", "run_query"]
+__all__ = ["Population", "facts_rows", "population", "run_query"]
 
 _STAT = re.compile(r"^(mean|median|p(\d{1,2}(\.\d+)?))$")
 _ACTIVITY = {
@@ -92,20 +92,41 @@ def _plan(engine: Engine, chosen: Metric, query: Query) -> _Plan:
     except ValueError as exc:
         raise QueryError(str(exc)) from None
     aggregation, unit, better = chosen.shaped(variants)
-    return _Plan(chosen, variants, chosen.facts_for(variants), aggregation, unit, better)
+    facts = chosen.facts_for(variants)
+    if facts == "sla" and not engine.config.sla:
+        raise QueryError(
+            f"{chosen.id} needs SLA policies: add [[sla]] tables to supportmetrics.toml"
+        )
+    return _Plan(chosen, variants, facts, aggregation, unit, better)
 
 
 def run_query(engine: Engine, query: Query) -> Result:
     """Compute `query` on `engine`."""
     plan = _plan(engine, _check(query), query)
-    if plan.facts == "sla" and not engine.config.sla:
-        raise QueryError(
-            f"{plan.metric.id} needs SLA policies: add [[sla]] tables to supportmetrics.toml"
-        )
     rows = _rows(engine, plan, query)
     if query.compare == "previous":
         rows = _compare(engine, plan, query, rows)
     return Result(plan.metric.id, plan.unit, plan.better, rows, query)
+
+
+@dataclass(frozen=True)
+class Population:
+    """The rows a query aggregates, before its split: their fact table, the metric's aggregation
+    under the query's variants, and the fact rows with `_filed_at`, `_local` and `_value`, within
+    the query's range and filters (snapshot and cohort metrics: the stretches, unfiltered by range)."""
+
+    facts: str
+    aggregation: str
+    rows: ir.Table
+
+
+def population(engine: Engine, query: Query) -> Population:
+    """The rows behind `query`'s numbers, for drill-down and distributions."""
+    plan = _plan(engine, _check(query), query)
+    rows = _population(engine, plan, query)
+    start, end = (query.start, query.end) if "_filed_at" in rows.columns else (None, None)
+    rows = filter_rows(engine, plan.facts, rows, query.where, start, end)
+    return Population(plan.facts, plan.aggregation, rows)
 
 
 def _population(engine: Engine, plan: _Plan, query: Query) -> ir.Table:

@@ -19,9 +19,14 @@ import pyarrow as pa
 from supportmetrics.config import TargetSettings
 from supportmetrics.engine import Engine
 from supportmetrics.metrics import CATALOGUE, Metric
-from supportmetrics.query import Query, QueryError, Result, dimension_names, run_query
-from supportmetrics.query.dimensions import filter_rows
-from supportmetrics.query.run import _check, _plan, _population
+from supportmetrics.query import (
+    Query,
+    QueryError,
+    Result,
+    dimension_names,
+    population,
+    run_query,
+)
 from supportmetrics.web.params import ParamError, View, check_periods
 
 __all__ = [
@@ -166,17 +171,15 @@ def _population_rows(
 ) -> ir.Table:
     """The rows the metric aggregates under `applied`, optionally only values in [low, high)."""
     query = applied.query
-    plan = _plan(engine, _check(query), query)
-    if drill and (plan.facts not in DRILL_FACTS or plan.aggregation not in DRILL_AGGREGATIONS):
+    behind = population(engine, query)
+    if drill and (behind.facts not in DRILL_FACTS or behind.aggregation not in DRILL_AGGREGATIONS):
         raise QueryError(
-            f"drill-down is not available for {query.metric}: it is computed over {plan.facts} "
+            f"drill-down is not available for {query.metric}: it is computed over {behind.facts} "
             "facts, not over the rows of tickets or calls"
         )
-    if (low is not None or high is not None) and plan.aggregation != "distribution":
+    if (low is not None or high is not None) and behind.aggregation != "distribution":
         raise ParamError("min and max select durations; this metric has none")
-    rows = filter_rows(
-        engine, plan.facts, _population(engine, plan, query), query.where, query.start, query.end
-    )
+    rows = behind.rows
     if low is not None:
         rows = rows.filter(rows._value >= low)
     if high is not None:
