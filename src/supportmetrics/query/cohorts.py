@@ -9,7 +9,7 @@ months to the end of the data.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -22,9 +22,17 @@ from supportmetrics.query.model import Query
 from supportmetrics.query.periods import floor, label, next_start, spine, to_utc
 from supportmetrics.stats import nps_interval, wilson_interval
 
-__all__ = ["cohort_rows", "windows"]
+__all__ = ["LINK_SEGMENTS", "cohort_rows", "result_dimensions", "windows"]
 
-_LINK_SEGMENTS = {"contact": "contacted_support", "csat": "csat_segment"}
+LINK_SEGMENTS = {"contact": "contacted_support", "csat": "csat_segment"}
+"""support_retention_link's `by` variant -> the segment column its rows lead with."""
+
+
+def result_dimensions(
+    aggregation: str, variants: Mapping[str, Any], by: Sequence[str]
+) -> list[str]:
+    """The dimension keys of a result's rows: the link's segment first, then `--by`."""
+    return ([LINK_SEGMENTS[variants["by"]]] if aggregation == "link" else []) + list(by)
 
 
 def windows(engine: Engine, query: Query, start: date | None, end: date | None) -> ir.Table:
@@ -132,10 +140,9 @@ def cohort_rows(
     """Rows of customer_churn, customer_retention or support_retention_link (see the module)."""
     periods = windows(engine, query, start, end)
     cohort = _cohort(engine, subscriptions, periods)
-    by = list(query.by)
+    by = result_dimensions(aggregation, variants, query.by)
     if aggregation == "link":
         cohort = _link(engine, cohort, periods)
-        by = [_LINK_SEGMENTS[variants["by"]], *by]
     cohort = filter_rows(engine, facts_name, cohort, query.where, None, None)
     cohort, dims = with_dimensions(engine, facts_name, cohort, by)
     keys = [cohort[c].name(n) for n, c in dims.items()]

@@ -22,7 +22,7 @@ from supportmetrics.engine import Engine
 from supportmetrics.facts.sla import ticket_sla_summary
 from supportmetrics.localtime import local_timestamp
 from supportmetrics.metrics import CATALOGUE, Metric, metric
-from supportmetrics.query.cohorts import cohort_rows
+from supportmetrics.query.cohorts import cohort_rows, result_dimensions
 from supportmetrics.query.dimensions import filter_rows, with_dimensions
 from supportmetrics.query.model import PERIODS, Query, QueryError, Result
 from supportmetrics.query.periods import TRUNCATE, label, previous_label
@@ -163,14 +163,13 @@ def _rows(
         if "n" in row and kind in ("distribution", "share", "tally", "nps", "customers", *_COHORTS):
             row["low_sample"] = row["n"] < minimum
         _percent(row, plan.unit, kind)
-    dims = ([_LINK_SEGMENT[plan.variants["by"]]] if kind == "link" else []) + list(query.by)
+    dims = result_dimensions(kind, plan.variants, query.by)
     if kind == "activity":
         dims = ["agent", *dims]
     return _sorted(out, dims, query)
 
 
 _COHORTS = ("churn", "retention", "link")
-_LINK_SEGMENT = {"contact": "contacted_support", "csat": "csat_segment"}
 
 
 def _aggregated(
@@ -402,9 +401,7 @@ def _compare(
     engine: Engine, plan: _Plan, query: Query, rows: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """Add the previous equal-length period's value, the change and the percent change."""
-    dims = ([_LINK_SEGMENT[plan.variants["by"]]] if plan.aggregation == "link" else []) + list(
-        query.by
-    )
+    dims = result_dimensions(plan.aggregation, plan.variants, query.by)
     if query.period:
         previous: dict[tuple[Any, ...], dict[str, Any]] = {}
         for row in rows:
