@@ -42,6 +42,8 @@ _ACTIVITY = {
 """Agent activity counts: output key -> activity kind."""
 _TOP = 5
 """How many values `top` lists per row."""
+_COHORTS = ("churn", "retention", "link")
+"""Aggregations over customer cohorts (see `cohorts`)."""
 
 
 @dataclass(frozen=True)
@@ -154,7 +156,7 @@ def _rows(
         out = mrr_rows(engine, plan.facts, query, population, start, end)
     elif kind == "growth":
         out = growth_rows(engine, plan.facts, plan.variants, query, population, start, end)
-    elif kind in ("churn", "retention", "link"):
+    elif kind in _COHORTS:
         out = cohort_rows(engine, plan.facts, kind, plan.variants, query, population, start, end)
     else:
         out = _aggregated(engine, plan, query, population, start, end)
@@ -167,9 +169,6 @@ def _rows(
     if kind == "activity":
         dims = ["agent", *dims]
     return _sorted(out, dims, query)
-
-
-_COHORTS = ("churn", "retention", "link")
 
 
 def _aggregated(
