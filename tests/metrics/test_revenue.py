@@ -185,3 +185,9 @@ def test_support_retention_link(billing) -> None:
         ("no rating", 1, 2),  # C3 stayed, C9 left
         ("satisfied", 0, 1),  # C1
     ]
+
+
+def test_snapshot_metrics_offer_no_time_of_day(billing) -> None:
+    with pytest.raises(QueryError, match="unknown dimension 'hour_of_day'") as raised:
+        billing.metric("mrr", by=["hour_of_day"])
+    assert "day_of_week" not in str(raised.value) and "plan" in str(raised.value)

@@ -31,6 +31,9 @@ AGENT_COLUMN = {
 }
 """The column `agent` and `agent.<attribute>` refer to, per fact table."""
 HIDDEN = ("_filed_at", "_value", "_local")
+UNTIMED = ("subscriptions",)
+"""Facts whose metrics are snapshots or cohorts: no row has one time, so no hour_of_day or
+day_of_week."""
 
 
 def dimension_names(engine: Engine, facts_name: str) -> list[str]:
@@ -47,7 +50,11 @@ def dimension_names(engine: Engine, facts_name: str) -> list[str]:
     agent = AGENT_COLUMN.get(facts_name)
     agents = [f"agent.{c}" for c in useful(engine.db.table("agents"), "agent_id")]
     shortcuts = [*(["tier", "region"] if has_customer else []), *(["agent"] if agent else [])]
-    derived = [d for d in DERIVED_DIMENSIONS if d != "tag" or "tags" in facts.columns]
+    derived = [
+        d
+        for d in DERIVED_DIMENSIONS
+        if (d != "tag" or "tags" in facts.columns) and (d == "tag" or facts_name not in UNTIMED)
+    ]
     return sorted(
         {
             *own,
