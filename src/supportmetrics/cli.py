@@ -23,6 +23,7 @@ from rich.text import Text
 
 from supportmetrics import demo
 from supportmetrics.config import ConfigError
+from supportmetrics.display import human
 from supportmetrics.export import write_facts
 from supportmetrics.ingest import IngestError, IngestReport
 from supportmetrics.ingest.problems import MAX_SHOWN
@@ -370,7 +371,7 @@ def _headline(ws: Workspace) -> list[dict[str, Any]]:
         result = ws.metric(metric_id, **options)
         row = result.rows[0] if result.rows else {"value": None, "n": 0}
         label = f"{metric_id} ({options['stat']})" if "stat" in options else metric_id
-        rows.append({"metric": label, "value": _human(row["value"], result.unit), "n": row["n"]})
+        rows.append({"metric": label, "value": human(row["value"], result.unit), "n": row["n"]})
     return rows
 
 
@@ -391,29 +392,6 @@ def _parse_pairs(items: list[str], option: str) -> dict[str, str]:
     return pairs
 
 
-def _human(value: Any, unit: str) -> str:
-    """A value as a person reads it: durations in h/m/s, shares in percent."""
-    if value is None:
-        return ""
-    if unit == "seconds":
-        seconds = float(value)
-        sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
-        if seconds < 60:
-            return f"{sign}{seconds:.0f}s"
-        if seconds < 3600:
-            return f"{sign}{int(seconds // 60)}m {int(seconds % 60):02d}s"
-        if seconds < 86400:
-            return f"{sign}{int(seconds // 3600)}h {int(seconds % 3600 // 60):02d}m"
-        return f"{sign}{int(seconds // 86400)}d {int(seconds % 86400 // 3600):02d}h"
-    if unit == "share":
-        return f"{100 * float(value):.1f}%"
-    if unit == "percent":
-        return f"{float(value):.1f}%"
-    if isinstance(value, float):
-        return f"{value:,.2f}"
-    return f"{value:,}" if isinstance(value, int) else str(value)
-
-
 def _display(result: Result) -> list[dict[str, Any]]:
     """Result rows for the screen: humanised values, the interval in one column."""
     shown = []
@@ -423,19 +401,19 @@ def _display(result: Result) -> list[dict[str, Any]]:
             if key in ("ci_low", "ci_high", "numerator", "denominator"):
                 continue  # the interval is shown in one column; csv and json keep the counts
             if key in ("value", "previous", "change"):
-                out[key] = _human(value, result.unit)
+                out[key] = human(value, result.unit)
             elif key == "change_pct":
                 out[key] = "" if value is None else f"{value:+.1f}%"
             elif key == "low_sample":
                 out["low sample"] = "yes" if value else ""
             elif key in ("share", "retention"):
-                out[key] = _human(value, "share")
+                out[key] = human(value, "share")
             elif key == "top":
                 out[key] = "; ".join(f"{next(iter(t.values()))} ({t['count']})" for t in value)
             else:
                 out[key] = value
             if key == "value" and row.get("ci_low") is not None:
-                low, high = _human(row["ci_low"], result.unit), _human(row["ci_high"], result.unit)
+                low, high = human(row["ci_low"], result.unit), human(row["ci_high"], result.unit)
                 out["95% CI"] = f"{low} - {high}"
         shown.append(out)
     return shown

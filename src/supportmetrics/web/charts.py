@@ -10,7 +10,7 @@ from typing import Any
 
 import altair as alt
 
-from supportmetrics.web.format import human
+from supportmetrics.display import human
 
 __all__ = ["agents_scatter", "bars", "breakdown", "histogram", "sparkline", "trend"]
 

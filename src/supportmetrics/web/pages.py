@@ -11,11 +11,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from supportmetrics.config import Config, TargetSettings
+from supportmetrics.display import human, human_change
 from supportmetrics.engine import Engine
 from supportmetrics.metrics import CATALOGUE, Metric
 from supportmetrics.query import QueryError
 from supportmetrics.web import charts
-from supportmetrics.web.format import human, human_change
 from supportmetrics.web.params import View, auto_period
 from supportmetrics.web.queries import (
     breakdown_dimensions,
