@@ -220,3 +220,13 @@ def test_responses_carry_security_headers(anon: TestClient) -> None:
     headers = anon.get("/login").headers
     assert "script-src 'self';" in headers["content-security-policy"]
     assert headers["x-frame-options"] == "DENY" and headers["x-content-type-options"] == "nosniff"
+
+
+def test_dimensions_of_every_fact_table(anon: TestClient, auth: dict[str, str]) -> None:
+    surveys = anon.get("/api/dimensions/surveys", headers=auth)
+    assert surveys.status_code == 200
+    assert {"channel", "first_response_bucket", "issue_type"} <= set(surveys.json())
+    # The test site has no SLA policies: a clear 4xx, not a server error.
+    sla = anon.get("/api/dimensions/sla", headers=auth)
+    assert sla.status_code == 400 and "SLA" in sla.text
+    assert anon.get("/api/dimensions/nope", headers=auth).status_code == 422

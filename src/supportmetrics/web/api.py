@@ -21,6 +21,7 @@ from starlette.background import BackgroundTask
 from supportmetrics.engine import Engine
 from supportmetrics.export import write_facts
 from supportmetrics.metrics import CATALOGUE, Metric
+from supportmetrics.metrics.base import FactsName
 from supportmetrics.query import Query as MetricQuery
 from supportmetrics.query import QueryError, dimension_names, facts_rows, run_query
 from supportmetrics.web import pages
@@ -256,12 +257,18 @@ def facts(
 @router.get("/dimensions/{facts_name}", summary="Dimensions a fact table splits and filters by")
 def dimensions(
     request: Request,
-    facts_name: Literal["tickets", "replies", "calls", "handling", "backlog", "flow", "activity"],
+    facts_name: FactsName,
     user: Caller,
 ) -> list[str]:
-    return _data(request).cached(
-        ("dimensions", facts_name), lambda engine: dimension_names(engine, facts_name)
-    )
+    def names(engine: Engine) -> list[str]:
+        try:
+            return dimension_names(engine, facts_name)
+        except QueryError:
+            raise
+        except ValueError as exc:  # facts the settings cannot build (SLA without policies)
+            raise QueryError(str(exc)) from None
+
+    return _data(request).cached(("dimensions", facts_name), names)
 
 
 @router.get("/overview", summary="The headline tiles of the overview page")
