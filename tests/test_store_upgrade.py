@@ -1,4 +1,4 @@
-"""A store made before a canonical table existed keeps working, and its next ingest adds the table."""
+"""Stores made by earlier versions keep working; the engine keeps to its memory limit."""
 
 from __future__ import annotations
 
@@ -26,4 +26,17 @@ def test_a_store_without_agent_availability(tmp_path) -> None:
     )
     ws.ingest([tmp_path / "agent_availability.csv"])
     assert {t.table: t.rows for t in ws.tables()}["agent_availability"] == 1
+    ws.close()
+
+
+def test_the_engine_keeps_to_its_memory_limit(tmp_path) -> None:
+    ws = supportmetrics.init(tmp_path / "ws")
+    config = ws.root / "supportmetrics.toml"
+    config.write_text(config.read_text().replace('memory_limit = "6GB"', 'memory_limit = "512MB"'))
+    ws = supportmetrics.connect(ws.root)
+    db = ws.engine().db
+    limit = db.raw_sql("SELECT current_setting('memory_limit')").fetchone()[0]
+    assert limit in ("512.0 MiB", "488.2 MiB", "512.0 MB")
+    spill = db.raw_sql("SELECT current_setting('temp_directory')").fetchone()[0]
+    assert spill.endswith(".supportmetrics-tmp/engine")
     ws.close()

@@ -68,6 +68,15 @@ class IngestSettings(_Section):
     )
 
 
+class EngineSettings(_Section):
+    memory_limit: str = Field(
+        "6GB",
+        pattern=r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+        description="memory the metric engine may use on the embedded store before it spills "
+        "facts and joins to disk, e.g. 6GB or 512MB",
+    )
+
+
 class ScheduleSettings(Schedule):
     """A business-hours schedule, and the teams whose tickets run on it."""
 
@@ -184,6 +193,7 @@ class Config(_Section):
     )
     store: StoreSettings = StoreSettings()
     ingest: IngestSettings = IngestSettings()
+    engine: EngineSettings = EngineSettings()
     statistics: StatisticsSettings = StatisticsSettings()
     schedules: dict[str, ScheduleSettings] = Field(default_factory=dict)
     sla: list[SlaPolicy] = Field(
@@ -268,6 +278,9 @@ path = "supportmetrics.duckdb"   # the embedded store, relative to this folder
 [ingest]
 busy_timeout = 30                # seconds an ingest waits for another one to finish
 memory_limit = "2GB"             # memory the ingest engine may use before spilling to disk
+
+[engine]
+memory_limit = "6GB"             # memory the metric engine may use before spilling to disk
 """
 
 

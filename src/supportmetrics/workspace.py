@@ -175,6 +175,9 @@ class Workspace:
                     READ_TIMEOUT,
                 )
                 db.raw_sql("SET enable_progress_bar = false")  # output is the CLI's to draw
+                spill = str(self.root / ".supportmetrics-tmp" / "engine").replace("'", "''")
+                db.raw_sql(f"SET memory_limit = '{self.config.engine.memory_limit}'")
+                db.raw_sql(f"SET temp_directory = '{spill}'")
             self._engine = Engine(db, self.config)
         return self._engine
 
