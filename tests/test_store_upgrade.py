@@ -39,4 +39,5 @@ def test_the_engine_keeps_to_its_memory_limit(tmp_path) -> None:
     assert limit in ("512.0 MiB", "488.2 MiB", "512.0 MB")
     spill = db.raw_sql("SELECT current_setting('temp_directory')").fetchone()[0]
     assert spill.endswith(".supportmetrics-tmp/engine")
+    assert (ws.root / ".supportmetrics-tmp" / "engine").is_dir()  # DuckDB makes only the last level
     ws.close()

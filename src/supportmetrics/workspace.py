@@ -175,9 +175,11 @@ class Workspace:
                     READ_TIMEOUT,
                 )
                 db.raw_sql("SET enable_progress_bar = false")  # output is the CLI's to draw
-                spill = str(self.root / ".supportmetrics-tmp" / "engine").replace("'", "''")
+                spill = self.root / ".supportmetrics-tmp" / "engine"
+                spill.mkdir(parents=True, exist_ok=True)
+                quoted = str(spill).replace("'", "''")
                 db.raw_sql(f"SET memory_limit = '{self.config.engine.memory_limit}'")
-                db.raw_sql(f"SET temp_directory = '{spill}'")
+                db.raw_sql(f"SET temp_directory = '{quoted}'")
             self._engine = Engine(db, self.config)
         return self._engine
 
