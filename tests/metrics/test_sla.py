@@ -92,3 +92,20 @@ def test_ticket_facts_show_due_times_and_breaches(sla_team) -> None:
 def test_no_policies_is_a_clear_error(team) -> None:
     with pytest.raises(QueryError, match=r"needs SLA policies.*\[\[sla\]\]"):
         team.metric("sla_attainment")
+
+
+def test_a_calendar_policy_with_one_target(team) -> None:
+    # First responses: T1 1 h, T3 5 min, T5 solved (no reply) after 5 min, T7 solved (auto-reply
+    # only) after 1 h, T8 30 min; T2 and T6 are open with no reply, long past due; T4 is
+    # agent-created. Met within 45 min: T3, T5, T8.
+    path = team.root / CONFIG_FILE
+    path.write_text(path.read_text() + '[[sla]]\nname = "all"\nfirst_response_time = "45m"\n')
+    ws = supportmetrics.connect(team.root)
+    try:
+        result = ws.metric("sla_attainment", by=["target"])
+        assert _counts(result) == [("first_response_time", 3, 7)]
+        due = {r["ticket_id"]: r["first_response_due_at"] for r in ws.facts("tickets").to_pylist()}
+        assert due["T1"].isoformat() == "2024-01-01T09:45:00"
+        assert due["T4"] is None
+    finally:
+        ws.close()

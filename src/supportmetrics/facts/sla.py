@@ -72,42 +72,50 @@ def sla_facts(
         stop_at=covered.last_solved_at,
         budget=covered.__resolution_time,
     )
-    later = turns.filter(turns.turn >= 1).join(keys, "ticket_id")
-    following = later.select(
-        "ticket_id",
-        target=ibis.literal("next_response_time"),
-        start_at=later.answered_at,
-        stop_at=later.reply_at.coalesce(
-            ibis.ifelse(later.last_solved_at >= later.answered_at, later.last_solved_at, None)
-        ),
-        budget=later.__next_response_time,
-    )
-    rows = first.union(resolution).union(following)
+    rows = first.union(resolution)
+    if any(p.next_response_time for p in policies):  # the customer turns only when needed
+        later = turns.filter(turns.turn >= 1).join(keys, "ticket_id")
+        rows = rows.union(
+            later.select(
+                "ticket_id",
+                target=ibis.literal("next_response_time"),
+                start_at=later.answered_at,
+                stop_at=later.reply_at.coalesce(
+                    ibis.ifelse(
+                        later.last_solved_at >= later.answered_at, later.last_solved_at, None
+                    )
+                ),
+                budget=later.__next_response_time,
+            )
+        )
     rows = rows.filter(rows.budget.notnull()).join(keys.select("ticket_id", "__clock"), "ticket_id")
-    schedules = tickets.select(
-        "ticket_id", __schedule=schedule_of_team(tickets.team, team_schedules)
-    )
-    rows = rows.join(schedules, "ticket_id")
-    rows = with_business_due(
-        rows,
-        {"__business_due": ("start_at", "budget")},
-        calendar,
-        minutes,
-        schedule_column="__schedule",
-    )
-    due = ibis.ifelse(
-        rows.__clock == "business",
-        rows.__business_due,
-        rows.start_at + rows.budget.as_interval("s"),
-    )
-    rows = rows.mutate(clock=rows.__clock, due_at=due)
+    if any(p.clock == "business" for p in policies):  # the business-hours joins only when needed
+        schedules = tickets.select(
+            "ticket_id", __schedule=schedule_of_team(tickets.team, team_schedules)
+        )
+        rows = rows.join(schedules, "ticket_id")
+        rows = with_business_due(
+            rows,
+            {"__business_due": ("start_at", "budget")},
+            calendar,
+            minutes,
+            schedule_column="__schedule",
+        )
+        due = ibis.ifelse(
+            rows.__clock == "business",
+            rows.__business_due,
+            rows.start_at + rows.budget.as_interval("s"),
+        )
+        rows = rows.mutate(clock=rows.__clock, due_at=due).drop("__business_due", "__schedule")
+    else:
+        rows = rows.mutate(clock=rows.__clock, due_at=rows.start_at + rows.budget.as_interval("s"))
     now_value = ibis.literal(now)
     met = ibis.cases(
         (rows.stop_at.notnull(), rows.stop_at <= rows.due_at),
         (rows.due_at < now_value, ibis.literal(False)),
         else_=ibis.null("boolean"),
     )
-    rows = rows.mutate(met=met).drop("__clock", "__business_due", "__schedule")
+    rows = rows.mutate(met=met).drop("__clock")
     return rows.join(tickets.drop("__clock", *(f"__{t}" for t in SLA_TARGETS)), "ticket_id")
 
 
