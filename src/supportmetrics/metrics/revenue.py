@@ -26,7 +26,7 @@ def _stretches(facts: ir.Table, variants: Mapping[str, Any], clock: Clock) -> ir
 def _repurchase(facts: ir.Table, variants: Mapping[str, Any], clock: Clock) -> ir.Table:
     days = int(variants["lookback_days"])
     recent = facts.previous_order_at >= facts.ordered_at - ibis.interval(days=days)
-    again = (recent.coalesce(False) & (days > 0)) if days else ibis.literal(False)
+    again = recent.coalesce(False) if days else ibis.literal(False)
     return facts.mutate(_filed_at=facts.ordered_at, _value=again)
 
 

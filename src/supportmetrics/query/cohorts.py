@@ -17,9 +17,10 @@ import ibis
 import ibis.expr.types as ir
 
 from supportmetrics.engine import Engine
+from supportmetrics.localtime import local_timestamp
 from supportmetrics.query.dimensions import filter_rows, with_dimensions
 from supportmetrics.query.model import Query
-from supportmetrics.query.periods import floor, label, next_start, spine, to_utc
+from supportmetrics.query.periods import TRUNCATE, floor, label, next_start, spine, to_utc
 from supportmetrics.stats import nps_interval, wilson_interval
 
 __all__ = ["LINK_SEGMENTS", "cohort_rows", "result_dimensions", "windows"]
@@ -36,7 +37,8 @@ def result_dimensions(
 
 
 def windows(engine: Engine, query: Query, start: date | None, end: date | None) -> ir.Table:
-    """The query's periods as a table: `__label`, `__from` and `__to` (naive UTC instants)."""
+    """The query's periods as a table: `__label`, `__start` (naive local start), and `__from` and
+    `__to` (naive UTC instants)."""
     last_day = end or engine.span()[1]
     first_day = start or (engine.span()[0] if query.period else last_day - timedelta(days=364))
     zone = engine.config.timezone
@@ -57,6 +59,7 @@ def windows(engine: Engine, query: Query, start: date | None, end: date | None) 
     return ibis.memtable(
         {
             "__label": labels,
+            "__start": [a for a, _ in bounds],
             "__from": [to_utc(a, zone) for a, _ in bounds],
             "__to": [to_utc(b, zone) for _, b in bounds],
         }
@@ -71,12 +74,20 @@ def _active(subscriptions: ir.Table, periods: ir.Table, at: str) -> ir.Table:
     return covering.group_by(["__label", "customer_id"]).aggregate(plan=covering.plan.max())
 
 
-def _in_window(rows: ir.Table, at: str, periods: ir.Table) -> ir.Table:
-    pairs = rows.cross_join(periods)
-    return pairs.filter((pairs[at] >= pairs.__from) & (pairs[at] < pairs.__to))
+def _in_window(
+    engine: Engine, rows: ir.Table, at: str, periods: ir.Table, period: str | None
+) -> ir.Table:
+    """Rows with the `__label` of the period `at` falls in (rows outside every period left out):
+    by the local period start, an equi-join, when there are periods; else the one window."""
+    if period is None:
+        pairs = rows.cross_join(periods.select("__label", "__from", "__to"))
+        return pairs.filter((pairs[at] >= pairs.__from) & (pairs[at] < pairs.__to))
+    rows = local_timestamp(rows, {"__at_local": at}, engine.offsets())
+    rows = rows.mutate(__start=rows.__at_local.truncate(TRUNCATE[period])).drop("__at_local")
+    return rows.join(periods.select("__label", "__start"), "__start")
 
 
-def _cohort(engine: Engine, subscriptions: ir.Table, periods: ir.Table) -> ir.Table:
+def _cohort(subscriptions: ir.Table, periods: ir.Table) -> ir.Table:
     at_start = _active(subscriptions, periods, "__from")
     at_end = _active(subscriptions, periods, "__to").select(
         "__label", "customer_id", retained=ibis.literal(True)
@@ -88,24 +99,28 @@ def _cohort(engine: Engine, subscriptions: ir.Table, periods: ir.Table) -> ir.Ta
     return cohort
 
 
-def _link(engine: Engine, cohort: ir.Table, periods: ir.Table) -> ir.Table:
+def _link(engine: Engine, cohort: ir.Table, periods: ir.Table, period: str | None) -> ir.Table:
     """Add whether each customer contacted support in the period, their CSAT segment
     (satisfied when at least half their CSAT answers in the period are in the top two points of the
     scale) and their NPS answer (the mean of their answers in the period, on 0-10)."""
     tickets = engine.db.table("tickets").filter(engine.db.table("tickets").customer_id.notnull())
     contacted = (
-        _in_window(tickets, "created_at", periods)
+        _in_window(engine, tickets, "created_at", periods, period)
         .select("__label", "customer_id")
         .distinct()
         .mutate(contacted_support=ibis.literal(True))
     )
     surveys = engine.facts("surveys")
-    csat = _in_window(surveys.filter(surveys.survey == "csat"), "submitted_at", periods)
+    csat = _in_window(
+        engine, surveys.filter(surveys.survey == "csat"), "submitted_at", periods, period
+    )
     satisfied = csat.score >= csat.scale_max - 1
     csat = csat.group_by(["__label", "customer_id"]).aggregate(
         __satisfied=ibis.ifelse(satisfied, 1.0, 0.0).mean()
     )
-    nps = _in_window(surveys.filter(surveys.survey == "nps"), "submitted_at", periods)
+    nps = _in_window(
+        engine, surveys.filter(surveys.survey == "nps"), "submitted_at", periods, period
+    )
     nps = nps.mutate(__norm=10 * (nps.score - nps.scale_min) / (nps.scale_max - nps.scale_min))
     nps = nps.group_by(["__label", "customer_id"]).aggregate(__nps=nps.__norm.mean())
     rows = cohort.left_join(contacted, ["__label", "customer_id"]).drop(
@@ -139,10 +154,10 @@ def cohort_rows(
 ) -> list[dict[str, Any]]:
     """Rows of customer_churn, customer_retention or support_retention_link (see the module)."""
     periods = windows(engine, query, start, end)
-    cohort = _cohort(engine, subscriptions, periods)
+    cohort = _cohort(subscriptions, periods)
     by = result_dimensions(aggregation, variants, query.by)
     if aggregation == "link":
-        cohort = _link(engine, cohort, periods)
+        cohort = _link(engine, cohort, periods, query.period)
     cohort = filter_rows(engine, facts_name, cohort, query.where, None, None)
     cohort, dims = with_dimensions(engine, facts_name, cohort, by)
     keys = [cohort[c].name(n) for n, c in dims.items()]
