@@ -22,6 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from supportmetrics import demo
+from supportmetrics.columns import ColumnError
 from supportmetrics.config import ConfigError
 from supportmetrics.display import human
 from supportmetrics.export import write_facts
@@ -29,6 +30,7 @@ from supportmetrics.ingest import IngestError, IngestReport
 from supportmetrics.ingest.problems import MAX_SHOWN
 from supportmetrics.metrics import CATALOGUE
 from supportmetrics.query import QueryError, Result
+from supportmetrics.resources import ResourceError
 from supportmetrics.store import WorkspaceBusy
 from supportmetrics.workspace import ENV_VAR, TableSummary, Workspace, WorkspaceError
 
@@ -126,7 +128,7 @@ def init(
     """Create a workspace: supportmetrics.toml (settings) and an empty store."""
     try:
         ws = Workspace.init(directory, timezone)
-    except (ConfigError, WorkspaceBusy) as exc:
+    except (ConfigError, WorkspaceBusy, ResourceError) as exc:
         raise _fail(str(exc)) from None
     err.print(f"workspace ready in {ws.root.resolve()} (store: {ws.store_path.name})")
 
@@ -180,7 +182,7 @@ def _run_batch(
         ) from None
     except WorkspaceBusy as exc:
         raise _fail(str(exc), EXIT_BUSY) from None
-    except ConfigError as exc:
+    except (ConfigError, ResourceError) as exc:
         raise _fail(str(exc)) from None
     return report
 
@@ -226,6 +228,8 @@ def _print_report(report: IngestReport, fmt: Format) -> None:
         _emit(rows, fmt, title="ingested" if report.written else "checked (nothing written)")
     if report.total_problems:
         _print_problems(report.problems, report.total_problems)
+    for path in report.rejects_kept:
+        err.print(f"{path} already exists and was left as it was")
     for path in report.rejects_files:
         err.print(f"rejected rows and their reasons: {path}")
     done = "loaded" if report.written else "valid"
@@ -233,6 +237,21 @@ def _print_report(report: IngestReport, fmt: Format) -> None:
         f"{report.rows_loaded:,} rows {done}, {report.rows_rejected:,} rejected, "
         f"in {report.seconds:.1f} s ({report.rows_per_second:,.0f} rows/s)"
     )
+    if report.store_bytes:
+        before, after = report.store_bytes
+        compacted = (
+            f", compacted from {_size(report.compacted.before)} (it held more than twice its "
+            "live data)"
+            if report.compacted
+            else ""
+        )
+        err.print(f"store file: {_size(before)} before, {_size(after)} after{compacted}")
+    for note in report.notes:
+        err.print(f"note: {note}")
+
+
+def _size(size: int) -> str:
+    return f"{size / 2**20:,.1f} MiB"
 
 
 PathsArgument = Annotated[
@@ -291,6 +310,8 @@ def tables(workspace: WorkspaceOption = None, fmt: FormatOption = Format.table) 
         summaries = ws.tables()
     except WorkspaceBusy as exc:
         raise _fail(str(exc), EXIT_BUSY) from None
+    except ResourceError as exc:
+        raise _fail(str(exc)) from None
     _emit(_table_rows(summaries, fmt), fmt, title=f"tables in {ws.store_path}")
 
 
@@ -471,6 +492,8 @@ def metric_command(
         raise _fail(str(exc), 2) from None
     except WorkspaceBusy as exc:
         raise _fail(str(exc), EXIT_BUSY) from None
+    except ResourceError as exc:
+        raise _fail(str(exc)) from None
     finally:
         ws.close()
     if fmt is Format.json:
@@ -553,11 +576,79 @@ def facts_command(
         )
     except QueryError as exc:
         raise _fail(str(exc), 2) from None
+    except ResourceError as exc:
+        raise _fail(str(exc)) from None
     finally:
         ws.close()
     write_facts(table, fmt.value, out_file)
     if out_file is not None:
         err.print(f"wrote {table.num_rows:,} {name} rows to {out_file}")
+
+
+WaitOption = Annotated[
+    float | None,
+    typer.Option(help="Seconds to wait for an ingest to finish (default: [ingest] busy_timeout)."),
+]
+
+
+@app.command("compact")
+def compact_command(wait: WaitOption = None, workspace: WorkspaceOption = None) -> None:
+    """Rewrite the store into a fresh file, giving back the space it no longer uses."""
+    ws = _open(workspace)
+    try:
+        done = ws.compact(wait=wait)
+    except WorkspaceBusy as exc:
+        raise _fail(str(exc), EXIT_BUSY) from None
+    except ResourceError as exc:
+        raise _fail(str(exc)) from None
+    err.print(f"store file compacted: {_size(done.before)} before, {_size(done.after)} after")
+
+
+columns_app = typer.Typer(help="Custom columns: list them, drop them.", no_args_is_help=True)
+app.add_typer(columns_app, name="columns")
+
+
+@columns_app.command("list")
+def columns_list(workspace: WorkspaceOption = None, fmt: FormatOption = Format.table) -> None:
+    """Every custom column with its table, type and number of values."""
+    ws = _open(workspace)
+    try:
+        found = ws.custom_columns()
+    except WorkspaceBusy as exc:
+        raise _fail(str(exc), EXIT_BUSY) from None
+    except ResourceError as exc:
+        raise _fail(str(exc)) from None
+    _emit([c.to_dict() for c in found], fmt, title="custom columns")
+
+
+@columns_app.command("drop")
+def columns_drop(
+    names: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="TABLE.NAME...",
+            help="Custom columns to drop, e.g. tickets.region; patterns such as 'tickets.x_*' "
+            "name every match.",
+            show_default=False,
+        ),
+    ],
+    wait: WaitOption = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Drop custom columns and their values from the store (all of them or, on an error, none)."""
+    ws = _open(workspace)
+    try:
+        dropped = ws.drop_columns(names, wait=wait)
+    except ColumnError as exc:
+        raise _fail(str(exc)) from None
+    except WorkspaceBusy as exc:
+        raise _fail(str(exc), EXIT_BUSY) from None
+    except ResourceError as exc:
+        raise _fail(str(exc)) from None
+    err.print(
+        f"dropped {len(dropped)} custom column(s): {', '.join(dropped)}; "
+        "`supportmetrics compact` gives back their space"
+    )
 
 
 def main() -> None:

@@ -66,6 +66,11 @@ class IngestSettings(_Section):
     memory_limit: str = Field(
         "2GB", description="memory the ingest engine may use before it spills to disk"
     )
+    max_custom_columns: int = Field(
+        200,
+        ge=0,
+        description="most custom columns a table may have; a batch that would add more fails",
+    )
 
 
 class EngineSettings(_Section):
@@ -278,6 +283,7 @@ path = "supportmetrics.duckdb"   # the embedded store, relative to this folder
 [ingest]
 busy_timeout = 30                # seconds an ingest waits for another one to finish
 memory_limit = "2GB"             # memory the ingest engine may use before spilling to disk
+max_custom_columns = 200         # most custom columns a table may have
 
 [engine]
 memory_limit = "6GB"             # memory the metric engine may use before spilling to disk

@@ -6,9 +6,10 @@ fails with `WorkspaceBusy`, so the file is never written by two processes at onc
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -20,9 +21,11 @@ __all__ = [
     "INGESTS_TABLE",
     "SCHEMA_VERSION",
     "WorkspaceBusy",
+    "attached",
     "create_store",
     "quote",
     "retry_while_locked",
+    "sql_literal",
     "stored_columns",
 ]
 
@@ -98,3 +101,34 @@ def retry_while_locked(action: Callable[[], T], path: Path, timeout: float) -> T
                 ) from None
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
+
+
+def sql_literal(value: object) -> str:
+    """A SQL string literal."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+@contextlib.contextmanager
+def attached(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    alias: str,
+    busy_timeout: float,
+    *,
+    read_only: bool = False,
+) -> Iterator[None]:
+    """Attach the store at `path` to `con` as `alias` (writable: holding its lock) for the block.
+
+    Detaching checkpoints; when the block failed, a failing detach never hides the block's error.
+    """
+    mode = " (READ_ONLY)" if read_only else ""
+    retry_while_locked(
+        lambda: con.execute(f"ATTACH {sql_literal(path)} AS {alias}{mode}"), path, busy_timeout
+    )
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):
+            con.execute(f"DETACH {alias}")
+        raise
+    con.execute(f"DETACH {alias}")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -13,18 +14,23 @@ import duckdb
 import ibis
 import pyarrow as pa
 
+from supportmetrics.columns import CustomColumn, custom_columns, drop_custom_columns
+from supportmetrics.compaction import Compaction, compact_attached
 from supportmetrics.config import CONFIG_FILE, DEFAULT_TOML, Config, load_config, validate_config
 from supportmetrics.engine import Engine
 from supportmetrics.ingest import IngestReport, OnError, find_sources, run_batch
 from supportmetrics.ingest.batch import Step
 from supportmetrics.query import Period, Query, Result, facts_rows, run_query
+from supportmetrics.resources import MemorySetting, explain
 from supportmetrics.schema import TABLES
-from supportmetrics.store import create_store, retry_while_locked
+from supportmetrics.store import attached, create_store, retry_while_locked
 
 __all__ = ["ENV_VAR", "TableSummary", "Workspace", "WorkspaceError", "connect", "init"]
 
 ENV_VAR = "SUPPORTMETRICS_WORKSPACE"
 READ_TIMEOUT = 30.0
+TEMP_FOLDER = ".supportmetrics-tmp"
+STORE = "store"
 
 
 class WorkspaceError(RuntimeError):
@@ -70,16 +76,18 @@ class Workspace:
     @classmethod
     def init(cls, root: Path, timezone: str | None = None) -> Workspace:
         """Create (or complete) a workspace in `root`: settings file and an empty store."""
-        root.mkdir(parents=True, exist_ok=True)
+        if timezone:
+            validate_config({"timezone": timezone}, "--timezone")
         config_path = root / CONFIG_FILE
-        if not config_path.exists():
-            text = DEFAULT_TOML
-            if timezone:
-                validate_config({"timezone": timezone}, "--timezone")
-                text = text.replace('timezone = "UTC"', f'timezone = "{timezone}"')
-            config_path.write_text(text, encoding="utf-8")
-        workspace = cls(root, load_config(config_path))
-        workspace._create_store()
+        with _resources(root, Config().ingest.memory_limit, "ingest", "creating the workspace"):
+            root.mkdir(parents=True, exist_ok=True)
+            if not config_path.exists():
+                text = DEFAULT_TOML
+                if timezone:
+                    text = text.replace('timezone = "UTC"', f'timezone = "{timezone}"')
+                config_path.write_text(text, encoding="utf-8")
+            workspace = cls(root, load_config(config_path))
+            workspace._create_store()
         return workspace
 
     @classmethod
@@ -141,18 +149,58 @@ class Workspace:
         # lets one process hold a file either read-only or writable, not both
         if write and not self.store_path.exists():
             self._create_store()
-        temp = self.root / ".supportmetrics-tmp"
         return run_batch(
             sources,
             self.store_path,
             timezone=self.config.timezone,
             memory_limit=self.config.ingest.memory_limit,
-            temp_dir=temp,
+            temp_dir=self.root / TEMP_FOLDER,
             busy_timeout=self.config.ingest.busy_timeout if wait is None else wait,
             on_error=on_error,
             write=write,
+            max_custom_columns=self.config.ingest.max_custom_columns,
             step=step or (lambda _: None),
         )
+
+    @contextlib.contextmanager
+    def _writer(self, wait: float | None, doing: str) -> Iterator[duckdb.DuckDBPyConnection]:
+        """An engine connection with the store attached writable as `store`, holding its lock
+        (waiting up to `wait` seconds, default `[ingest] busy_timeout`, for another writer)."""
+        self.close()  # the store is about to change, and one process holds it one way only
+        settings = self.config.ingest
+        with _resources(self.root, settings.memory_limit, "ingest", doing):
+            con = duckdb.connect(
+                config={
+                    "memory_limit": settings.memory_limit,
+                    "temp_directory": str(self.root / TEMP_FOLDER),
+                }
+            )
+            try:
+                timeout = settings.busy_timeout if wait is None else wait
+                with attached(con, self.store_path, STORE, timeout):
+                    yield con
+            finally:
+                con.close()
+
+    def compact(self, *, wait: float | None = None) -> Compaction:
+        """Rewrite the store into a fresh file to give back the space it no longer uses.
+
+        Needs free disk space for a copy of the live data; the store is unchanged on failure.
+        """
+        with self._writer(wait, "compacting the store") as con:
+            return compact_attached(con, STORE, self.store_path)
+
+    def custom_columns(self) -> list[CustomColumn]:
+        """Every custom column of every table, with its type and number of values."""
+        with self._reading("reading the store"), self.read() as con:
+            catalog = con.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
+            return custom_columns(con, catalog)
+
+    def drop_columns(self, names: Sequence[str], *, wait: float | None = None) -> list[str]:
+        """Drop custom columns named `TABLE.NAME` (patterns such as `tickets.x_*` allowed), all
+        or none; returns the dropped columns as `table.column`."""
+        with self._writer(wait, "dropping columns") as con:
+            return drop_custom_columns(con, STORE, list(names))
 
     def read(self) -> duckdb.DuckDBPyConnection:
         """A read-only connection to the store (waits while a writer holds it)."""
@@ -175,7 +223,7 @@ class Workspace:
                     READ_TIMEOUT,
                 )
                 db.raw_sql("SET enable_progress_bar = false")  # output is the CLI's to draw
-                spill = self.root / ".supportmetrics-tmp" / "engine"
+                spill = self.root / TEMP_FOLDER / "engine"
                 spill.mkdir(parents=True, exist_ok=True)
                 quoted = str(spill).replace("'", "''")
                 db.raw_sql(f"SET memory_limit = '{self.config.engine.memory_limit}'")
@@ -216,14 +264,24 @@ class Workspace:
             dict(variants or {}),
             compare,
         )
-        return run_query(self.engine(), query)
+        with self._reading(f"computing {metric}"):
+            return run_query(self.engine(), query)
 
     def facts(self, name: str, where: Mapping[str, Sequence[str]] | None = None) -> pa.Table:
         """The per-ticket or per-call facts (`tickets` or `calls`), optionally filtered."""
-        return facts_rows(self.engine(), name, where)
+        with self._reading(f"building the {name} facts"):
+            return facts_rows(self.engine(), name, where)
+
+    def _reading(self, doing: str) -> contextlib.AbstractContextManager[None]:
+        """Resource failures of the metric engine, as `ResourceError`s naming `[engine]`."""
+        return _resources(self.root, self.config.engine.memory_limit, "engine", doing)
 
     def tables(self) -> list[TableSummary]:
         """Row count, time span and custom columns of every canonical table."""
+        with self._reading("reading the store"):
+            return self._tables()
+
+    def _tables(self) -> list[TableSummary]:
         engine = self.engine()
         db = engine.db
         summaries = []
@@ -236,6 +294,19 @@ class Workspace:
             custom = tuple(c for c in table.columns if c not in spec.by_name)
             summaries.append(TableSummary(name, row["rows"], row["first"], row["last"], custom))
         return summaries
+
+
+@contextlib.contextmanager
+def _resources(root: Path, memory_limit: str, section: str, doing: str) -> Iterator[None]:
+    """Turn running out of disk, memory or permission into a `ResourceError` saying what to do."""
+    try:
+        yield
+    except (duckdb.Error, OSError) as exc:
+        memory = MemorySetting(section, memory_limit)
+        resource = explain(exc, folder=root, memory=memory, doing=doing)
+        if resource is None:
+            raise
+        raise resource from exc
 
 
 def init(root: Path | str, timezone: str | None = None) -> Workspace:

@@ -7,6 +7,7 @@ it, and the valid rows replace the stored rows with the same ids: all of the bat
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -16,8 +17,10 @@ from typing import Literal
 
 import duckdb
 
-from supportmetrics.ingest.files import REJECTS_MARK, SourceFile, stage_file
+from supportmetrics.compaction import Compaction, compact_attached, worthwhile
+from supportmetrics.ingest.files import SourceFile, stage_file
 from supportmetrics.ingest.problems import MAX_SHOWN, IngestError, Problem
+from supportmetrics.ingest.quarantine import Quarantine, write_rejects
 from supportmetrics.ingest.rules import (
     PROBLEM_COLUMNS,
     custom_expr,
@@ -27,12 +30,13 @@ from supportmetrics.ingest.rules import (
     survey_scale_sql,
     violations,
 )
+from supportmetrics.resources import MemorySetting, explain
 from supportmetrics.schema import TABLES
 from supportmetrics.store import (
     INGESTS_TABLE,
+    attached,
     create_store,
     quote,
-    retry_while_locked,
     stored_columns,
 )
 
@@ -67,6 +71,10 @@ class IngestReport:
     problems: list[Problem] = field(default_factory=list)
     total_problems: int = 0
     rejects_files: list[Path] = field(default_factory=list)
+    rejects_kept: list[Path] = field(default_factory=list)
+    store_bytes: tuple[int, int] | None = None
+    compacted: Compaction | None = None
+    notes: list[str] = field(default_factory=list)
 
     @property
     def rows_read(self) -> int:
@@ -105,6 +113,12 @@ class IngestReport:
             "problems": [p.to_dict() for p in self.problems],
             "total_problems": self.total_problems,
             "rejects_files": [str(p) for p in self.rejects_files],
+            "rejects_kept": [str(p) for p in self.rejects_kept],
+            "store_bytes": dict(zip(("before", "after"), self.store_bytes, strict=True))
+            if self.store_bytes
+            else None,
+            "compacted": self.compacted.to_dict() if self.compacted else None,
+            "notes": self.notes,
         }
 
 
@@ -133,15 +147,54 @@ def run_batch(
     busy_timeout: float,
     on_error: OnError = "fail",
     write: bool = True,
+    max_custom_columns: int | None = None,
     step: Step = lambda _: None,
 ) -> IngestReport:
-    """Validate `sources` and, when `write`, load them into the store at `store_path` atomically."""
+    """Validate `sources` and, when `write`, load them into the store at `store_path` atomically.
+
+    Running out of disk, memory or permission raises a `ResourceError` (the store unchanged).
+    """
+    try:
+        return _run(
+            sources,
+            store_path,
+            timezone=timezone,
+            memory_limit=memory_limit,
+            temp_dir=temp_dir,
+            busy_timeout=busy_timeout,
+            on_error=on_error,
+            write=write,
+            max_custom_columns=max_custom_columns,
+            step=step,
+        )
+    except (duckdb.Error, OSError) as exc:
+        doing = "loading the files into the store" if write else "checking the files"
+        memory = MemorySetting("ingest", memory_limit)
+        resource = explain(exc, folder=store_path.parent, memory=memory, doing=doing)
+        if resource is None:
+            raise
+        raise resource from exc
+
+
+def _run(
+    sources: list[SourceFile],
+    store_path: Path,
+    *,
+    timezone: str,
+    memory_limit: str,
+    temp_dir: Path,
+    busy_timeout: float,
+    on_error: OnError,
+    write: bool,
+    max_custom_columns: int | None,
+    step: Step,
+) -> IngestReport:
     started = time.perf_counter()
     con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": str(temp_dir)})
     try:
         con.execute(f"SET TimeZone = '{timezone}'")
         con.execute("SET enable_progress_bar = false")  # Rich shows progress
-        loads = _stage(con, sources, step)
+        loads, file_columns = _stage(con, sources, step)
         present = {t: _present(con, t) for t in loads}
         con.execute(
             "CREATE TEMP TABLE problems (tbl VARCHAR, _file INTEGER, _line BIGINT, "
@@ -152,39 +205,103 @@ def run_batch(
             for select in violations(TABLES[name], _raw(name), present[name]):
                 con.execute(f"INSERT INTO problems SELECT '{name}', * FROM ({select})")
 
-        def attach() -> None:
-            mode = "" if write else " (READ_ONLY)"
-            con.execute(f"ATTACH {_lit(store_path)} AS {STORE}{mode}")
-
-        if write or store_path.exists():
-            retry_while_locked(attach, store_path, busy_timeout)
-            catalog: str | None = STORE
-        else:
-            catalog = None
-        try:
+        catalog = STORE if write or store_path.exists() else None
+        with (
+            attached(con, store_path, STORE, busy_timeout, read_only=not write)
+            if catalog
+            else (contextlib.nullcontext())
+        ):
+            size_before = store_path.stat().st_size if catalog else None
             if write:
                 create_store(con, f"{STORE}.")
             custom = {
                 name: _custom_types(con, name, present[name], catalog, loads[name])
                 for name in loads
             }
+            if max_custom_columns is not None:
+                _check_custom_cap(con, loads, catalog, sources, file_columns, max_custom_columns)
             _check_references(con, loads, catalog)
             report = _report(con, sources, loads, started)
             if report.total_problems:
                 if on_error == "fail":
                     raise IngestError(report.problems, report.total_problems)
-                report.rejects_files = _write_rejects(con, sources)
+                if write:
+                    raw = {name: _raw(name) for name in loads}
+                    quarantine = write_rejects(con, sources, "problems", raw, present)
+                    report.rejects_files, report.rejects_kept = quarantine.written, quarantine.kept
             if write:
                 step("writing")
-                _write(con, loads, present, custom, sources)
+                try:
+                    _write(con, loads, present, custom, sources)
+                except BaseException:
+                    Quarantine(report.rejects_files, []).remove()  # those rows were not loaded
+                    raise
                 report.written = True
+                _settle(con, store_path, report, step)
+                report.store_bytes = (size_before or 0, store_path.stat().st_size)
             report.seconds = time.perf_counter() - started
             return report
-        finally:
-            if catalog:
-                con.execute(f"DETACH {STORE}")
     finally:
         con.close()
+
+
+def _settle(
+    con: duckdb.DuckDBPyConnection, store_path: Path, report: IngestReport, step: Step
+) -> None:
+    """After the commit: fold the write-ahead log into the store file, and compact it when that
+    is worthwhile. Both only tidy up; a failure becomes a note, as the rows are safely stored."""
+    try:
+        con.execute(f"CHECKPOINT {STORE}")
+        if worthwhile(con, STORE, store_path):
+            step("compacting")
+            report.compacted = compact_attached(con, STORE, store_path)
+    except (duckdb.Error, OSError) as exc:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        report.notes.append(
+            f"the rows are stored, but tidying the store file afterwards failed ({detail}); "
+            "it is finished by the next ingest or `supportmetrics compact`"
+        )
+
+
+def _check_custom_cap(
+    con: duckdb.DuckDBPyConnection,
+    loads: dict[str, TableLoad],
+    catalog: str | None,
+    sources: list[SourceFile],
+    file_columns: dict[int, set[str]],
+    cap: int,
+) -> None:
+    """Fail when the batch would take a table past `[ingest] max_custom_columns`."""
+    problems = []
+    for name, load in loads.items():
+        if not load.new_columns:
+            continue
+        canonical = TABLES[name].by_name
+        stored = stored_columns(con, catalog, name) if catalog else {}
+        existing = sum(1 for c in stored if c not in canonical)
+        total = existing + len(load.new_columns)
+        if total <= cap:
+            continue
+        for index, source in enumerate(sources):
+            brings = sorted(file_columns[index] & load.new_columns.keys())
+            if source.table != name or not brings:
+                continue
+            shown = ", ".join(brings[:5]) + (", ..." if len(brings) > 5 else "")
+            problems.append(
+                Problem(
+                    source.label,
+                    "max_custom_columns",
+                    f"brings {len(brings)} new custom column(s) to {name} ({shown}): the table "
+                    f"would have {total} custom columns ({existing} stored, "
+                    f"{len(load.new_columns)} new), over [ingest] max_custom_columns = {cap}. "
+                    "Leave the extra columns out of the file, drop unused ones with "
+                    f"`supportmetrics columns drop {name}.NAME`, or raise max_custom_columns "
+                    "in supportmetrics.toml",
+                    line=1,
+                )
+            )
+    if problems:
+        raise IngestError(problems)
 
 
 def _lit(value: object) -> str:
@@ -193,13 +310,16 @@ def _lit(value: object) -> str:
 
 def _stage(
     con: duckdb.DuckDBPyConnection, sources: list[SourceFile], step: Step
-) -> dict[str, TableLoad]:
+) -> tuple[dict[str, TableLoad], dict[int, set[str]]]:
+    """Stage every file; the loads per table and each file's columns."""
     loads: dict[str, TableLoad] = {}
     parts: dict[str, list[str]] = {}
+    file_columns: dict[int, set[str]] = {}
     for index, source in enumerate(sources):
         step(f"reading {source.path.name}")
         part = f"part_{index}"
         count = stage_file(con, source, index, part)
+        file_columns[index] = {row[0] for row in con.execute(f"DESCRIBE {quote(part)}").fetchall()}
         load = loads.setdefault(source.table, TableLoad(source.table, []))
         load.files.append(source.label)
         load.rows_read += count
@@ -215,7 +335,7 @@ def _stage(
             ) from None
         for part in parts[name]:
             con.execute(f"DROP TABLE {quote(part)}")
-    return ordered
+    return ordered, file_columns
 
 
 def _present(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
@@ -310,34 +430,6 @@ def _report(
     return IngestReport(loads, time.perf_counter() - started, False, problems, total)
 
 
-def _write_rejects(con: duckdb.DuckDBPyConnection, sources: list[SourceFile]) -> list[Path]:
-    """Write each input's rejected rows, with their reasons, beside it; return the paths."""
-    written = []
-    for index, source in enumerate(sources):
-        reasons = con.execute("SELECT count(*) FROM problems WHERE _file = ?", [index]).fetchone()[
-            0
-        ]  # type: ignore[index]
-        if not reasons:
-            continue
-        stem = source.path.name.split(".")[0]
-        target = source.path.with_name(f"{stem}{REJECTS_MARK}.csv")
-        columns = [
-            f"array_to_string(r.{quote(c)}, ';') AS {quote(c)}"
-            if t.endswith("[]")
-            else f"r.{quote(c)}"
-            for c, t in _present(con, source.table).items()
-        ]
-        con.execute(
-            f"COPY (SELECT r._line AS line, p.errors, {', '.join(columns)} "
-            f"FROM {_raw(source.table)} r JOIN (SELECT _file, _line, string_agg("
-            f"column_name || ': ' || message, ' | ' ORDER BY column_name) AS errors "
-            f"FROM problems WHERE _file = {index} GROUP BY ALL) p USING (_file, _line) "
-            f"WHERE r._file = {index} ORDER BY r._line) TO {_lit(target)} (HEADER, DELIMITER ',')"
-        )
-        written.append(target)
-    return written
-
-
 def _write(
     con: duckdb.DuckDBPyConnection,
     loads: dict[str, TableLoad],
@@ -363,7 +455,9 @@ def _write(
         )
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        # A failed COMMIT has already ended the transaction: the error that matters is the first.
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
         raise
 
 

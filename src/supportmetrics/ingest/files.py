@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from supportmetrics.ingest.problems import IngestError, Problem
+from supportmetrics.resources import is_resource_error
 from supportmetrics.schema import TABLES
 from supportmetrics.store import quote
 
@@ -33,7 +34,9 @@ FORMATS = {
     ".json": "jsonl",
 }
 REJECTS_MARK = ".rejects"
-"""Quarantine files are named `<input stem>.rejects.csv`; folder scans skip them."""
+"""Quarantine files are named `<input name>.rejects.csv` (or `.rejects-2.csv` ...); folder scans
+skip them."""
+_REJECTS_STEM = re.compile(re.escape(REJECTS_MARK) + r"(-\d+)?$")
 
 MAX_LINE_BYTES = 8 * 1024 * 1024
 SNIFF_BYTES = 64 * 1024
@@ -133,7 +136,7 @@ def _add_file(
                 )
             )
         return
-    if stem.endswith(REJECTS_MARK) and not explicit:
+    if _REJECTS_STEM.search(stem) and not explicit:
         return
     target = table or _table_for(stem)
     if target is None:
@@ -263,6 +266,8 @@ _CSV_ERROR_LINE = re.compile(r"CSV Error on Line: (\d+)")
 
 
 def _engine_problem(source: SourceFile, exc: duckdb.Error) -> Problem:
+    if is_resource_error(exc):  # the machine ran out of memory or disk: not the file's fault
+        raise exc
     text = str(exc)
     match = _CSV_ERROR_LINE.search(text)
     lines = text.splitlines()
