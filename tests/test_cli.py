@@ -151,7 +151,16 @@ def test_the_console_script_is_installed() -> None:
     exe = shutil.which("supportmetrics", path=str(Path(sys.executable).parent))
     assert exe is not None
     done = subprocess.run([exe, "--help"], capture_output=True, text=True, check=True)
-    for command in ("init", "ingest", "validate", "tables", "demo-data", "demo"):
+    for command in (
+        "init",
+        "ingest",
+        "validate",
+        "tables",
+        "columns",
+        "compact",
+        "demo-data",
+        "demo",
+    ):
         assert command in done.stdout
 
 

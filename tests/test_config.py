@@ -66,3 +66,13 @@ def test_the_readme_settings_example_is_valid() -> None:
     assert config.team_schedules() == {"billing": "emea"}
     assert [p.name for p in config.sla] == ["urgent", "standard"]
     assert config.sla[1].resolution_time == 2 * 86400
+
+
+def test_max_custom_columns_is_validated(tmp_path: Path) -> None:
+    (tmp_path / "supportmetrics.toml").write_text("[ingest]\nmax_custom_columns = -1\n")
+    with pytest.raises(
+        ConfigError,
+        match=r"ingest.max_custom_columns: Input should be greater than or equal to 0",
+    ):
+        supportmetrics.connect(tmp_path)
+    assert Config().ingest.max_custom_columns == 200

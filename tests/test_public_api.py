@@ -9,11 +9,13 @@ def test_public_names() -> None:
     assert sorted(supportmetrics.__all__) == sorted(
         [
             "TABLES",
+            "ColumnError",
             "Config",
             "ConfigError",
             "IngestError",
             "IngestReport",
             "Problem",
+            "ResourceError",
             "TableSummary",
             "Workspace",
             "WorkspaceBusy",

@@ -6,19 +6,23 @@ ws.ingest(["exports/"])
 ws.tables()
 """
 
+from supportmetrics.columns import ColumnError
 from supportmetrics.config import Config, ConfigError
 from supportmetrics.ingest import IngestError, IngestReport, Problem
+from supportmetrics.resources import ResourceError
 from supportmetrics.schema import TABLES
 from supportmetrics.store import WorkspaceBusy
 from supportmetrics.workspace import TableSummary, Workspace, WorkspaceError, connect, init
 
 __all__ = [
     "TABLES",
+    "ColumnError",
     "Config",
     "ConfigError",
     "IngestError",
     "IngestReport",
     "Problem",
+    "ResourceError",
     "TableSummary",
     "Workspace",
     "WorkspaceBusy",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -139,13 +138,3 @@ def test_columns_drop_refuses_what_is_not_a_custom_column(workspace, write, name
     assert result.exit_code == 1, result.output
     assert _flat(message) in _flat(result.stderr)
     assert _custom(workspace) == ("keep",)  # all or nothing
-
-
-def test_max_custom_columns_is_validated(tmp_path: Path) -> None:
-    (tmp_path / "supportmetrics.toml").write_text("[ingest]\nmax_custom_columns = -1\n")
-    with pytest.raises(
-        supportmetrics.ConfigError,
-        match=r"ingest.max_custom_columns: Input should be greater than or equal to 0",
-    ):
-        supportmetrics.connect(tmp_path)
-    assert supportmetrics.Config().ingest.max_custom_columns == 200
