@@ -5,13 +5,15 @@ The engine's own error stays in the message (and as the exception's cause), so n
 
 from __future__ import annotations
 
+import contextlib
 import errno
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-__all__ = ["MemorySetting", "ResourceError", "explain", "is_resource_error"]
+__all__ = ["MemorySetting", "ResourceError", "explain", "explained", "is_resource_error"]
 
 _DISK_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
 _DISK_TEXT = ("No space left on device", "File too large", "Disk quota exceeded")
@@ -88,3 +90,15 @@ def explain(
         f"read and write access to {folder.resolve()} and the files in it, or run it as "
         "their owner."
     )
+
+
+@contextlib.contextmanager
+def explained(folder: Path, memory: MemorySetting, doing: str) -> Iterator[None]:
+    """Raise the block's resource failures as a `ResourceError` (see `explain`), the rest as is."""
+    try:
+        yield
+    except (duckdb.Error, OSError) as exc:
+        resource = explain(exc, folder=folder, memory=memory, doing=doing)
+        if resource is None:
+            raise
+        raise resource from exc

@@ -21,7 +21,7 @@ from supportmetrics.engine import Engine
 from supportmetrics.ingest import IngestReport, OnError, find_sources, run_batch
 from supportmetrics.ingest.batch import Step
 from supportmetrics.query import Period, Query, Result, facts_rows, run_query
-from supportmetrics.resources import MemorySetting, explain
+from supportmetrics.resources import MemorySetting, explained
 from supportmetrics.schema import TABLES
 from supportmetrics.store import attached, create_store, retry_while_locked
 
@@ -79,7 +79,9 @@ class Workspace:
         if timezone:
             validate_config({"timezone": timezone}, "--timezone")
         config_path = root / CONFIG_FILE
-        with _resources(root, Config().ingest.memory_limit, "ingest", "creating the workspace"):
+        with explained(
+            root, MemorySetting("ingest", Config().ingest.memory_limit), "creating the workspace"
+        ):
             root.mkdir(parents=True, exist_ok=True)
             if not config_path.exists():
                 text = DEFAULT_TOML
@@ -168,7 +170,7 @@ class Workspace:
         (waiting up to `wait` seconds, default `[ingest] busy_timeout`, for another writer)."""
         self.close()  # the store is about to change, and one process holds it one way only
         settings = self.config.ingest
-        with _resources(self.root, settings.memory_limit, "ingest", doing):
+        with explained(self.root, MemorySetting("ingest", settings.memory_limit), doing):
             con = duckdb.connect(
                 config={
                     "memory_limit": settings.memory_limit,
@@ -274,7 +276,7 @@ class Workspace:
 
     def _reading(self, doing: str) -> contextlib.AbstractContextManager[None]:
         """Resource failures of the metric engine, as `ResourceError`s naming `[engine]`."""
-        return _resources(self.root, self.config.engine.memory_limit, "engine", doing)
+        return explained(self.root, MemorySetting("engine", self.config.engine.memory_limit), doing)
 
     def tables(self) -> list[TableSummary]:
         """Row count, time span and custom columns of every canonical table."""
@@ -294,19 +296,6 @@ class Workspace:
             custom = tuple(c for c in table.columns if c not in spec.by_name)
             summaries.append(TableSummary(name, row["rows"], row["first"], row["last"], custom))
         return summaries
-
-
-@contextlib.contextmanager
-def _resources(root: Path, memory_limit: str, section: str, doing: str) -> Iterator[None]:
-    """Turn running out of disk, memory or permission into a `ResourceError` saying what to do."""
-    try:
-        yield
-    except (duckdb.Error, OSError) as exc:
-        memory = MemorySetting(section, memory_limit)
-        resource = explain(exc, folder=root, memory=memory, doing=doing)
-        if resource is None:
-            raise
-        raise resource from exc
 
 
 def init(root: Path | str, timezone: str | None = None) -> Workspace:

@@ -30,7 +30,7 @@ from supportmetrics.ingest.rules import (
     survey_scale_sql,
     violations,
 )
-from supportmetrics.resources import MemorySetting, explain
+from supportmetrics.resources import MemorySetting, explained
 from supportmetrics.schema import TABLES
 from supportmetrics.store import (
     INGESTS_TABLE,
@@ -154,7 +154,8 @@ def run_batch(
 
     Running out of disk, memory or permission raises a `ResourceError` (the store unchanged).
     """
-    try:
+    doing = "loading the files into the store" if write else "checking the files"
+    with explained(store_path.parent, MemorySetting("ingest", memory_limit), doing):
         return _run(
             sources,
             store_path,
@@ -167,13 +168,6 @@ def run_batch(
             max_custom_columns=max_custom_columns,
             step=step,
         )
-    except (duckdb.Error, OSError) as exc:
-        doing = "loading the files into the store" if write else "checking the files"
-        memory = MemorySetting("ingest", memory_limit)
-        resource = explain(exc, folder=store_path.parent, memory=memory, doing=doing)
-        if resource is None:
-            raise
-        raise resource from exc
 
 
 def _run(
@@ -206,11 +200,8 @@ def _run(
                 con.execute(f"INSERT INTO problems SELECT '{name}', * FROM ({select})")
 
         catalog = STORE if write or store_path.exists() else None
-        with (
-            attached(con, store_path, STORE, busy_timeout, read_only=not write)
-            if catalog
-            else (contextlib.nullcontext())
-        ):
+        store = attached(con, store_path, STORE, busy_timeout, read_only=not write)
+        with store if catalog else contextlib.nullcontext():
             size_before = store_path.stat().st_size if catalog else None
             if write:
                 create_store(con, f"{STORE}.")
