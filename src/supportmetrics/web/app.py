@@ -48,7 +48,11 @@ def create_app(
 ) -> FastAPI:
     """The dashboard and API over `workspace` (users from its user file unless given); with
     `warm`, the default overview is computed in the background as the server starts."""
-    data = DataSource(workspace, idle_seconds=idle_seconds)
+    data = DataSource(
+        workspace,
+        idle_seconds=idle_seconds,
+        max_queries=workspace.config.server.max_concurrent_queries,
+    )
 
     def warm_up() -> None:
         view = View()
