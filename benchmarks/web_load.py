@@ -6,7 +6,7 @@
 Starts `supportmetrics serve` on a free 127.0.0.1 port over the workspace (adding a `loadtest` user to
 its user file), logs each of `--clients` concurrent clients in, requests every page once to warm the
 server (reported as cold latency), then lets the clients alternate between the overview and a metric
-page for `--seconds`. With `--distinct-ranges` every request asks for its own 30-day range (client i's
+page (`--api`: two JSON API metrics) for `--seconds`. With `--distinct-ranges` every request asks for its own 30-day range (client i's
 n-th request starts on day i + n * clients of the data), so no answer comes from the result cache:
 that measures uncached queries running side by side. Reports per page: requests, errors (non-200 or
 failed), p50 / p95 / max latency in milliseconds and requests per second, and `--label` names the
@@ -34,6 +34,10 @@ from _report import machine, save
 from supportmetrics.web.users import Users
 
 PAGES = {"overview": "/", "metric": "/metrics/first_response_time"}
+API = {
+    "metric api": "/api/metrics/first_response_time?stat=median&by=channel",
+    "volume api": "/api/metrics/ticket_volume?by=team",
+}
 USER = "loadtest"
 RANGE_DAYS = 30
 
@@ -50,7 +54,8 @@ def _ranged(path: str, first: date, days: int, step: int) -> str:
     """`path` over the 30-day range starting `step` days into the data (wrapping around)."""
     start = first + timedelta(days=step % max(1, days - RANGE_DAYS))
     end = start + timedelta(days=RANGE_DAYS - 1)
-    return f"{path}?from={start.isoformat()}&to={end.isoformat()}"
+    joint = "&" if "?" in path else "?"
+    return f"{path}{joint}from={start.isoformat()}&to={end.isoformat()}"
 
 
 def _free_port() -> int:
@@ -84,8 +89,12 @@ def main() -> None:
         action="store_true",
         help="every request asks for its own date range (uncached queries)",
     )
+    parser.add_argument(
+        "--api", action="store_true", help="request two JSON API metrics instead of the pages"
+    )
     parser.add_argument("--label", default="", help="suffix of the result file's name")
     args = parser.parse_args()
+    pages = API if args.api else PAGES
     first, last = _span(args.workspace)
     days = (last - first).days + 1
 
@@ -112,24 +121,24 @@ def main() -> None:
 
         clients = [_log_in(base, password) for _ in range(args.clients)]
         cold = {}
-        for name, path in PAGES.items():
+        for name, path in pages.items():
             started = time.perf_counter()
             status = clients[0].get(path).status_code
             cold[name] = round(1000 * (time.perf_counter() - started))
             if status != 200:
                 raise SystemExit(f"{path} answered {status} when warming up")
 
-        latencies: dict[str, list[float]] = {name: [] for name in PAGES}
-        errors: dict[str, int] = dict.fromkeys(PAGES, 0)
+        latencies: dict[str, list[float]] = {name: [] for name in pages}
+        errors: dict[str, int] = dict.fromkeys(pages, 0)
         lock = threading.Lock()
         stop = time.monotonic() + args.seconds
 
         def work(index: int, client: httpx.Client) -> None:
-            names = list(PAGES)
+            names = list(pages)
             turn = index
             while time.monotonic() < stop:
                 name = names[turn % len(names)]
-                path = PAGES[name]
+                path = pages[name]
                 if args.distinct_ranges:
                     path = _ranged(path, first, days, index + turn * args.clients)
                 turn += 1
@@ -163,7 +172,7 @@ def main() -> None:
         "cold_ms": cold,
         "pages": {
             name: {
-                "path": PAGES[name],
+                "path": pages[name],
                 "requests": len(values),
                 "errors": errors[name],
                 "p50_ms": round(statistics.median(values), 1),

@@ -86,7 +86,11 @@ class ServerSettings(_Section):
         "X-Forwarded-For header names the client; from any other peer it is ignored",
     )
     max_concurrent_queries: int = Field(
-        4, ge=1, le=64, description="uncached dashboard queries that run side by side"
+        1,
+        ge=1,
+        le=64,
+        description="uncached dashboard queries that run side by side, each on its own connection "
+        "with its own copy of the facts: raise it on a machine with cores to spare",
     )
 
     @field_validator("trusted_proxies")

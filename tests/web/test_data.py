@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import supportmetrics
+from supportmetrics.config import ServerSettings
 from supportmetrics.engine import Engine
 from supportmetrics.query import Query, run_query
 from supportmetrics.web import api, create_app
@@ -75,8 +76,12 @@ def test_a_slow_query_blocks_neither_other_queries_nor_login(
         return real(engine, query)
 
     monkeypatch.setattr(api, "run_query", slow_for_csat)
-    app = create_app(supportmetrics.connect(site.root), users=site.users, idle_seconds=0)
-    assert app.state.data.max_queries == 4  # the default of [server] max_concurrent_queries
+    workspace = supportmetrics.connect(site.root)
+    assert workspace.config.server.max_concurrent_queries == 1  # the default
+    server = ServerSettings(max_concurrent_queries=2)
+    workspace.config = workspace.config.model_copy(update={"server": server})
+    app = create_app(workspace, users=site.users, idle_seconds=0)
+    assert app.state.data.max_queries == 2
     cached = TestClient(app).get("/api/metrics/reopen_rate", headers=auth).json()
     slow, slow_out = _in_thread(lambda: TestClient(app).get("/api/metrics/csat", headers=auth))
     try:

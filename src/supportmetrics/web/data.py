@@ -37,7 +37,7 @@ class DataSource:
         idle_seconds: float = 10.0,
         ttl_seconds: float = 300.0,
         max_entries: int = 1024,
-        max_queries: int = 4,
+        max_queries: int = 1,
     ) -> None:
         self.workspace = workspace
         self.idle_seconds = idle_seconds
