@@ -25,7 +25,7 @@ from supportmetrics import demo
 from supportmetrics.columns import ColumnError
 from supportmetrics.config import ConfigError
 from supportmetrics.display import human
-from supportmetrics.export import write_facts
+from supportmetrics.export import safe_rows, write_facts
 from supportmetrics.ingest import IngestError, IngestReport
 from supportmetrics.ingest.problems import MAX_SHOWN
 from supportmetrics.metrics import CATALOGUE
@@ -78,6 +78,14 @@ WorkspaceOption = Annotated[
     ),
 ]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+RawOption = Annotated[
+    bool,
+    typer.Option(
+        "--raw",
+        help="CSV: write text cells as stored, even those starting with = + - @ tab or CR "
+        "(by default they get a leading ' so a spreadsheet does not run them as formulas).",
+    ),
+]
 
 
 def _fail(message: str, code: int = EXIT_INVALID) -> typer.Exit:
@@ -92,15 +100,18 @@ def _open(workspace: Path | None) -> Workspace:
         raise _fail(str(exc)) from None
 
 
-def _emit(rows: list[dict[str, Any]], fmt: Format, title: str | None = None) -> None:
-    """Print data rows as a table, CSV or JSON on standard output."""
+def _emit(
+    rows: list[dict[str, Any]], fmt: Format, title: str | None = None, *, raw: bool = False
+) -> None:
+    """Print data rows as a table, CSV or JSON on standard output (CSV text cells that look like
+    formulas get a leading quote unless `raw`)."""
     if fmt is Format.json:
         out.print_json(json.dumps(rows, default=str))
     elif fmt is Format.csv:
         if rows:
             writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows(rows if raw else safe_rows(rows))
     else:
         table = Table(title=title)
         for key in rows[0] if rows else []:
@@ -471,6 +482,7 @@ def metric_command(
     ] = None,
     workspace: WorkspaceOption = None,
     fmt: FormatOption = Format.table,
+    raw: RawOption = False,
 ) -> None:
     """Compute a metric, split and trended as asked."""
     filters = {k: v.split(",") for k, v in _parse_pairs(where or [], "--where").items()}
@@ -499,7 +511,7 @@ def metric_command(
     if fmt is Format.json:
         out.print_json(json.dumps(result.to_dict(), default=str))
     elif fmt is Format.csv:
-        _emit(result.rows, fmt)
+        _emit(result.rows, fmt, raw=raw)
     else:
         title = f"{result.metric} ({result.unit}, {result.better or 'no direction'} is better)"
         if result.rows:
@@ -563,6 +575,7 @@ def facts_command(
         Path | None, typer.Option("--out", help="Write to this file instead of standard output.")
     ] = None,
     workspace: WorkspaceOption = None,
+    raw: RawOption = False,
 ) -> None:
     """Export the per-ticket or per-call facts: the rows behind every number."""
     if name not in ("tickets", "calls"):
@@ -580,7 +593,7 @@ def facts_command(
         raise _fail(str(exc)) from None
     finally:
         ws.close()
-    write_facts(table, fmt.value, out_file)
+    write_facts(table, fmt.value, out_file, raw=raw)
     if out_file is not None:
         err.print(f"wrote {table.num_rows:,} {name} rows to {out_file}")
 

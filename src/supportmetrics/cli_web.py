@@ -53,7 +53,9 @@ def _run_server(ws: Workspace, users: Users, host: str, port: int, idle: float) 
             markup=True,
         )
     app = create_app(ws, users=users, idle_seconds=idle, warm=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
+    uvicorn.run(  # forwarded headers are the app's to judge ([server] trusted_proxies)
+        app, host=host, port=port, log_level="warning", server_header=False, proxy_headers=False
+    )
 
 
 def serve_command(

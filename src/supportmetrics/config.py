@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import tomllib
 from pathlib import Path
@@ -28,6 +29,7 @@ __all__ = [
     "ConfigError",
     "IngestSettings",
     "ScheduleSettings",
+    "ServerSettings",
     "SlaPolicy",
     "StatisticsSettings",
     "StoreSettings",
@@ -80,6 +82,41 @@ class EngineSettings(_Section):
         description="memory the metric engine may use on the embedded store before it spills "
         "facts and joins to disk, e.g. 6GB or 512MB",
     )
+
+
+class ServerSettings(_Section):
+    trusted_proxies: tuple[str, ...] = Field(
+        (),
+        description="addresses or networks (e.g. 127.0.0.1, 10.0.0.0/8) of reverse proxies whose "
+        "X-Forwarded-For header names the client; from any other peer it is ignored",
+    )
+    max_concurrent_queries: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="uncached dashboard queries that run side by side, each on its own connection "
+        "with its own copy of the facts: raise it on a machine with cores to spare",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is not an IP address or network; use e.g. 127.0.0.1 or 10.0.0.0/8"
+                ) from None
+        return value
+
+    def trusts(self, peer: str) -> bool:
+        """Whether `peer` (the connecting address) is one of the trusted proxies."""
+        try:
+            address = ipaddress.ip_address(peer)
+        except ValueError:
+            return False
+        return any(address in ipaddress.ip_network(e, strict=False) for e in self.trusted_proxies)
 
 
 class ScheduleSettings(Schedule):
@@ -200,6 +237,7 @@ class Config(_Section):
     ingest: IngestSettings = IngestSettings()
     engine: EngineSettings = EngineSettings()
     statistics: StatisticsSettings = StatisticsSettings()
+    server: ServerSettings = ServerSettings()
     schedules: dict[str, ScheduleSettings] = Field(default_factory=dict)
     sla: list[SlaPolicy] = Field(
         default_factory=list, description="SLA policies, first match wins ([[sla]] tables)"

@@ -107,7 +107,10 @@ class Workspace:
 
     def _create_store(self) -> None:
         def create() -> None:
+            new = not self.store_path.exists()
             with duckdb.connect(str(self.store_path)) as con:
+                if new:  # the data is the team's: readable by its owner only
+                    self.store_path.chmod(0o600)
                 create_store(con)
 
         retry_while_locked(create, self.store_path, self.config.ingest.busy_timeout)

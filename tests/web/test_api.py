@@ -202,8 +202,8 @@ def test_bad_parameters_get_a_clear_4xx(
     assert message in response.json()["detail"]
 
 
-def test_the_openapi_document_describes_the_api(anon: TestClient) -> None:
-    document = anon.get("/api/openapi.json").json()
+def test_the_openapi_document_describes_the_api(anon: TestClient, auth: dict[str, str]) -> None:
+    document = anon.get("/api/openapi.json", headers=auth).json()
     assert set(document["paths"]) >= {
         "/api/metrics",
         "/api/metrics/{metric_id}",

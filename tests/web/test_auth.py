@@ -1,4 +1,4 @@
-"""Login, sessions, API tokens, CSRF, roles and the login rate limit."""
+"""Login, sessions, API tokens, CSRF and roles (the login limiter: test_login_limiter.py)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-import supportmetrics
-from supportmetrics.web import create_app
 from supportmetrics.web.auth import SESSION_COOKIE
 from supportmetrics.web.users import UserError, Users
-from tests.web.conftest import ADMIN, ADMIN_PASSWORD, Site, csrf_of, login
+from tests.web.conftest import ADMIN, ADMIN_PASSWORD, csrf_of, login
 
 PAGES = ["/", "/metrics", "/metrics/first_response_time", "/agents", "/targets", "/account"]
 API = ["/api/me", "/api/metrics", "/api/metrics/ticket_volume", "/api/overview", "/api/targets"]
@@ -72,27 +70,6 @@ def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(anon: T
     assert response.status_code == 401
     assert "Wrong user name or password." in response.text
     assert SESSION_COOKIE not in anon.cookies
-
-
-def test_logins_are_rate_limited(site: Site) -> None:
-    app = create_app(supportmetrics.connect(site.root), users=site.users, idle_seconds=0)
-    client = TestClient(app)
-    statuses = []
-    for _ in range(7):
-        page = client.get("/login")
-        statuses.append(
-            client.post(
-                "/login",
-                data={"username": ADMIN, "password": "guess", "csrf_token": csrf_of(page.text)},
-            ).status_code
-        )
-    assert statuses == [401] * 5 + [429] * 2
-    page = client.get("/login")
-    blocked = client.post(
-        "/login",
-        data={"username": ADMIN, "password": ADMIN_PASSWORD, "csrf_token": csrf_of(page.text)},
-    )
-    assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
 
 
 def test_state_changes_need_the_csrf_token(admin: TestClient) -> None:

@@ -1,19 +1,23 @@
 """The server's hold on the store: results cached while the store is unchanged, the store released
-when idle so an ingest can write, and fresh numbers after it."""
+when idle so an ingest can write, and fresh numbers after it; uncached queries side by side, at most
+`[server] max_concurrent_queries` at once, and a slow one blocks neither login nor cached answers."""
 
 from __future__ import annotations
 
+import threading
 import time
 
+import pytest
 from fastapi.testclient import TestClient
 
 import supportmetrics
+from supportmetrics.config import ServerSettings
 from supportmetrics.engine import Engine
 from supportmetrics.query import Query, run_query
-from supportmetrics.web import create_app
+from supportmetrics.web import api, create_app
 from supportmetrics.web.data import DataSource
 from tests.conftest import WriteFile
-from tests.web.conftest import Site
+from tests.web.conftest import VIEWER, VIEWER_PASSWORD, Site, login
 
 HEADER = "ticket_id,created_at,channel\n"
 
@@ -50,3 +54,78 @@ def test_a_warm_server_computes_the_default_overview_as_it_starts(site: Site) ->
         while not any("overview" in key[1] for key in app.state.data._cache):
             assert time.monotonic() < deadline, "the overview was not computed"
             time.sleep(0.1)
+
+
+def _in_thread(action) -> tuple[threading.Thread, list]:  # type: ignore[no-untyped-def]
+    out: list = []
+    thread = threading.Thread(target=lambda: out.append(action()), daemon=True)
+    thread.start()
+    return thread, out
+
+
+def test_a_slow_query_blocks_neither_other_queries_nor_login(
+    site: Site, auth: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started, release = threading.Event(), threading.Event()
+    real = api.run_query
+
+    def slow_for_csat(engine, query):  # type: ignore[no-untyped-def]
+        if query.metric == "csat":  # an artificially slow query
+            started.set()
+            assert release.wait(120)
+        return real(engine, query)
+
+    monkeypatch.setattr(api, "run_query", slow_for_csat)
+    workspace = supportmetrics.connect(site.root)
+    assert workspace.config.server.max_concurrent_queries == 1  # the default
+    server = ServerSettings(max_concurrent_queries=2)
+    workspace.config = workspace.config.model_copy(update={"server": server})
+    app = create_app(workspace, users=site.users, idle_seconds=0)
+    assert app.state.data.max_queries == 2
+    cached = TestClient(app).get("/api/metrics/reopen_rate", headers=auth).json()
+    slow, slow_out = _in_thread(lambda: TestClient(app).get("/api/metrics/csat", headers=auth))
+    try:
+        assert started.wait(60)
+        other, other_out = _in_thread(
+            lambda: TestClient(app).get("/api/metrics/ticket_volume", headers=auth)
+        )
+        other.join(60)  # an uncached query runs beside the slow one
+        assert not other.is_alive() and other_out[0].status_code == 200
+        assert other_out[0].json()["rows"][0]["value"] == 1500  # the site's tickets
+        viewer = TestClient(app)
+        login(viewer, VIEWER, VIEWER_PASSWORD)  # login answers meanwhile
+        assert viewer.get("/api/metrics/reopen_rate").json() == cached  # and cached answers
+        assert slow.is_alive()
+    finally:
+        release.set()
+        slow.join(60)
+    assert slow_out[0].status_code == 200
+
+
+def test_at_most_max_queries_run_at_once(site: Site) -> None:
+    data = DataSource(supportmetrics.connect(site.root), idle_seconds=0, max_queries=2)
+    gate, lock = threading.Event(), threading.Lock()
+    running: list[int] = []
+    peak: list[int] = []
+
+    def hold(engine: Engine) -> int:
+        with lock:
+            running.append(1)
+            peak.append(len(running))
+        gate.wait(60)
+        with lock:
+            running.pop()
+        return _volume(engine)
+
+    threads = [_in_thread(lambda: data.run(hold)) for _ in range(3)]
+    deadline = time.monotonic() + 60
+    while len(peak) < 2:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert not threads[0][0].join(0.3) and len(peak) == 2  # the third waits for a slot
+    gate.set()
+    for thread, out in threads:
+        thread.join(60)
+        assert out == [1500]
+    assert max(peak) == 2 and len(peak) == 3
+    data.stop()

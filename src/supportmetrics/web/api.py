@@ -201,6 +201,13 @@ def rows_csv(
     stat: Annotated[str | None, Query(description="ignored: rows do not depend on it")] = None,
     low: Annotated[float | None, Query(alias="min", description=MIN_HELP)] = None,
     high: Annotated[float | None, Query(alias="max", description=MAX_HELP)] = None,
+    raw: Annotated[
+        bool,
+        Query(
+            description="Write text cells as stored: by default those starting with = + - @, "
+            "tab or CR get a leading ' so a spreadsheet does not run them as formulas"
+        ),
+    ] = False,
 ) -> FileResponse:
     """Exactly the rows the drill-down lists, every page of them."""
     chosen = _metric(metric_id)
@@ -211,14 +218,14 @@ def rows_csv(
         return drill_rows(engine, applied, low=low, high=high, limit=None)[0]
 
     table = _data(request).run(compute)
-    return _csv_file(table, f"{chosen.id}-rows.csv")
+    return _csv_file(table, f"{chosen.id}-rows.csv", raw=raw)
 
 
-def _csv_file(table: pa.Table, name: str) -> FileResponse:
+def _csv_file(table: pa.Table, name: str, *, raw: bool) -> FileResponse:
     descriptor, name_on_disk = tempfile.mkstemp(suffix=".csv")
     os.close(descriptor)
     path = FilePath(name_on_disk)
-    write_facts(table, "csv", path)
+    write_facts(table, "csv", path, raw=raw)
     return FileResponse(
         path,
         media_type="text/csv; charset=utf-8",

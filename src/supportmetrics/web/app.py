@@ -1,5 +1,6 @@
-"""The FastAPI application: JSON API under /api (OpenAPI at /api/openapi.json), dashboard pages,
-login, and the static files (charts render from JavaScript shipped in the package)."""
+"""The FastAPI application: JSON API under /api (OpenAPI at /api/openapi.json, both behind login),
+dashboard pages, login, and the static files (charts and the API docs render from JavaScript shipped
+in the package). Every response, errors included, carries the security headers."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from supportmetrics.query import QueryError
 from supportmetrics.store import WorkspaceBusy
-from supportmetrics.web import api, pages_routes, session_routes
+from supportmetrics.web import api, api_docs, pages_routes, session_routes
 from supportmetrics.web.auth import LoginLimiter, LoginRequired
 from supportmetrics.web.data import DataSource
 from supportmetrics.web.pages import overview
@@ -47,7 +48,11 @@ def create_app(
 ) -> FastAPI:
     """The dashboard and API over `workspace` (users from its user file unless given); with
     `warm`, the default overview is computed in the background as the server starts."""
-    data = DataSource(workspace, idle_seconds=idle_seconds)
+    data = DataSource(
+        workspace,
+        idle_seconds=idle_seconds,
+        max_queries=workspace.config.server.max_concurrent_queries,
+    )
 
     def warm_up() -> None:
         view = View()
@@ -68,33 +73,27 @@ def create_app(
         title="supportmetrics",
         summary="Customer-service metrics: the same query API as the command line.",
         version="1",
-        openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        openapi_url=None,  # served by api_docs, behind login
+        docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
     )
     app.state.data = data
     app.state.config = workspace.config
     app.state.users = users or Users.of_workspace(workspace.root)
-    app.state.limiter = LoginLimiter()
+    app.state.limiter = LoginLimiter(app.state.users)
     templates = Jinja2Templates(directory=HERE / "templates")  # autoescapes .html
     templates.env.filters["when"] = _when
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
+    app.include_router(api_docs.router)
     app.include_router(session_routes.router)
     app.include_router(pages_routes.router)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response: Response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Referrer-Policy"] = "same-origin"
-        if not request.url.path.startswith("/static"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+        return _secured(request, await call_next(request))
 
     def _is_api(request: Request) -> bool:
         return request.url.path.startswith("/api")
@@ -130,6 +129,15 @@ def create_app(
             response.headers[key] = value
         return response
 
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> Response:
+        """An unexpected error: logged with its traceback, answered without one (this handler
+        runs outside the middleware, so it adds the security headers itself)."""
+        logging.getLogger(__name__).error(
+            "%s %s failed", request.method, request.url.path, exc_info=exc
+        )
+        return _secured(request, _error(request, 500, "internal error; the server log says why"))
+
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         problems = "; ".join(
@@ -141,6 +149,17 @@ def create_app(
         return _error(request, 422, problems)
 
     return app
+
+
+def _secured(request: Request, response: Response) -> Response:
+    """`response` with the security headers (and no caching outside /static)."""
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
+    if not request.url.path.startswith("/static"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
 
 
 def _when(epoch: float) -> str:

@@ -1,12 +1,13 @@
 """Who is asking: session cookies for the pages, bearer tokens for the JSON API, CSRF tokens on every
-state-changing request, and a limit on failed logins."""
+state-changing request, a limit on failed logins, and the client's address (forwarded headers are
+believed only from trusted proxies)."""
 
 from __future__ import annotations
 
+import math
 import secrets
-import threading
 import time
-from collections import defaultdict, deque
+from collections.abc import Callable
 
 from fastapi import HTTPException, Request
 
@@ -19,6 +20,8 @@ __all__ = [
     "LoginRequired",
     "api_user",
     "check_csrf",
+    "client_address",
+    "is_https",
     "page_session",
     "safe_next",
 ]
@@ -32,37 +35,93 @@ class LoginRequired(Exception):
 
 
 class LoginLimiter:
-    """At most `max_failures` failed logins per user name and per client address in `window` s."""
+    """Failed logins slow an account down; they never lock its owner out.
 
-    def __init__(self, max_failures: int = 5, window: float = 300.0) -> None:
-        self.max_failures = max_failures
-        self.window = window
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
+    Per account: the first `free_failures` failures cost nothing; after that an attempt must come
+    `2^(failures - free_failures)` seconds after the last failure (1, 2, 4 ... s), at most
+    `max_delay`. An attempt inside that wait is refused without looking at the password and is
+    not counted, and the first one after it is checked: whoever tries, the owner with the right
+    password gets in after at most the current delay. A success clears the account's count; a
+    day without failures forgets it. Per client address: after `client_failures` failures, each
+    within `client_window` of the one before, the address is refused until it has been quiet for
+    `client_window`. The counts live in the application database (they survive a restart);
+    `clock` gives epoch seconds (injectable for tests).
+    """
 
-    def retry_after(self, keys: list[str]) -> int:
-        """Seconds until a login for these keys is allowed again (0: allowed now)."""
-        now = time.monotonic()
+    def __init__(
+        self,
+        users: Users,
+        *,
+        free_failures: int = 5,
+        max_delay: float = 60.0,
+        client_failures: int = 20,
+        client_window: float = 900.0,
+        forget_after: float = 86400.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.users = users
+        self.free_failures = free_failures
+        self.max_delay = max_delay
+        self.client_failures = client_failures
+        self.client_window = client_window
+        self.forget_after = forget_after
+        self.clock = clock
+
+    def account_delay(self, failures: int) -> float:
+        """Seconds an attempt must wait after the last of `failures` failures on an account."""
+        if failures < self.free_failures:
+            return 0.0
+        return min(self.max_delay, 2.0 ** (failures - self.free_failures))
+
+    def retry_after(self, account: str, client: str) -> int:
+        """Whole seconds until a login to `account` from `client` is allowed (0: now)."""
+        now = self.clock()
         wait = 0.0
-        with self._lock:
-            for key in keys:
-                stamps = self._failures.get(key)
-                if not stamps:
-                    continue
-                while stamps and now - stamps[0] > self.window:
-                    stamps.popleft()
-                if len(stamps) >= self.max_failures:
-                    wait = max(wait, self.window - (now - stamps[0]))
-        return int(wait) + 1 if wait else 0
+        stored = self.users.login_failures(_account_key(account))
+        if stored and now - stored[1] < self.forget_after:
+            wait = stored[1] + self.account_delay(stored[0]) - now
+        stored = self.users.login_failures(_client_key(client))
+        if stored and stored[0] >= self.client_failures:
+            wait = max(wait, stored[1] + self.client_window - now)
+        return math.ceil(wait) if wait > 0 else 0
 
-    def failed(self, keys: list[str]) -> None:
-        with self._lock:
-            for key in keys:
-                self._failures[key].append(time.monotonic())
+    def failed(self, account: str, client: str) -> None:
+        now = self.clock()
+        self.users.add_login_failure(_account_key(account), now, now - self.forget_after)
+        self.users.add_login_failure(_client_key(client), now, now - self.client_window)
+        self.users.clear_login_failures(before=now - self.forget_after)  # long-quiet names
 
-    def succeeded(self, key: str) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
+    def succeeded(self, account: str) -> None:
+        self.users.clear_login_failures(_account_key(account))
+
+
+def _account_key(account: str) -> str:
+    return f"user:{account.lower()}"
+
+
+def _client_key(client: str) -> str:
+    return f"client:{client}"
+
+
+def client_address(request: Request) -> str:
+    """Who is asking: the connecting address, or, when that is one of `[server] trusted_proxies`,
+    the nearest address in X-Forwarded-For that is not a trusted proxy."""
+    peer = request.client.host if request.client else "unknown"
+    server = request.app.state.config.server
+    if not server.trusts(peer):
+        return peer
+    chain = ",".join(request.headers.getlist("x-forwarded-for")).split(",")
+    hops = [hop.strip() for hop in chain if hop.strip()]
+    return next((hop for hop in reversed(hops) if not server.trusts(hop)), peer)
+
+
+def is_https(request: Request) -> bool:
+    """Whether the client used HTTPS: directly, or as a trusted proxy's X-Forwarded-Proto says."""
+    if request.url.scheme == "https":
+        return True
+    peer = request.client.host if request.client else ""
+    proto = request.headers.get("x-forwarded-proto", "").split(",")[-1].strip().lower()
+    return proto == "https" and request.app.state.config.server.trusts(peer)
 
 
 def _users(request: Request) -> Users:

@@ -1,11 +1,14 @@
-"""The server's access to the workspace: one engine shared by all requests, a result cache, and
-releasing the store when idle so `supportmetrics ingest` can write.
+"""The server's access to the workspace: a small pool of engines for concurrent queries, a result
+cache, and releasing the store when idle so `supportmetrics ingest` can write.
 
 DuckDB lets a process hold the store file read-only or writable, not both, and the engine keeps
-facts materialised per connection. So the server opens the store on the first request, serialises
-queries on it (one connection, one lock), caches results keyed by the store file's modification time
-and size, and closes it after `idle_seconds` without a query; a waiting ingest (it retries for
-`[ingest] busy_timeout`) then gets the file, and the next request reopens the store with fresh facts.
+facts materialised per connection. So the server opens the store on the first request, runs up to
+`max_queries` uncached queries side by side (each on its own engine: its own read-only connection to
+the one store, with its own materialised facts), caches results keyed by the store file's
+modification time and size, and closes every connection after `idle_seconds` without a query; a
+waiting ingest (it retries for `[ingest] busy_timeout`) then gets the file, and the next request
+reopens the store with fresh facts. A cached answer never waits for a query, and two requests for
+the same uncached answer compute it once.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ T = TypeVar("T")
 
 
 class DataSource:
-    """Thread-safe, cached access to one workspace's engine."""
+    """Thread-safe, cached access to one workspace's engines (at most `max_queries` at once)."""
 
     def __init__(
         self,
@@ -34,13 +37,19 @@ class DataSource:
         idle_seconds: float = 10.0,
         ttl_seconds: float = 300.0,
         max_entries: int = 1024,
+        max_queries: int = 1,
     ) -> None:
         self.workspace = workspace
         self.idle_seconds = idle_seconds
         self.ttl_seconds = ttl_seconds
         self.max_entries = max_entries
-        self._lock = threading.RLock()
+        self.max_queries = max_queries
+        self._lock = threading.Lock()  # the cache, the pool and the pending computations
         self._cache: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+        self._pending: dict[Hashable, threading.Lock] = {}
+        self._free: list[Workspace] = [workspace]  # each holds at most one engine
+        self._in_use = 0
+        self._slots = threading.BoundedSemaphore(max_queries)
         self._last_used = time.monotonic()
         self._stop = threading.Event()
         self._reaper: threading.Thread | None = None
@@ -62,23 +71,45 @@ class DataSource:
         if hit is not None:
             return hit[1]
         with self._lock:
-            hit = self._get(full_key)  # another request may have computed it meanwhile
+            pending = self._pending.setdefault(full_key, threading.Lock())
+        with pending:  # a second request for the same answer waits for the first
+            hit = self._get(full_key)
             if hit is not None:
                 return hit[1]
-            value = self.run(compute)
-            self._cache[full_key] = (time.monotonic(), value)
-            while len(self._cache) > self.max_entries:
-                self._cache.popitem(last=False)
+            try:
+                value = self.run(compute)
+            finally:
+                with self._lock:
+                    self._pending.pop(full_key, None)
+            with self._lock:
+                self._cache[full_key] = (time.monotonic(), value)
+                while len(self._cache) > self.max_entries:
+                    self._cache.popitem(last=False)
             return value
 
     def run(self, compute: Callable[[Engine], T]) -> T:
-        """`compute(engine)` without caching, holding the engine for its duration."""
-        with self._lock:
-            self._last_used = time.monotonic()
+        """`compute(engine)` without caching, on an engine of its own for its duration (waits
+        while `max_queries` others run)."""
+        with self._slots:
+            holder = self._check_out()
             try:
-                return compute(self.workspace.engine())
+                return compute(holder.engine())
             finally:
-                self._last_used = time.monotonic()
+                self._check_in(holder)
+
+    def _check_out(self) -> Workspace:
+        with self._lock:
+            self._in_use += 1
+            self._last_used = time.monotonic()
+            if self._free:
+                return self._free.pop()
+        return Workspace(self.workspace.root, self.workspace.config)
+
+    def _check_in(self, holder: Workspace) -> None:
+        with self._lock:
+            self._in_use -= 1
+            self._last_used = time.monotonic()
+            self._free.append(holder)
 
     def _get(self, key: Hashable) -> tuple[float, Any] | None:
         hit = self._cache.get(key)
@@ -98,16 +129,16 @@ class DataSource:
         if self._reaper is not None:
             self._reaper.join()
             self._reaper = None
+        self._release(force=True)
+
+    def _release(self, *, force: bool = False) -> None:
+        """Close every engine when none is in use (and idle long enough, unless `force`)."""
         with self._lock:
-            self.workspace.close()
+            idle = time.monotonic() - self._last_used >= self.idle_seconds
+            if self._in_use == 0 and (force or idle):
+                for holder in self._free:
+                    holder.close()
 
     def _release_when_idle(self) -> None:
         while not self._stop.wait(min(1.0, self.idle_seconds)):
-            if time.monotonic() - self._last_used < self.idle_seconds:
-                continue
-            if self._lock.acquire(blocking=False):
-                try:
-                    if time.monotonic() - self._last_used >= self.idle_seconds:
-                        self.workspace.close()
-                finally:
-                    self._lock.release()
+            self._release()

@@ -13,6 +13,8 @@ from supportmetrics.web.auth import (
     SESSION_COOKIE,
     LoginRequired,
     check_csrf,
+    client_address,
+    is_https,
     page_session,
     safe_next,
 )
@@ -33,10 +35,6 @@ def _users(request: Request) -> Users:
     return request.app.state.users
 
 
-def _secure(request: Request) -> bool:
-    return request.url.scheme == "https"
-
-
 def _login_form(
     request: Request, next_page: str, error: str | None = None, status: int = 200
 ) -> Response:
@@ -49,7 +47,7 @@ def _login_form(
         token,
         httponly=True,
         samesite="strict",
-        secure=_secure(request),
+        secure=is_https(request),
         path="/login",
         max_age=3600,
     )
@@ -78,9 +76,8 @@ def login(
     if not csrf or not expected or not secrets.compare_digest(csrf, expected):
         raise HTTPException(403, "missing or wrong CSRF token; reload the login page")
     limiter = request.app.state.limiter
-    client = request.client.host if request.client else "unknown"
-    keys = [f"user:{username.lower()}", f"client:{client}"]
-    wait = limiter.retry_after(keys)
+    client = client_address(request)
+    wait = limiter.retry_after(username, client)
     if wait:
         response = _login_form(
             request, safe_next(next), f"Too many failed logins; try again in {wait} s.", 429
@@ -89,9 +86,9 @@ def login(
         return response
     user = _users(request).authenticate(username, password)
     if user is None:
-        limiter.failed(keys)
+        limiter.failed(username, client)
         return _login_form(request, safe_next(next), "Wrong user name or password.", 401)
-    limiter.succeeded(keys[0])
+    limiter.succeeded(username)
     session_id, _ = _users(request).start_session(user)
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(
@@ -99,7 +96,7 @@ def login(
         session_id,
         httponly=True,
         samesite="lax",
-        secure=_secure(request),
+        secure=is_https(request),
         max_age=SESSION_SECONDS,
     )
     response.delete_cookie(LOGIN_COOKIE, path="/login")

@@ -8,6 +8,7 @@ are not guessable, so a slow hash buys nothing and would cost every request).
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import secrets
 import sqlite3
@@ -50,6 +51,8 @@ CREATE TABLE IF NOT EXISTS tokens (
 CREATE TABLE IF NOT EXISTS sessions (
     digest TEXT PRIMARY KEY, username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
     csrf TEXT NOT NULL, expires_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS login_failures (
+    key TEXT PRIMARY KEY, failures INTEGER NOT NULL, last_at REAL NOT NULL);
 """
 
 
@@ -92,6 +95,8 @@ class Users:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._hasher = PasswordHasher()
+        if not path.exists():  # password hashes and session digests: the owner's only
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         with self._db() as db:
             db.executescript(_SCHEMA)
 
@@ -182,6 +187,35 @@ class Users:
     def end_session(self, session_id: str) -> None:
         with self._db() as db:
             db.execute("DELETE FROM sessions WHERE digest = ?", (_digest(session_id),))
+
+    # failed logins (the limiter's state, kept across restarts)
+
+    def login_failures(self, key: str) -> tuple[int, float] | None:
+        """Failures recorded for `key` and when the last one was (epoch seconds)."""
+        with self._db() as db:
+            row = db.execute(
+                "SELECT failures, last_at FROM login_failures WHERE key = ?", (key,)
+            ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def add_login_failure(self, key: str, now: float, forget_before: float) -> None:
+        """Count a failed login for `key`; a count whose last failure is older than
+        `forget_before` starts again at one."""
+        with self._db() as db:
+            db.execute(
+                "INSERT INTO login_failures VALUES (?, 1, ?) ON CONFLICT (key) DO UPDATE SET"
+                " failures = CASE WHEN last_at < ? THEN 1 ELSE failures + 1 END,"
+                " last_at = excluded.last_at",
+                (key, now, forget_before),
+            )
+
+    def clear_login_failures(self, key: str | None = None, *, before: float | None = None) -> None:
+        """Forget the failures of `key`, or of every key whose last failure is before `before`."""
+        with self._db() as db:
+            if key is not None:
+                db.execute("DELETE FROM login_failures WHERE key = ?", (key,))
+            if before is not None:
+                db.execute("DELETE FROM login_failures WHERE last_at < ?", (before,))
 
     # API tokens
 
