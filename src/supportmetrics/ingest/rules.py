@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from supportmetrics.schema import SURVEY_SCALES, Column, Kind, Table
 from supportmetrics.store import quote
+from supportmetrics.time_range import RANGE_TEXT, in_range_sql, offset_beyond_sql
 
 __all__ = [
     "PROBLEM_COLUMNS",
@@ -54,8 +55,16 @@ def typed_expr(column: Column, raw: str) -> str:
 
     Staged tags are already a list of text.
     Timestamps with an offset are exact; naive ones are read in the session time zone (the
-    workspace's), and all are stored as UTC.
+    workspace's), and all are stored as UTC; outside the supported range they are NULL.
     """
+    if column.kind is Kind.TIMESTAMP:
+        parsed = _parsed(column, raw)
+        return f"CASE WHEN {in_range_sql(parsed)} THEN {parsed} END"
+    return _parsed(column, raw)
+
+
+def _parsed(column: Column, raw: str) -> str:
+    """`typed_expr` without the timestamp range: what the text means, NULL where it does not parse."""
     kind = column.kind
     if kind is Kind.TAGS:
         return f"list_filter(list_transform({raw}, lambda x: trim(x)), lambda x: x IS NOT NULL AND x <> '')"
@@ -148,13 +157,28 @@ _HINTS = {
 }
 
 
+_RANGE_HINT = (
+    f"outside the supported range {RANGE_TEXT}: correct the date, or leave it empty "
+    "if there is none (not a placeholder such as 9999-12-31 or infinity)"
+)
+_OFFSET_HINT = "UTC offset beyond ±14:00: correct the offset, or write the time in UTC with Z"
+
+
+def _timestamp_rules(name: str, raw: str, parsed: str) -> list[Rule]:
+    """A timestamp is inside the supported range and its offset is one in use."""
+    return [
+        Rule(name, "range", f"NOT {in_range_sql(parsed)}", _lit(_RANGE_HINT), raw),
+        Rule(name, "offset", offset_beyond_sql(raw), _lit(_OFFSET_HINT), raw),
+    ]
+
+
 def _column_rules(table: Table, column: Column, present: Collection[str]) -> list[Rule]:
     name = column.name
     raw = quote(name)
     rules: list[Rule] = []
     if name not in present:
         return rules
-    typed = typed_expr(column, raw)
+    typed = _parsed(column, raw)
     if column.required:
         rules.append(
             Rule(
@@ -178,6 +202,8 @@ def _column_rules(table: Table, column: Column, present: Collection[str]) -> lis
                 raw,
             )
         )
+    if column.kind is Kind.TIMESTAMP:
+        rules.extend(_timestamp_rules(name, raw, typed))
     if column.minimum is not None:
         rules.append(
             Rule(
