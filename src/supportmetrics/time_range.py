@@ -49,7 +49,7 @@ def offset_beyond_sql(text: str) -> str:
     """SQL: the timestamp text `text` ends in a UTC offset beyond ±14:00 (or with minutes over 59)."""
     hours = f"TRY_CAST(regexp_extract({text}, {_OFFSET}, 1) AS INTEGER)"
     minutes = f"COALESCE(TRY_CAST(NULLIF(regexp_extract({text}, {_OFFSET}, 2), '') AS INTEGER), 0)"
-    return f"({minutes} > 59 OR {hours} * 60 + {minutes} > {MAX_OFFSET_MINUTES})"
+    return f"COALESCE({minutes} > 59 OR {hours} * 60 + {minutes} > {MAX_OFFSET_MINUTES}, false)"
 
 
 def in_range(value: ir.TimestampValue) -> ir.BooleanValue:

@@ -55,11 +55,14 @@ def typed_expr(column: Column, raw: str) -> str:
 
     Staged tags are already a list of text.
     Timestamps with an offset are exact; naive ones are read in the session time zone (the
-    workspace's), and all are stored as UTC; outside the supported range they are NULL.
+    workspace's), and all are stored as UTC; outside the supported range, or with an offset beyond
+    it, they are NULL.
     """
     if column.kind is Kind.TIMESTAMP:
         parsed = _parsed(column, raw)
-        return f"CASE WHEN {in_range_sql(parsed)} THEN {parsed} END"
+        return (
+            f"CASE WHEN {in_range_sql(parsed)} AND NOT {offset_beyond_sql(raw)} THEN {parsed} END"
+        )
     return _parsed(column, raw)
 
 
