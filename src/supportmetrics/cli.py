@@ -306,7 +306,9 @@ def _table_rows(summaries: list[TableSummary], fmt: Format) -> list[dict[str, An
         for row in rows:
             for key in ("first", "last"):
                 row[key] = row[key] and row[key][:10]
-            row["out_of_range"] = ", ".join(f"{c}: {n:,}" for c, n in row["out_of_range"].items())
+    if fmt is not Format.json:
+        for row in rows:
+            row["out_of_range"] = ", ".join(f"{c}: {n}" for c, n in row["out_of_range"].items())
     return rows
 
 

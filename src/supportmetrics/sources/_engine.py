@@ -147,18 +147,22 @@ class Writer:
             self.note(f"{count} {what} skipped: {why}")
 
     def check_timestamps(self, table: str, key: str, columns: Sequence[str], what: str) -> None:
-        """A SourceError naming the first record of `table` whose `columns` hold no timestamp."""
+        """A SourceError naming the first record of `table` whose `columns` hold no timestamp, or
+        one outside the supported range, or one with an offset beyond ±14:00."""
         for column in columns:
-            try:
-                row = self.con.execute(
-                    f"SELECT {key}, {column} FROM {table} "
-                    f"WHERE {column} IS NOT NULL AND {timestamp(column)} IS NULL LIMIT 1"
-                ).fetchone()
-            except duckdb.Error as exc:
-                reason = str(exc).splitlines()[0].split("Error: ", 1)[-1].strip()
-                raise SourceError(f"{what}s: {column}: {reason}") from None
+            text = f"CAST({column} AS VARCHAR)"
+            parsed = f"TRY_CAST({column} AS TIMESTAMPTZ)"
+            row = self.con.execute(
+                f"SELECT {key}, {text}, {parsed} IS NULL FROM {table} WHERE {column} IS NOT NULL "
+                f"AND ({parsed} IS NULL OR NOT {in_range_sql(parsed, zoned=True)} "
+                f"OR {offset_beyond_sql(text)}) LIMIT 1"
+            ).fetchone()
             if row:
-                raise SourceError(
-                    f"{what} {row[0]}: {column} {row[1]!r} is not a timestamp; expected ISO 8601 "
-                    "such as 2024-05-01T14:03:00Z (without an offset: the workspace's time zone)"
+                problem = (
+                    "is not a timestamp; expected ISO 8601 such as 2024-05-01T14:03:00Z "
+                    "(without an offset: the workspace's time zone)"
+                    if row[2]
+                    else f"is outside the supported range {RANGE_TEXT} or has a UTC offset "
+                    "beyond ±14:00; correct it in the source"
                 )
+                raise SourceError(f"{what} {row[0]}: {column} {row[1]!r} {problem}")
