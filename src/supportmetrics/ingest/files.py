@@ -407,10 +407,13 @@ def _json_lines(source: SourceFile) -> str:
     """Every line of a JSON Lines file with its number, blank ones included (they count)."""
     read = (
         f"read_csv({_sql_str(source.path)}, columns={{'text': 'VARCHAR'}}, header=false, "
-        "auto_detect=false, delim=chr(0), quote='', escape='', "
-        f"max_line_size={MAX_JSON_LINE_BYTES})"
-    )  # no NUL is left in the file (checked before), so each line is one field
-    return f"SELECT CAST(row_number() OVER () AS BIGINT) AS _line, text FROM {read}"
+        "auto_detect=false, delim=chr(0), quote='', escape='', new_line='\\r\\n', "
+        f"strict_mode=false, max_line_size={MAX_JSON_LINE_BYTES})"
+    )  # no NUL is left in the file (checked before), so each line is one field; \n also ends one
+    return (
+        f"SELECT CAST(row_number() OVER () AS BIGINT) AS _line, text, "
+        f"trim(text, ' ' || chr(9) || chr(13)) = '' AS blank FROM {read}"
+    )
 
 
 def _check_json_lines(con: duckdb.DuckDBPyConnection, source: SourceFile, lines: str) -> None:
@@ -418,7 +421,7 @@ def _check_json_lines(con: duckdb.DuckDBPyConnection, source: SourceFile, lines:
     try:
         row = con.execute(
             f"SELECT _line, text, json_valid(text) FROM ({lines}) "
-            "WHERE trim(text) <> '' AND "
+            "WHERE NOT blank AND "
             "COALESCE(CASE WHEN json_valid(text) THEN json_type(text) END, '') <> 'OBJECT' "
             "ORDER BY _line LIMIT 1"
         ).fetchone()
@@ -442,7 +445,7 @@ def _check_json_lines(con: duckdb.DuckDBPyConnection, source: SourceFile, lines:
 def _json_relation(con: duckdb.DuckDBPyConnection, source: SourceFile) -> str:
     lines = _json_lines(source)
     _check_json_lines(con, source, lines)
-    read = f"(SELECT _line, CAST(text AS JSON) AS json FROM ({lines}) WHERE trim(text) <> '')"
+    read = f"(SELECT _line, CAST(text AS JSON) AS json FROM ({lines}) WHERE NOT blank)"
     try:
         keys = [
             row[0]
