@@ -47,6 +47,16 @@ GENERATED: dict[str, Callable[[Path], None]] = {
     "tickets_year_9999.parquet": lambda p: _parquet(
         p, [datetime(2024, 2, 1), datetime(9999, 12, 31)]
     ),
+    "tickets_nul_value.parquet": lambda p: pq.write_table(
+        pa.table(
+            {
+                "ticket_id": ["T100", "T101"],
+                "created_at": ["2024-02-01", "2024-02-01"],
+                "channel": ["email", "em\x00ail"],
+            }
+        ),
+        p,
+    ),
     "calls_nul.jsonl": lambda p: p.write_bytes(
         b'{"call_id": "C10", "queued_at": "2024-01-01", "outcome": "abandoned"}\n' * 1500
         + b'{"call_id": "C\x0011", "queued_at": "2024-01-01", "outcome": "abandoned"}\n'

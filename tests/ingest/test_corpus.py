@@ -74,6 +74,8 @@ CASES: dict[str, tuple[int | None, str]] = {
     "calls_offset_plus_25.jsonl": (1, "offset"),
     "calls_ended_infinity.jsonl": (1, "range"),
     "calls_nul.jsonl": (1501, "nul"),
+    "tickets_escaped_nul.jsonl": (2, "nul"),
+    "tickets_nul_value.parquet": (2, "nul"),
     "surveys_csat_6.csv": (2, "scale"),
     "surveys_nps_minus_1.csv": (2, "scale"),
     "surveys_inverted_scale.csv": (2, "scale"),
@@ -176,6 +178,7 @@ FILE_LEVEL = [
     "tickets_truncated.parquet",
     "calls_broken_line_6.jsonl",
     "calls_nul.jsonl",
+    "tickets_escaped_nul.jsonl",
 ]
 MAPPING = """[tickets]
 [tickets.columns]

@@ -323,10 +323,23 @@ def _scale_rules(present: Collection[str]) -> list[Rule]:
     ]
 
 
+def _nul_rule(name: str) -> Rule:
+    """No NUL character in a value: from Parquet, an escaped \\u0000 in JSON, or an importer."""
+    text = f"CAST({quote(name)} AS VARCHAR)"
+    return Rule(
+        name,
+        "nul",
+        f"contains({text}, chr(0))",
+        _lit("a NUL character in the value: remove it (it usually means a damaged export)"),
+        f"replace({text}, chr(0), '\\0')",
+    )
+
+
 def violations(table: Table, staged: str, present: Collection[str]) -> list[str]:
     """SELECTs returning `PROBLEM_COLUMNS` for every row-level rule broken in `staged`."""
     rules = [r for c in table.columns for r in _column_rules(table, c, present)]
     rules += _row_rules(table, present)
+    rules += [_nul_rule(name) for name in present]
     selects = [r.select(staged) for r in rules]
     key = quote(table.key)
     selects.append(
