@@ -49,7 +49,11 @@ def offset_beyond_sql(text: str) -> str:
     """SQL: the timestamp text `text` ends in a UTC offset beyond ±14:00 (or with minutes over 59)."""
     hours = f"TRY_CAST(regexp_extract({text}, {_OFFSET}, 1) AS INTEGER)"
     minutes = f"COALESCE(TRY_CAST(NULLIF(regexp_extract({text}, {_OFFSET}, 2), '') AS INTEGER), 0)"
-    return f"COALESCE({minutes} > 59 OR {hours} * 60 + {minutes} > {MAX_OFFSET_MINUTES}, false)"
+    beyond = f"COALESCE({minutes} > 59 OR {hours} * 60 + {minutes} > {MAX_OFFSET_MINUTES}, false)"
+    tail = f"right({text}, 9)"  # the regular expressions only run where a sign ends the text
+    return (
+        f"(CASE WHEN contains({tail}, '+') OR contains({tail}, '-') THEN {beyond} ELSE false END)"
+    )
 
 
 def in_range(value: ir.TimestampValue) -> ir.BooleanValue:

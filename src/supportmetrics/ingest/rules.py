@@ -167,12 +167,22 @@ _RANGE_HINT = (
 _OFFSET_HINT = "UTC offset beyond ±14:00: correct the offset, or write the time in UTC with Z"
 
 
-def _timestamp_rules(name: str, raw: str, parsed: str) -> list[Rule]:
-    """A timestamp is inside the supported range and its offset is one in use."""
-    return [
-        Rule(name, "range", f"NOT {in_range_sql(parsed)}", _lit(_RANGE_HINT), raw),
-        Rule(name, "offset", offset_beyond_sql(raw), _lit(_OFFSET_HINT), raw),
-    ]
+def _timestamp_select(column: Column, staged: str) -> str:
+    """One pass over a timestamp column: text that is no timestamp (`type`), one outside the
+    supported range (`range`) or with an offset beyond ±14:00 (`offset`); parsed once per row."""
+    raw = quote(column.name)
+    within = in_range_sql("_parsed")
+    message = (
+        f"CASE WHEN _parsed IS NULL THEN {_lit(_HINTS[Kind.TIMESTAMP])} "
+        f"WHEN {within} THEN {_lit(_OFFSET_HINT)} ELSE {_lit(_RANGE_HINT)} END"
+    )
+    return (
+        f"SELECT _file, _line, {_lit(column.name)} AS column_name, left({raw}, 200) AS value, "
+        f"CASE WHEN _parsed IS NULL THEN 'type' WHEN {within} THEN 'offset' ELSE 'range' END "
+        f"AS rule, {message} AS message FROM (SELECT _file, _line, {raw}, "
+        f"{_parsed(column, raw)} AS _parsed FROM {staged} WHERE {raw} IS NOT NULL) "
+        f"WHERE _parsed IS NULL OR NOT {within} OR {offset_beyond_sql(raw)}"
+    )
 
 
 def _column_rules(table: Table, column: Column, present: Collection[str]) -> list[Rule]:
@@ -195,7 +205,7 @@ def _column_rules(table: Table, column: Column, present: Collection[str]) -> lis
     if column.kind is Kind.ENUM:
         hint = f"unknown value: use one of {', '.join(column.values)}"
         rules.append(Rule(name, "enum", f"{raw} IS NOT NULL AND {typed} IS NULL", _lit(hint), raw))
-    elif column.kind in _HINTS:
+    elif column.kind in _HINTS and column.kind is not Kind.TIMESTAMP:  # see _timestamp_select
         rules.append(
             Rule(
                 name,
@@ -205,8 +215,6 @@ def _column_rules(table: Table, column: Column, present: Collection[str]) -> lis
                 raw,
             )
         )
-    if column.kind is Kind.TIMESTAMP:
-        rules.extend(_timestamp_rules(name, raw, typed))
     if column.minimum is not None:
         rules.append(
             Rule(
@@ -341,6 +349,11 @@ def violations(table: Table, staged: str, present: Collection[str]) -> list[str]
     rules += _row_rules(table, present)
     rules += [_nul_rule(name) for name in present]
     selects = [r.select(staged) for r in rules]
+    selects += [
+        _timestamp_select(c, staged)
+        for c in table.columns
+        if c.kind is Kind.TIMESTAMP and c.name in present
+    ]
     key = quote(table.key)
     selects.append(
         f"SELECT s._file, s._line, {_lit(table.key)}, s.{key}, 'unique', "
