@@ -209,7 +209,7 @@ def _check_no_nul(source: SourceFile) -> None:
     """A Problem naming the line of the first NUL byte anywhere in a text file (gzip unpacked).
 
     Streamed in chunks searched at C speed (`bytes.find`), so neither the file nor its rows are
-    handled in Python one by one; `_check_text` has already refused a NUL in the first chunk.
+    handled in Python one by one (`_check_text` refuses a NUL in the first 64 KB as binary data).
     """
     opener = gzip.open if source.path.name.lower().endswith(".gz") else open
     line, offset = 1, 0
