@@ -54,6 +54,7 @@ def test_ingest_then_tables_as_json(ws: Path, tmp_path: Path) -> None:
         "first": "2024-01-01T10:00:00Z",
         "last": "2024-01-02T10:00:00Z",
         "custom_columns": [],
+        "out_of_range": {},
     }
 
 
@@ -61,8 +62,8 @@ def test_tables_as_csv_and_the_workspace_from_the_environment(ws: Path) -> None:
     result = run("tables", "--format", "csv", env={"SUPPORTMETRICS_WORKSPACE": str(ws)})
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == "table,rows,first,last,custom_columns"
-    assert lines[1] == "tickets,0,,,[]"
+    assert lines[0] == "table,rows,first,last,custom_columns,out_of_range"
+    assert lines[1] == "tickets,0,,,[],"
     assert len(lines) == 1 + len(TABLES)
 
 

@@ -319,11 +319,17 @@ def tables(workspace: WorkspaceOption = None, fmt: FormatOption = Format.table) 
     ws = _open(workspace)
     try:
         summaries = ws.tables()
+        _warn(ws.engine().warnings())
     except WorkspaceBusy as exc:
         raise _fail(str(exc), EXIT_BUSY) from None
     except ResourceError as exc:
         raise _fail(str(exc)) from None
     _emit(_table_rows(summaries, fmt), fmt, title=f"tables in {ws.store_path}")
+
+
+def _warn(warnings: list[str]) -> None:
+    for warning in warnings:
+        err.print(Text.assemble(("warning:", "bold yellow"), " ", warning), highlight=False)
 
 
 def _table_rows(summaries: list[TableSummary], fmt: Format) -> list[dict[str, Any]]:
@@ -332,6 +338,9 @@ def _table_rows(summaries: list[TableSummary], fmt: Format) -> list[dict[str, An
         for row in rows:
             for key in ("first", "last"):
                 row[key] = row[key] and row[key][:10]
+    if fmt is not Format.json:
+        for row in rows:
+            row["out_of_range"] = ", ".join(f"{c}: {n}" for c, n in row["out_of_range"].items())
     return rows
 
 
@@ -508,6 +517,7 @@ def metric_command(
         raise _fail(str(exc)) from None
     finally:
         ws.close()
+    _warn(result.warnings)
     if fmt is Format.json:
         out.print_json(json.dumps(result.to_dict(), default=str))
     elif fmt is Format.csv:
@@ -587,6 +597,7 @@ def facts_command(
         table = ws.facts(
             name, where={k: v.split(",") for k, v in _parse_pairs(where or [], "--where").items()}
         )
+        _warn(ws.engine().warnings())
     except QueryError as exc:
         raise _fail(str(exc), 2) from None
     except ResourceError as exc:

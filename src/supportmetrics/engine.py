@@ -34,6 +34,7 @@ from supportmetrics.facts.tickets import TicketOptions, ticket_facts
 from supportmetrics.localtime import offsets_table
 from supportmetrics.metrics.base import Clock, FactsName
 from supportmetrics.schema import TABLES, Kind
+from supportmetrics.time_range import OutOfRange, in_range, out_of_range
 
 __all__ = ["FACTS", "Engine"]
 
@@ -83,16 +84,42 @@ class Engine:
         self._calendar: pa.Table | None = None
         self._steps: dict[Any, ir.Table] = {}
         """Materialised intermediate steps by their expression's node."""
+        self._out_of_range: list[OutOfRange] | None = None
 
     def table(self, name: str) -> ir.Table:
-        """The canonical table `name`; empty (with its columns) in a store made before the table
-        existed, which its next ingest completes."""
+        """The canonical table `name` as metrics read it: without the rows whose timestamps lie
+        outside the supported range (see `out_of_range`)."""
+        table = self.stored(name)
+        bad = [o.column for o in self.out_of_range() if o.table == name]
+        return table.filter(*(in_range(table[c]) for c in bad)) if bad else table
+
+    def stored(self, name: str) -> ir.Table:
+        """The canonical table `name` as stored; empty (with its columns) in a store made before
+        the table existed, which its next ingest completes."""
         try:
             return self.db.table(name)
         except TableNotFound:
             spec = TABLES[name]
             schema = ibis.schema({c.name: _IBIS_TYPES[c.kind] for c in spec.columns})
             return ibis.memtable(schema.to_pyarrow().empty_table())
+
+    def out_of_range(self) -> list[OutOfRange]:
+        """Stored timestamp columns holding values outside the supported range (written by a
+        version that accepted them), counted once; `table` leaves their rows out."""
+        if self._out_of_range is None:
+            stored = {}
+            for name in TABLES:
+                try:
+                    stored[name] = self.db.table(name)
+                except TableNotFound:
+                    continue
+            keys = {name: spec.key for name, spec in TABLES.items()}
+            self._out_of_range = out_of_range(self.db, stored, keys)
+        return self._out_of_range
+
+    def warnings(self) -> list[str]:
+        """What every result should mention: the stored rows metrics leave out, and why."""
+        return [str(found) for found in self.out_of_range()]
 
     def span(self) -> tuple[date, date]:
         """First and last UTC date of any timestamp the facts use (today when the store is empty)."""
@@ -150,7 +177,7 @@ class Engine:
     ) -> ir.Table:
         """The fact table `name` for these variants and clock, materialised on first use."""
         if name in _STORED:
-            return self.db.table(name)
+            return self.table(name)
         options = TicketOptions(**{k: v for k, v in (variants or {}).items() if k in _OPTION_NAMES})
         key = (name, options, clock)
         if key not in self._cache:
@@ -169,26 +196,26 @@ class Engine:
         return self._steps[key]
 
     def _build(self, name: str, options: TicketOptions, clock: Clock) -> ir.Table:
-        db = self.db
-        tickets = db.table("tickets")
+        table = self.table
+        tickets = table("tickets")
         if name == "tickets":
             calendar = self.calendar() if clock == "business" else None
             facts = ticket_facts(
-                db, options, calendar, self.config.team_schedules(), self._materialize
+                table, options, calendar, self.config.team_schedules(), self._materialize
             )
-            return _with_sales(facts, db.table("orders"))
+            return _with_sales(facts, table("orders"))
         if name == "surveys":
-            return survey_facts(db.table("surveys"), self.facts("tickets"))
+            return survey_facts(table("surveys"), self.facts("tickets"))
         if name == "invitations":
-            return invitation_facts(db.table("survey_invitations"), db.table("surveys"), tickets)
+            return invitation_facts(table("survey_invitations"), table("surveys"), tickets)
         if name == "sessions":
-            return session_facts(db.table("self_service"), tickets)
+            return session_facts(table("self_service"), tickets)
         if name == "usage":
             return usage_facts(self.facts("sessions"), tickets)
         if name == "orders":
-            return order_facts(db.table("orders"), tickets)
+            return order_facts(table("orders"), tickets)
         if name == "replies":
-            replies = reply_facts(tickets, db.table("messages"), options.count_bots)
+            replies = reply_facts(tickets, table("messages"), options.count_bots)
             replies = replies.mutate(
                 response_seconds=elapsed_seconds(replies.answered_at, replies.reply_at)
             )
@@ -202,12 +229,12 @@ class Engine:
                 ).drop("__schedule")
             return replies
         if name == "calls":
-            return call_facts(db.table("calls"))
+            return call_facts(table("calls"))
         if name == "occupancy":
-            return occupancy_facts(db.table("calls"), self.table("agent_availability"))
+            return occupancy_facts(table("calls"), table("agent_availability"))
         if name == "handling":
-            return handling_facts(db.table("calls"), tickets, db.table("time_entries"))
-        history = status_events(tickets, db.table("ticket_events"))
+            return handling_facts(table("calls"), tickets, table("time_entries"))
+        history = status_events(tickets, table("ticket_events"))
         if name == "backlog":
             segments = unsolved_segments(history, tickets)
             return segments.join(tickets, "ticket_id")
@@ -216,10 +243,10 @@ class Engine:
         if name == "activity":
             return activity_facts(
                 self.facts("tickets", asdict(options)),
-                db.table("messages"),
-                db.table("calls"),
-                db.table("time_entries"),
-                db.table("surveys"),
+                table("messages"),
+                table("calls"),
+                table("time_entries"),
+                table("surveys"),
             )
         if name == "sla":
             if not self.config.sla:
@@ -227,11 +254,11 @@ class Engine:
                     "no SLA policies configured: add [[sla]] tables to supportmetrics.toml"
                 )
             facts = self.facts("tickets", asdict(options))
-            customers = db.table("customers").select("customer_id", "tier")
+            customers = table("customers").select("customer_id", "tier")
             facts = facts.left_join(customers, "customer_id").drop("customer_id_right")
             return sla_facts(
                 facts,
-                customer_turns(db.table("messages"), options.count_bots),
+                customer_turns(table("messages"), options.count_bots),
                 self.config.sla,
                 self.now,
                 self.calendar(),

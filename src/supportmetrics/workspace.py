@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
@@ -24,6 +24,7 @@ from supportmetrics.query import Period, Query, Result, facts_rows, run_query
 from supportmetrics.resources import MemorySetting, explained
 from supportmetrics.schema import TABLES
 from supportmetrics.store import attached, create_store, retry_while_locked
+from supportmetrics.time_range import in_range
 
 __all__ = ["ENV_VAR", "TableSummary", "Workspace", "WorkspaceError", "connect", "init"]
 
@@ -46,6 +47,8 @@ class TableSummary:
     first: datetime | None
     last: datetime | None
     custom_columns: tuple[str, ...]
+    out_of_range: dict[str, int] = field(default_factory=dict)
+    """Timestamp column -> rows whose value lies outside the supported range (metrics skip them)."""
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -54,6 +57,7 @@ class TableSummary:
             "first": _iso(self.first),
             "last": _iso(self.last),
             "custom_columns": list(self.custom_columns),
+            "out_of_range": self.out_of_range,
         }
 
 
@@ -282,7 +286,8 @@ class Workspace:
         return explained(self.root, MemorySetting("engine", self.config.engine.memory_limit), doing)
 
     def tables(self) -> list[TableSummary]:
-        """Row count, time span and custom columns of every canonical table."""
+        """Row count, time span (of the values in the supported range), custom columns and rows
+        out of range of every canonical table."""
         with self._reading("reading the store"):
             return self._tables()
 
@@ -291,13 +296,19 @@ class Workspace:
         db = engine.db
         summaries = []
         for name, spec in TABLES.items():
-            table = engine.table(name)
+            table = engine.stored(name)
             time = table[spec.time_column]
+            valid = in_range(time) & time.notnull()
             row = db.to_pyarrow(
-                table.aggregate(rows=table.count(), first=time.min(), last=time.max())
+                table.aggregate(
+                    rows=table.count(), first=time.min(where=valid), last=time.max(where=valid)
+                )
             ).to_pylist()[0]
             custom = tuple(c for c in table.columns if c not in spec.by_name)
-            summaries.append(TableSummary(name, row["rows"], row["first"], row["last"], custom))
+            bad = {o.column: o.rows for o in engine.out_of_range() if o.table == name}
+            summaries.append(
+                TableSummary(name, row["rows"], row["first"], row["last"], custom, bad)
+            )
         return summaries
 
 

@@ -131,3 +131,47 @@ def test_table_from_file_and_folder_names(tmp_path) -> None:
     }
     forced = find_sources([tmp_path / "tickets.csv"], table="calls")
     assert [(s.table, s.fmt) for s in forced] == [("calls", "csv")]
+
+
+def _far_nul(header: bytes, row: bytes, bad: bytes, rows: int = 40_000) -> bytes:
+    """`rows` good rows (past the first 64 KB and the first 1 MiB chunk), then a row with a NUL."""
+    return header + b"".join(row % i for i in range(rows)) + bad
+
+
+@pytest.mark.parametrize("name", ["tickets.csv", "tickets.csv.gz"])
+def test_a_nul_byte_past_the_first_64_kb_is_refused_with_its_line(
+    workspace, tmp_path, name
+) -> None:
+    data = _far_nul(
+        HEADER.encode(), b"T%d,2024-01-01T10:00:00Z,email\n", b"X,2024-01-01,em\x00ail\n"
+    )
+    assert len(data) > 1024 * 1024
+    if name.endswith(".gz"):
+        data = gzip.compress(data)
+    problem = _problem(workspace, [_bytes(tmp_path, name, data)])
+    assert (problem.rule, problem.line) == ("nul", 40_002)
+    assert "NUL byte" in problem.message and problem.file.endswith(name)
+
+
+def test_a_nul_byte_in_json_lines_is_refused_with_its_line(workspace, tmp_path) -> None:
+    row = b'{"call_id": "C%d", "queued_at": "2024-01-01", "outcome": "abandoned"}\n'
+    data = _far_nul(b"", row, b'{"call_id": "C\x00", "queued_at": "2024-01-01"}\n')
+    problem = _problem(workspace, [_bytes(tmp_path, "calls.jsonl", data)])
+    assert (problem.rule, problem.line) == ("nul", 40_001)
+
+
+def test_json_lines_errors_and_rows_carry_their_physical_line(workspace, tmp_path) -> None:
+    good = b'{"call_id": "C%d", "queued_at": "2024-01-01T10:00:00Z", "outcome": "abandoned"}\n'
+    lines = [good % i for i in range(1, 6)]
+    broken = b'{"call_id": "C6", "queued_at": "2024-01-01T10:00:00Z", "outcome": abandoned}\n'
+    path = _bytes(tmp_path, "calls.jsonl", b"".join(lines) + broken + good % 7)
+    problem = _problem(workspace, [path])
+    assert (problem.rule, problem.line) == ("malformed", 6)
+    assert problem.value == broken.decode().strip()
+    assert "JSON" in problem.message
+    array = _problem(workspace, [_bytes(tmp_path, "calls.jsonl", good % 1 + b"[1, 2]\n")])
+    assert (array.rule, array.line, array.value) == ("malformed", 2, "[1, 2]")
+    # Blank lines count: the bad outcome is on line 4 of the file.
+    spaced = good % 1 + b"\n   \r\n" + (good % 2).replace(b"abandoned", b"fax")
+    enum = _problem(workspace, [_bytes(tmp_path, "calls.jsonl", spaced)])
+    assert (enum.rule, enum.line, enum.column, enum.value) == ("enum", 4, "outcome", "fax")

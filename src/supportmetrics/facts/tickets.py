@@ -74,7 +74,7 @@ def _event_counts(events: ir.Table) -> ir.Table:
 
 
 def ticket_facts(
-    db: ibis.BaseBackend,
+    table: Callable[[str], ir.Table],
     options: TicketOptions = TicketOptions(),
     calendar: ir.Table | None = None,
     team_schedules: Mapping[str, str] | None = None,
@@ -82,13 +82,14 @@ def ticket_facts(
 ) -> ir.Table:
     """One row per ticket (see the module docstring); business-clock columns when `calendar` is given.
 
-    A ticket runs on its team's schedule from `team_schedules`, else on the `default` schedule.
+    `table` gives a canonical table by name. A ticket runs on its team's schedule from
+    `team_schedules`, else on the `default` schedule.
     `materialize` stores an intermediate table the later steps read more than once (the status
     history, the facts before durations); without it they are computed again for each use.
     """
-    tickets = db.table("tickets")
-    messages = db.table("messages")
-    events = db.table("ticket_events")
+    tickets = table("tickets")
+    messages = table("messages")
+    events = table("ticket_events")
     history = materialize(status_events(tickets, events))
 
     facts = (

@@ -11,6 +11,7 @@ import csv
 import gzip
 import io
 import re
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +40,10 @@ skip them."""
 _REJECTS_STEM = re.compile(re.escape(REJECTS_MARK) + r"(-\d+)?$")
 
 MAX_LINE_BYTES = 8 * 1024 * 1024
+MAX_JSON_LINE_BYTES = 64 * 1024 * 1024
 SNIFF_BYTES = 64 * 1024
+SCAN_BYTES = 1024 * 1024
+"""The NUL scan reads a text file in chunks of this size."""
 
 
 @dataclass(frozen=True)
@@ -162,7 +166,7 @@ def _head(source: SourceFile) -> bytes:
     try:
         with opener(source.path, "rb") as handle:
             return handle.read(SNIFF_BYTES)
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         raise IngestError(
             [Problem(source.label, "unreadable", f"cannot read the file: {exc}")]
         ) from None
@@ -201,6 +205,38 @@ def _check_text(source: SourceFile, head: bytes) -> str:
                     line=line,
                 )
             ]
+        ) from None
+
+
+def _check_no_nul(source: SourceFile) -> None:
+    """A Problem naming the line of the first NUL byte anywhere in a text file (gzip unpacked).
+
+    Streamed in chunks searched at C speed (`bytes.find`), so neither the file nor its rows are
+    handled in Python one by one (`_check_text` refuses a NUL in the first 64 KB as binary data).
+    """
+    opener = gzip.open if source.path.name.lower().endswith(".gz") else open
+    line, offset = 1, 0
+    try:
+        with opener(source.path, "rb") as handle:
+            while chunk := handle.read(SCAN_BYTES):
+                at = chunk.find(b"\x00")
+                if at >= 0:
+                    raise IngestError(
+                        [
+                            Problem(
+                                source.label,
+                                "nul",
+                                f"a NUL byte (offset {offset + at}) in a text file: remove it, or "
+                                "export the file again (a NUL usually means a damaged export)",
+                                line=line + chunk.count(b"\n", 0, at),
+                            )
+                        ]
+                    )
+                line += chunk.count(b"\n")
+                offset += len(chunk)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise IngestError(
+            [Problem(source.label, "unreadable", f"cannot read the file: {exc}")]
         ) from None
 
 
@@ -315,17 +351,17 @@ def stage_file(con: duckdb.DuckDBPyConnection, source: SourceFile, index: int, t
         header_problems = _header_problems(source, names)
         if header_problems:
             raise IngestError(header_problems)
-        relation, first_line = _csv_relation(source, names), 2
+        _check_no_nul(source)
+        relation = _numbered(_csv_relation(source, names), first_line=2)
     elif source.fmt == "jsonl":
         _check_text(source, _head(source))
-        relation, first_line = _json_relation(con, source), 1
+        _check_no_nul(source)
+        relation = _json_relation(con, source)
     else:
-        relation, first_line = _parquet_relation(con, source), 1
+        relation = _numbered(_parquet_relation(con, source), first_line=1)
     try:
         con.execute(
-            f"CREATE TEMP TABLE {quote(target)} AS SELECT {index} AS _file, "
-            f"CAST(row_number() OVER () + {first_line - 1} AS BIGINT) AS _line, * "
-            f"FROM ({relation})"
+            f"CREATE TEMP TABLE {quote(target)} AS SELECT {index} AS _file, * FROM ({relation})"
         )
     except duckdb.Error as exc:
         raise IngestError([_engine_problem(source, exc)]) from None
@@ -335,6 +371,14 @@ def stage_file(con: duckdb.DuckDBPyConnection, source: SourceFile, index: int, t
             [Problem(source.label, "no_rows", "the file has no data rows, only a header")]
         )
     return count
+
+
+def _numbered(relation: str, first_line: int) -> str:
+    """`relation` with `_line` first: the line (or row) of each row, counted from `first_line`."""
+    return (
+        f"SELECT CAST(row_number() OVER () + {first_line - 1} AS BIGINT) AS _line, * "
+        f"FROM ({relation})"
+    )
 
 
 def _describe(con: duckdb.DuckDBPyConnection, source: SourceFile, read: str) -> list[tuple]:
@@ -364,8 +408,49 @@ def _parquet_relation(con: duckdb.DuckDBPyConnection, source: SourceFile) -> str
     return f"SELECT {selected} FROM {read}"
 
 
+def _json_lines(source: SourceFile) -> str:
+    """Every line of a JSON Lines file with its number, blank ones included (they count)."""
+    read = (
+        f"read_csv({_sql_str(source.path)}, columns={{'text': 'VARCHAR'}}, header=false, "
+        "auto_detect=false, delim=chr(0), quote='', escape='', new_line='\\r\\n', "
+        f"strict_mode=false, max_line_size={MAX_JSON_LINE_BYTES})"
+    )  # no NUL is left in the file (checked before), so each line is one field; \n also ends one
+    return (
+        f"SELECT CAST(row_number() OVER () AS BIGINT) AS _line, text, "
+        f"trim(text, ' ' || chr(9) || chr(13)) = '' AS blank FROM {read}"
+    )
+
+
+def _check_json_lines(con: duckdb.DuckDBPyConnection, source: SourceFile, lines: str) -> None:
+    """A Problem naming the first line that is not blank and not one JSON object."""
+    try:
+        row = con.execute(
+            f"SELECT _line, text, json_valid(text) FROM ({lines}) "
+            "WHERE NOT blank AND "
+            "COALESCE(CASE WHEN json_valid(text) THEN json_type(text) END, '') <> 'OBJECT' "
+            "ORDER BY _line LIMIT 1"
+        ).fetchone()
+    except duckdb.Error as exc:
+        raise IngestError([_engine_problem(source, exc)]) from None
+    if row:
+        what = "an object" if row[2] else "valid JSON"
+        raise IngestError(
+            [
+                Problem(
+                    source.label,
+                    "malformed",
+                    f"not {what}: JSON Lines holds one JSON object per line",
+                    line=row[0],
+                    value=row[1][:200],
+                )
+            ]
+        )
+
+
 def _json_relation(con: duckdb.DuckDBPyConnection, source: SourceFile) -> str:
-    read = f"read_ndjson_objects({_sql_str(source.path)})"
+    lines = _json_lines(source)
+    _check_json_lines(con, source, lines)
+    read = f"(SELECT _line, CAST(text AS JSON) AS json FROM ({lines}) WHERE NOT blank)"
     try:
         keys = [
             row[0]
@@ -389,7 +474,7 @@ def _json_relation(con: duckdb.DuckDBPyConnection, source: SourceFile) -> str:
             )
         else:
             parts.append(f"NULLIF(TRIM(json_extract_string(json, {path})), '') AS {quote(name)}")
-    return f"SELECT {', '.join(parts) or 'NULL AS _empty'} FROM {read}"
+    return f"SELECT _line, {', '.join(parts) or 'NULL AS _empty'} FROM {read}"
 
 
 def _raise_header(source: SourceFile, names: list[str]) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from supportmetrics.schema import SURVEY_SCALES, Column, Kind, Table
 from supportmetrics.store import quote
+from supportmetrics.time_range import RANGE_TEXT, in_range_sql, offset_beyond_sql
 
 __all__ = [
     "PROBLEM_COLUMNS",
@@ -54,8 +55,19 @@ def typed_expr(column: Column, raw: str) -> str:
 
     Staged tags are already a list of text.
     Timestamps with an offset are exact; naive ones are read in the session time zone (the
-    workspace's), and all are stored as UTC.
+    workspace's), and all are stored as UTC; outside the supported range, or with an offset beyond
+    it, they are NULL.
     """
+    if column.kind is Kind.TIMESTAMP:
+        parsed = _parsed(column, raw)
+        return (
+            f"CASE WHEN {in_range_sql(parsed)} AND NOT {offset_beyond_sql(raw)} THEN {parsed} END"
+        )
+    return _parsed(column, raw)
+
+
+def _parsed(column: Column, raw: str) -> str:
+    """`typed_expr` without the timestamp range: what the text means, NULL where it does not parse."""
     kind = column.kind
     if kind is Kind.TAGS:
         return f"list_filter(list_transform({raw}, lambda x: trim(x)), lambda x: x IS NOT NULL AND x <> '')"
@@ -148,13 +160,38 @@ _HINTS = {
 }
 
 
+_RANGE_HINT = (
+    f"outside the supported range {RANGE_TEXT}: correct the date, or leave it empty "
+    "if there is none (not a placeholder such as 9999-12-31 or infinity)"
+)
+_OFFSET_HINT = "UTC offset beyond ±14:00: correct the offset, or write the time in UTC with Z"
+
+
+def _timestamp_select(column: Column, staged: str) -> str:
+    """One pass over a timestamp column: text that is no timestamp (`type`), one outside the
+    supported range (`range`) or with an offset beyond ±14:00 (`offset`); parsed once per row."""
+    raw = quote(column.name)
+    within = in_range_sql("_parsed")
+    message = (
+        f"CASE WHEN _parsed IS NULL THEN {_lit(_HINTS[Kind.TIMESTAMP])} "
+        f"WHEN {within} THEN {_lit(_OFFSET_HINT)} ELSE {_lit(_RANGE_HINT)} END"
+    )
+    return (
+        f"SELECT _file, _line, {_lit(column.name)} AS column_name, left({raw}, 200) AS value, "
+        f"CASE WHEN _parsed IS NULL THEN 'type' WHEN {within} THEN 'offset' ELSE 'range' END "
+        f"AS rule, {message} AS message FROM (SELECT _file, _line, {raw}, "
+        f"{_parsed(column, raw)} AS _parsed FROM {staged} WHERE {raw} IS NOT NULL) "
+        f"WHERE _parsed IS NULL OR NOT {within} OR {offset_beyond_sql(raw)}"
+    )
+
+
 def _column_rules(table: Table, column: Column, present: Collection[str]) -> list[Rule]:
     name = column.name
     raw = quote(name)
     rules: list[Rule] = []
     if name not in present:
         return rules
-    typed = typed_expr(column, raw)
+    typed = _parsed(column, raw)
     if column.required:
         rules.append(
             Rule(
@@ -168,7 +205,7 @@ def _column_rules(table: Table, column: Column, present: Collection[str]) -> lis
     if column.kind is Kind.ENUM:
         hint = f"unknown value: use one of {', '.join(column.values)}"
         rules.append(Rule(name, "enum", f"{raw} IS NOT NULL AND {typed} IS NULL", _lit(hint), raw))
-    elif column.kind in _HINTS:
+    elif column.kind in _HINTS and column.kind is not Kind.TIMESTAMP:  # see _timestamp_select
         rules.append(
             Rule(
                 name,
@@ -294,11 +331,29 @@ def _scale_rules(present: Collection[str]) -> list[Rule]:
     ]
 
 
+def _nul_rule(name: str) -> Rule:
+    """No NUL character in a value: from Parquet, an escaped \\u0000 in JSON, or an importer."""
+    text = f"CAST({quote(name)} AS VARCHAR)"
+    return Rule(
+        name,
+        "nul",
+        f"contains({text}, chr(0))",
+        _lit("a NUL character in the value: remove it (it usually means a damaged export)"),
+        f"replace({text}, chr(0), '\\0')",
+    )
+
+
 def violations(table: Table, staged: str, present: Collection[str]) -> list[str]:
     """SELECTs returning `PROBLEM_COLUMNS` for every row-level rule broken in `staged`."""
     rules = [r for c in table.columns for r in _column_rules(table, c, present)]
     rules += _row_rules(table, present)
+    rules += [_nul_rule(name) for name in present]
     selects = [r.select(staged) for r in rules]
+    selects += [
+        _timestamp_select(c, staged)
+        for c in table.columns
+        if c.kind is Kind.TIMESTAMP and c.name in present
+    ]
     key = quote(table.key)
     selects.append(
         f"SELECT s._file, s._line, {_lit(table.key)}, s.{key}, 'unique', "

@@ -103,7 +103,8 @@ def _link(engine: Engine, cohort: ir.Table, periods: ir.Table, period: str | Non
     """Add whether each customer contacted support in the period, their CSAT segment
     (satisfied when at least half their CSAT answers in the period are in the top two points of the
     scale) and their NPS answer (the mean of their answers in the period, on 0-10)."""
-    tickets = engine.db.table("tickets").filter(engine.db.table("tickets").customer_id.notnull())
+    tickets = engine.table("tickets")
+    tickets = tickets.filter(tickets.customer_id.notnull())
     contacted = (
         _in_window(engine, tickets, "created_at", periods, period)
         .select("__label", "customer_id")

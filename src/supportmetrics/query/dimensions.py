@@ -46,9 +46,9 @@ def dimension_names(engine: Engine, facts_name: str) -> list[str]:
     facts = engine.facts(facts_name)
     own = [c for c in useful(facts) if not c.startswith("_")]
     has_customer = "customer_id" in facts.columns
-    customers = [f"customer.{c}" for c in useful(engine.db.table("customers"), "customer_id")]
+    customers = [f"customer.{c}" for c in useful(engine.table("customers"), "customer_id")]
     agent = AGENT_COLUMN.get(facts_name)
-    agents = [f"agent.{c}" for c in useful(engine.db.table("agents"), "agent_id")]
+    agents = [f"agent.{c}" for c in useful(engine.table("agents"), "agent_id")]
     shortcuts = [*(["tier", "region"] if has_customer else []), *(["agent"] if agent else [])]
     derived = [
         d
@@ -119,7 +119,7 @@ def _attribute(
     attribute: str,
     joined: set[str],
 ) -> tuple[ir.Table, ir.Value]:
-    source = engine.db.table(table)
+    source = engine.table(table)
     if attribute not in source.columns or attribute == target:
         valid = ", ".join(c for c in source.columns if c != target)
         raise QueryError(f"{table} has no attribute {attribute!r}; it has: {valid}")

@@ -44,6 +44,9 @@ class Result:
     better: str | None
     rows: list[dict[str, Any]]
     query: Query
+    warnings: list[str] = field(default_factory=list)
+    """Stored rows left out of the result, and why (see `Engine.warnings`)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"metric": self.metric, "unit": self.unit, "better": self.better, "rows": self.rows}
+        shown = {"metric": self.metric, "unit": self.unit, "better": self.better, "rows": self.rows}
+        return {**shown, "warnings": self.warnings} if self.warnings else shown

@@ -108,7 +108,7 @@ def run_query(engine: Engine, query: Query) -> Result:
     rows = _rows(engine, plan, query)
     if query.compare == "previous":
         rows = _compare(engine, plan, query, rows)
-    return Result(plan.metric.id, plan.unit, plan.better, rows, query)
+    return Result(plan.metric.id, plan.unit, plan.better, rows, query, engine.warnings())
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import duckdb
 
+from supportmetrics.schema import TABLES
 from supportmetrics.sources.base import Conversion, SourceError
+from supportmetrics.time_range import RANGE_TEXT, in_range_sql, offset_beyond_sql
 
 __all__ = ["connect", "limits", "lit", "timestamp", "write_table"]
 
@@ -60,8 +62,38 @@ def lit(value: object) -> str:
 
 
 def timestamp(expr: str) -> str:
-    """SQL reading ISO 8601 text as a UTC instant; text without an offset is in the session zone."""
-    return f"(TRY_CAST({expr} AS TIMESTAMPTZ))"
+    """SQL reading ISO 8601 text as a UTC instant; text without an offset is in the session zone.
+
+    An offset beyond ±14:00 stops the conversion with an error naming the value.
+    """
+    text = f"CAST({expr} AS VARCHAR)"
+    return (
+        f"(CASE WHEN {offset_beyond_sql(text)} THEN error('UTC offset beyond ±14:00 in ' || "
+        f"{text} || ': correct the offset in the source') ELSE TRY_CAST({expr} AS TIMESTAMPTZ) END)"
+    )
+
+
+def _check_range(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> None:
+    """A SourceError naming the first record of a written table with a timestamp out of range."""
+    read = f"read_parquet({lit(path)})"
+    columns = con.execute(f"DESCRIBE SELECT * FROM {read}").fetchall()
+    key = TABLES[table].key
+    checks = [
+        f"SELECT CAST({_ident(key)} AS VARCHAR), {lit(name)}, CAST({_ident(name)} AS VARCHAR) "
+        f"FROM {read} WHERE NOT {in_range_sql(_ident(name), zoned=kind.endswith('TIME ZONE'))}"
+        for name, kind, *_ in columns
+        if kind.startswith("TIMESTAMP")
+    ]
+    row = con.execute(" UNION ALL ".join(checks) + " LIMIT 1").fetchone() if checks else None
+    if row:
+        raise SourceError(
+            f"cannot convert the {table} table: {key} {row[0]}: {row[1]} {row[2]} is outside the "
+            f"supported range {RANGE_TEXT}; correct it in the source, or leave it empty"
+        )
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def write_table(con: duckdb.DuckDBPyConnection, sql: str, out_dir: Path, table: str) -> Path | None:
@@ -80,6 +112,11 @@ def write_table(con: duckdb.DuckDBPyConnection, sql: str, out_dir: Path, table: 
     if not row or not row[0]:
         path.unlink(missing_ok=True)
         return None
+    try:
+        _check_range(con, path, table)
+    except SourceError:
+        path.unlink(missing_ok=True)
+        raise
     return path
 
 
@@ -110,14 +147,22 @@ class Writer:
             self.note(f"{count} {what} skipped: {why}")
 
     def check_timestamps(self, table: str, key: str, columns: Sequence[str], what: str) -> None:
-        """A SourceError naming the first record of `table` whose `columns` hold no timestamp."""
+        """A SourceError naming the first record of `table` whose `columns` hold no timestamp, or
+        one outside the supported range, or one with an offset beyond ±14:00."""
         for column in columns:
+            text = f"CAST({column} AS VARCHAR)"
+            parsed = f"TRY_CAST({column} AS TIMESTAMPTZ)"
             row = self.con.execute(
-                f"SELECT {key}, {column} FROM {table} "
-                f"WHERE {column} IS NOT NULL AND {timestamp(column)} IS NULL LIMIT 1"
+                f"SELECT {key}, {text}, {parsed} IS NULL FROM {table} WHERE {column} IS NOT NULL "
+                f"AND ({parsed} IS NULL OR NOT {in_range_sql(parsed, zoned=True)} "
+                f"OR {offset_beyond_sql(text)}) LIMIT 1"
             ).fetchone()
             if row:
-                raise SourceError(
-                    f"{what} {row[0]}: {column} {row[1]!r} is not a timestamp; expected ISO 8601 "
-                    "such as 2024-05-01T14:03:00Z (without an offset: the workspace's time zone)"
+                problem = (
+                    "is not a timestamp; expected ISO 8601 such as 2024-05-01T14:03:00Z "
+                    "(without an offset: the workspace's time zone)"
+                    if row[2]
+                    else f"is outside the supported range {RANGE_TEXT} or has a UTC offset "
+                    "beyond ±14:00; correct it in the source"
                 )
+                raise SourceError(f"{what} {row[0]}: {column} {row[1]!r} {problem}")

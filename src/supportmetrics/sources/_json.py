@@ -13,6 +13,7 @@ list (fields not listed are ignored, missing ones are NULL), so files of any siz
 from __future__ import annotations
 
 import gzip
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,7 +99,7 @@ def _shape(path: Path, title: str) -> str:
     try:
         with opener(path, "rb") as handle:
             head = handle.read(4096)
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         raise SourceError(f"{path}: cannot read the file ({exc})") from None
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not text:

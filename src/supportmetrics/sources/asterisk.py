@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -84,7 +85,7 @@ def _check_head(path: Path) -> None:
     try:
         with opener(path, "rb") as handle:
             head = handle.read(SNIFF_BYTES)
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         raise SourceError(f"{path}: cannot read the file: {exc}") from None
     if not head.strip():
         raise SourceError(f"{path}: the file is empty; expected an Asterisk queue_log ({EXPECTED})")

@@ -34,6 +34,7 @@ import duckdb
 from supportmetrics.schema import TABLES, Column, Kind
 from supportmetrics.sources._engine import Writer, connect, lit
 from supportmetrics.sources.base import Conversion, Source, SourceError
+from supportmetrics.time_range import RANGE_TEXT, in_range_sql, offset_beyond_sql
 
 __all__ = ["SOURCE", "convert"]
 
@@ -254,29 +255,53 @@ def _check(
             continue
         source = table.columns[name]
         raw = _raw_text(source)
+        checks = []
         if column.kind is Kind.ENUM:
             bad = f"{sql} NOT IN ({', '.join(lit(v) for v in column.values)})"
             fix = (
                 f"map it with values = {{ ... }} in [{table.name}.columns] {name}; "
                 f"allowed: {', '.join(column.values)}"
             )
+            checks.append((bad, fix))
         else:
-            bad = f"{raw} IS NOT NULL AND {sql} IS NULL"
             fmt = source.get("format", table.default_format)
             fix = (
                 f"it does not match format {fmt!r}"
                 if fmt
                 else 'not ISO 8601: set format = "..." (strptime codes such as %d/%m/%Y %H:%M)'
             ) + f" in [{table.name}.columns] {name}"
-        row = con.execute(
-            f"SELECT line, value FROM (SELECT row_number() OVER () + 1 AS line, {raw} AS value, "
-            f"{bad} AS bad FROM {read}) WHERE bad LIMIT 1"
-        ).fetchone()
-        if row:
-            raise _fail(
-                f"{path} line {row[0]}",
-                f"column {name} (from {_described(source)}): {row[1]!r} is not valid: {fix}",
+            checks.append((f"{raw} IS NOT NULL AND {sql} IS NULL", fix))
+            checks.append(
+                (
+                    f"NOT {in_range_sql(sql, zoned=True)} OR {offset_beyond_sql(raw)}",
+                    f"outside the supported range {RANGE_TEXT}, or a UTC offset beyond ±14:00: "
+                    "correct it in the CSV, or leave it empty",
+                )
             )
+        for bad, fix in checks:
+            _first_bad(con, path, read, name, source, raw, bad, fix)
+
+
+def _first_bad(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    read: str,
+    name: str,
+    source: dict[str, Any],
+    raw: str,
+    bad: str,
+    fix: str,
+) -> None:
+    """A SourceError naming the CSV line of the first row where `bad` holds."""
+    row = con.execute(
+        f"SELECT line, value FROM (SELECT row_number() OVER () + 1 AS line, {raw} AS value, "
+        f"{bad} AS bad FROM {read}) WHERE bad LIMIT 1"
+    ).fetchone()
+    if row:
+        raise _fail(
+            f"{path} line {row[0]}",
+            f"column {name} (from {_described(source)}): {row[1]!r} is not valid: {fix}",
+        )
 
 
 def _raw_text(spec: dict[str, Any]) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from supportmetrics.sources._engine import Writer, connect, lit
+from supportmetrics.sources._engine import Writer, connect, lit, timestamp
 from supportmetrics.sources._json import Stream, load_streams
 from supportmetrics.sources.base import Conversion, Source
 
@@ -102,7 +102,7 @@ def _time(expr: str) -> str:
     """Unix seconds (Intercom's API) or ISO 8601 text (some loaders convert) as an instant."""
     return (
         f"CASE WHEN regexp_matches({expr}, '^\\d+(\\.\\d+)?$') "
-        f"THEN to_timestamp(CAST({expr} AS DOUBLE)) ELSE TRY_CAST({expr} AS TIMESTAMPTZ) END"
+        f"THEN to_timestamp(CAST({expr} AS DOUBLE)) ELSE {timestamp(expr)} END"
     )
 
 
