@@ -86,13 +86,17 @@ class Engine:
 
     def table(self, name: str) -> ir.Table:
         """The canonical table `name`; empty (with its columns) in a store made before the table
-        existed, which its next ingest completes."""
+        existed, and with nulls for the canonical columns a store made before them lacks."""
+        spec = TABLES[name]
         try:
-            return self.db.table(name)
+            stored = self.db.table(name)
         except TableNotFound:
-            spec = TABLES[name]
             schema = ibis.schema({c.name: _IBIS_TYPES[c.kind] for c in spec.columns})
             return ibis.memtable(schema.to_pyarrow().empty_table())
+        missing = {
+            c.name: ibis.null(_IBIS_TYPES[c.kind]) for c in spec.columns if c.name not in stored
+        }
+        return stored.mutate(**missing) if missing else stored
 
     def span(self) -> tuple[date, date]:
         """First and last UTC date of any timestamp the facts use (today when the store is empty)."""
@@ -180,7 +184,7 @@ class Engine:
         if name == "surveys":
             return survey_facts(db.table("surveys"), self.facts("tickets"))
         if name == "invitations":
-            return invitation_facts(db.table("survey_invitations"), db.table("surveys"), tickets)
+            return invitation_facts(db.table("survey_invitations"), self.table("surveys"), tickets)
         if name == "sessions":
             return session_facts(db.table("self_service"), tickets)
         if name == "usage":
