@@ -5,7 +5,7 @@ from them (materialised once per definition variant and reused by every query).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, fields
+from dataclasses import asdict, fields, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, get_args
 
@@ -156,6 +156,8 @@ class Engine:
         if name in _STORED:
             return self.db.table(name)
         options = TicketOptions(**{k: v for k, v in (variants or {}).items() if k in _OPTION_NAMES})
+        if name != "sla":  # only the SLA facts depend on it: share the others
+            options = replace(options, first_reply_met_by=TicketOptions.first_reply_met_by)
         key = (name, options, clock)
         if key not in self._cache:
             expr = self._build(name, options, clock)
@@ -241,6 +243,7 @@ class Engine:
                 self.calendar(),
                 self.minutes(),
                 self.config.team_schedules(),
+                options.first_reply_met_by,
             )
         raise ValueError(f"unknown facts {name!r}; the facts are: {', '.join(FACTS)}")
 

@@ -37,6 +37,8 @@ class TicketOptions:
     count_bots: bool = False
     repeat_days: int = 7
     repeat_same_issue: bool = True
+    first_reply_met_by: Literal["reply_or_solve", "reply"] = "reply_or_solve"
+    """What stops the SLA first-reply clock (SLA facts only; ticket facts ignore it)."""
 
 
 def _message_facts(tickets: ir.Table, messages: ir.Table, options: TicketOptions) -> ir.Table:

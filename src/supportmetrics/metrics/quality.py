@@ -204,9 +204,13 @@ QUALITY = (
         "SLA attainment",
         "Share of SLA targets met, under the policies in supportmetrics.toml ([[sla]], first match "
         "on priority, channel, team, tier wins): first_response_time, next_response_time and "
-        "resolution_time, each in the policy's calendar or business clock. A target still open "
-        "past its due time counts as breached; one not yet due is left out. Split by target or "
-        "sla_policy; per=ticket counts a ticket once (any miss is a miss).",
+        "resolution_time, each in the policy's calendar or business clock. The first reply "
+        "target is met by the first agent reply or the first solve, whichever comes first, "
+        "within the due time (first_reply_met_by=reply_or_solve, as helpdesk SLA reports count "
+        "it), or by an agent reply only (first_reply_met_by=reply: a ticket solved without one "
+        "breaches it). A target still open past its due time counts as breached; one not yet "
+        "due is left out. Split by target or sla_policy; per=ticket counts a ticket once (any "
+        "miss is a miss).",
         facts="sla",
         aggregation="share",
         unit="share",
@@ -222,6 +226,13 @@ QUALITY = (
             ),
             Variant(
                 "per", "target", "count each target, or each ticket once", ("target", "ticket")
+            ),
+            Variant(
+                "first_reply_met_by",
+                "reply_or_solve",
+                "what meets the first reply target: an agent reply or a solve, whichever comes "
+                "first, or an agent reply only",
+                ("reply_or_solve", "reply"),
             ),
         ),
     ),
