@@ -79,7 +79,7 @@ class Engine:
         self.now = now or datetime.now(UTC).replace(tzinfo=None)
         """The instant open tickets are judged at (SLA breaches); naive UTC."""
         self._cache: dict[tuple[Any, ...], ir.Table] = {}
-        self._span: tuple[date, date] | None = None
+        self._bounds: tuple[datetime, datetime] | None = None
         self._calendar: pa.Table | None = None
         self._steps: dict[Any, ir.Table] = {}
         """Materialised intermediate steps by their expression's node."""
@@ -100,8 +100,14 @@ class Engine:
 
     def span(self) -> tuple[date, date]:
         """First and last UTC date of any timestamp the facts use (today when the store is empty)."""
-        if self._span is None:
-            bounds = []
+        first, last = self.bounds()
+        return first.date(), last.date()
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """The earliest and latest timestamp (naive UTC) the facts use (now when the store is
+        empty)."""
+        if self._bounds is None:
+            found = []
             for table, columns in _TIMESTAMPS.items():
                 t = self.table(table)
                 aggs = {}
@@ -109,10 +115,10 @@ class Engine:
                     aggs[f"min_{c}"] = t[c].min()
                     aggs[f"max_{c}"] = t[c].max()
                 row = self.db.to_pyarrow(t.aggregate(**aggs)).to_pylist()[0]
-                bounds += [v.date() for v in row.values() if v is not None]
-            today = date.today()
-            self._span = (min(bounds, default=today), max(bounds, default=today))
-        return self._span
+                found += [v.replace(tzinfo=None) for v in row.values() if v is not None]
+            now = datetime.now()
+            self._bounds = (min(found, default=now), max(found, default=now))
+        return self._bounds
 
     def _memtable(self, key: str, build: Any) -> ir.Table:
         if (key,) not in self._cache:

@@ -25,7 +25,13 @@ from supportmetrics.metrics import CATALOGUE, Metric, metric
 from supportmetrics.query.cohorts import cohort_rows, result_dimensions
 from supportmetrics.query.dimensions import filter_rows, with_dimensions
 from supportmetrics.query.model import PERIODS, Query, QueryError, Result
-from supportmetrics.query.periods import TRUNCATE, label, previous_label
+from supportmetrics.query.periods import (
+    TRUNCATE,
+    covered_days,
+    is_partial,
+    label,
+    previous_label,
+)
 from supportmetrics.query.snapshots import backlog_rows, growth_rows, mrr_rows
 from supportmetrics.stats import mean_interval, nps_interval, wilson_interval
 
@@ -167,6 +173,10 @@ def _rows(
         if "n" in row and kind in _SAMPLED:
             row["low_sample"] = row["n"] < minimum
         _percent(row, plan.unit, kind)
+    if query.period:
+        covered = covered_days(*engine.bounds(), engine.config.timezone)
+        for row in out:
+            row["partial"] = is_partial(row["period"], query.period, covered)
     dims = result_dimensions(kind, plan.variants, query.by)
     if kind == "activity":
         dims = ["agent", *dims]
