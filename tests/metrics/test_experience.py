@@ -7,7 +7,7 @@ First responses (conftest): T1 1 h (bucket 1-4h), T3 5 min and T8 30 min (0-1h),
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -250,5 +250,44 @@ X4,esat,4,2025-01-07T00:00:00Z,,,
         ("csat", "2025-01-01", 3, 5),
         ("esat", "2025-01-01", 2, 2),
         ("esat", "2025-02-01", 0, 1),
+    ]
+    ws.close()
+
+
+def test_first_response_buckets_are_the_published_set(tmp_path) -> None:
+    from supportmetrics.facts.surveys import FIRST_RESPONSE_BUCKETS
+
+    assert FIRST_RESPONSE_BUCKETS == (
+        (3600, "0-1h"),
+        (4 * 3600, "1-4h"),
+        (8 * 3600, "4-8h"),
+        (86400, "8-24h"),
+    )
+    # First replies after 0 s, 59:59, 1 h, 3:59:59, 4 h, 8 h, 23:59:59 and 24 h, and none: each
+    # bucket holds [lower, upper), 24 h and more is 24h+.
+    waits = [0, 3599, 3600, 14399, 14400, 28800, 86399, 86400, None]
+    tickets = ["ticket_id,created_at,channel"]
+    messages = ["message_id,ticket_id,created_at,author_type"]
+    surveys = ["response_id,survey,score,submitted_at,ticket_id"]
+    for i, wait in enumerate(waits):
+        tickets.append(f"T{i},2024-01-01T00:00:00Z,email")
+        if wait is not None:
+            at = datetime(2024, 1, 1) + timedelta(seconds=wait)
+            messages.append(f"M{i},T{i},{at.isoformat()}Z,agent")
+        surveys.append(f"S{i},csat,{5 if i % 2 else 1},2024-01-03T00:00:00Z,T{i}")
+    ws = make_workspace(
+        tmp_path,
+        tickets="\n".join(tickets) + "\n",
+        messages="\n".join(messages) + "\n",
+        surveys="\n".join(surveys) + "\n",
+    )
+    rows = ws.metric("csat", by=["first_response_bucket"]).rows
+    assert [(r["first_response_bucket"], r["n"]) for r in rows] == [
+        ("0-1h", 2),
+        ("1-4h", 2),
+        ("24h+", 1),
+        ("4-8h", 1),
+        ("8-24h", 2),
+        ("no reply", 1),
     ]
     ws.close()
