@@ -211,6 +211,9 @@ def test_a_response_answers_one_invitation_and_anonymous_surveys_compare_counts(
     # the period answers it.
     ws = make_workspace(tmp_path, survey_invitations=INVITED, surveys=ANSWERS)
     assert _rates(ws) == [("esat", 1, 1), ("nps", 1, 3)]
+    # A range without invitations: one empty row, as for any share.
+    (empty,) = ws.metric("survey_response_rate", start=date(2024, 1, 1), end=date(2024, 1, 31)).rows
+    assert (empty["value"], empty["n"], empty["numerator"]) == (None, 0, 0)
     ws.close()
 
 

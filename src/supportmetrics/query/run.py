@@ -337,7 +337,7 @@ def _finish(plan: _Plan, query: Query, row: dict[str, Any]) -> dict[str, Any]:
             if interval:
                 row["ci_low"], row["ci_high"] = interval
     elif kind in ("share", "tally", "customers", "answered"):
-        numerator, n = row["numerator"] or 0, row["denominator"]
+        numerator, n = row["numerator"] or 0, row["denominator"] or 0
         row["numerator"], row["n"] = numerator, n
         share = numerator / n if n else None
         row["value"] = numerator if kind == "tally" else share
