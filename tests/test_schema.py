@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from supportmetrics.schema import EXTENSIONS, TABLES, Kind
+from supportmetrics.schema import TABLES, Kind
 
 SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec" / "data-model.md"
 
@@ -45,7 +45,7 @@ def _spec_columns() -> dict[str, dict[str, bool]]:
 )
 def test_every_spec_table_and_column_is_declared() -> None:
     spec = _spec_columns()
-    assert set(spec) == set(TABLES) - set(EXTENSIONS)
+    assert set(spec) == set(TABLES)
     for name, columns in spec.items():
         declared = {c.name: c.required for c in TABLES[name].columns}
         assert columns == declared, name
@@ -58,11 +58,3 @@ def test_keys_are_required_ids_and_enums_have_values() -> None:
         assert table.by_name[table.time_column].kind is Kind.TIMESTAMP, table.name
         for ref in table.references:
             assert ref.table in TABLES and ref.target == TABLES[ref.table].key
-
-
-def test_extension_tables_are_documented() -> None:
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    for name in EXTENSIONS:
-        assert f"`{name}`" in readme
-        for column in TABLES[name].columns:
-            assert f"`{column.name}`" in readme, (name, column.name)

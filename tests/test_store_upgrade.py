@@ -41,3 +41,29 @@ def test_the_engine_keeps_to_its_memory_limit(tmp_path) -> None:
     assert spill.endswith(".supportmetrics-tmp/engine")
     assert (ws.root / ".supportmetrics-tmp" / "engine").is_dir()  # DuckDB makes only the last level
     ws.close()
+
+
+def test_a_store_without_surveys_invitation_id(tmp_path) -> None:
+    ws = supportmetrics.init(tmp_path / "ws")
+    (tmp_path / "survey_invitations.csv").write_text(
+        "invitation_id,survey,sent_at,customer_id\nI1,nps,2024-01-01,C1\nI2,nps,2024-01-01,C2\n"
+    )
+    (tmp_path / "surveys.csv").write_text(
+        "response_id,survey,score,submitted_at,customer_id\nR1,nps,9,2024-01-02,C1\n"
+    )
+    ws.ingest([tmp_path / "survey_invitations.csv", tmp_path / "surveys.csv"])
+    ws.close()
+    with duckdb.connect(str(ws.store_path)) as con:  # as an older version left it
+        con.execute("ALTER TABLE surveys DROP COLUMN invitation_id")
+
+    ws = supportmetrics.connect(tmp_path / "ws")
+    (row,) = ws.metric("survey_response_rate").rows
+    assert (row["numerator"], row["denominator"]) == (1, 2)
+    assert ws.metric("nps").rows[0]["value"] == 100.0
+    (tmp_path / "surveys.csv").write_text(
+        "response_id,survey,score,submitted_at,invitation_id\nR2,nps,0,2024-01-03,I2\n"
+    )
+    ws.ingest([tmp_path / "surveys.csv"])
+    (row,) = ws.metric("survey_response_rate").rows
+    assert (row["numerator"], row["denominator"]) == (2, 2)
+    ws.close()

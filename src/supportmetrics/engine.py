@@ -5,7 +5,7 @@ from them (materialised once per definition variant and reused by every query).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, fields
+from dataclasses import asdict, fields, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, get_args
 
@@ -80,7 +80,7 @@ class Engine:
         self.now = now or datetime.now(UTC).replace(tzinfo=None)
         """The instant open tickets are judged at (SLA breaches); naive UTC."""
         self._cache: dict[tuple[Any, ...], ir.Table] = {}
-        self._span: tuple[date, date] | None = None
+        self._bounds: tuple[datetime, datetime] | None = None
         self._calendar: pa.Table | None = None
         self._steps: dict[Any, ir.Table] = {}
         """Materialised intermediate steps by their expression's node."""
@@ -95,13 +95,18 @@ class Engine:
 
     def stored(self, name: str) -> ir.Table:
         """The canonical table `name` as stored; empty (with its columns) in a store made before
-        the table existed, which its next ingest completes."""
+        the table existed, and with nulls for the canonical columns a store made before them
+        lacks."""
+        spec = TABLES[name]
         try:
-            return self.db.table(name)
+            stored = self.db.table(name)
         except TableNotFound:
-            spec = TABLES[name]
             schema = ibis.schema({c.name: _IBIS_TYPES[c.kind] for c in spec.columns})
             return ibis.memtable(schema.to_pyarrow().empty_table())
+        missing = {
+            c.name: ibis.null(_IBIS_TYPES[c.kind]) for c in spec.columns if c.name not in stored
+        }
+        return stored.mutate(**missing) if missing else stored
 
     def out_of_range(self) -> list[OutOfRange]:
         """Stored timestamp columns holding values outside the supported range (written by a
@@ -123,8 +128,14 @@ class Engine:
 
     def span(self) -> tuple[date, date]:
         """First and last UTC date of any timestamp the facts use (today when the store is empty)."""
-        if self._span is None:
-            bounds = []
+        first, last = self.bounds()
+        return first.date(), last.date()
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """The earliest and latest timestamp (naive UTC) the facts use (now when the store is
+        empty)."""
+        if self._bounds is None:
+            found = []
             for table, columns in _TIMESTAMPS.items():
                 t = self.table(table)
                 aggs = {}
@@ -132,10 +143,10 @@ class Engine:
                     aggs[f"min_{c}"] = t[c].min()
                     aggs[f"max_{c}"] = t[c].max()
                 row = self.db.to_pyarrow(t.aggregate(**aggs)).to_pylist()[0]
-                bounds += [v.date() for v in row.values() if v is not None]
-            today = date.today()
-            self._span = (min(bounds, default=today), max(bounds, default=today))
-        return self._span
+                found += [v.replace(tzinfo=None) for v in row.values() if v is not None]
+            now = datetime.now()
+            self._bounds = (min(found, default=now), max(found, default=now))
+        return self._bounds
 
     def _memtable(self, key: str, build: Any) -> ir.Table:
         if (key,) not in self._cache:
@@ -179,6 +190,8 @@ class Engine:
         if name in _STORED:
             return self.table(name)
         options = TicketOptions(**{k: v for k, v in (variants or {}).items() if k in _OPTION_NAMES})
+        if name != "sla":  # only the SLA facts depend on it: share the others
+            options = replace(options, first_reply_met_by=TicketOptions.first_reply_met_by)
         key = (name, options, clock)
         if key not in self._cache:
             expr = self._build(name, options, clock)
@@ -264,6 +277,7 @@ class Engine:
                 self.calendar(),
                 self.minutes(),
                 self.config.team_schedules(),
+                options.first_reply_met_by,
             )
         raise ValueError(f"unknown facts {name!r}; the facts are: {', '.join(FACTS)}")
 

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 __all__ = [
-    "EXTENSIONS",
     "SURVEY_SCALES",
     "TABLES",
     "Column",
@@ -264,6 +263,19 @@ _TABLE_LIST = (
         required_when=(("answered_at", "outcome", "answered"),),
     ),
     Table(
+        "survey_invitations",
+        "Surveys sent (for response rate).",
+        key="invitation_id",
+        time_column="sent_at",
+        columns=(
+            _id("invitation_id", required=True),
+            Column("survey", Kind.TEXT, "as in surveys", required=True),
+            _ts("sent_at", required=True),
+            _id("ticket_id"),
+            _id("customer_id"),
+        ),
+    ),
+    Table(
         "surveys",
         "Survey responses: CSAT, NPS, CES, employee satisfaction, custom.",
         key="response_id",
@@ -285,20 +297,9 @@ _TABLE_LIST = (
             _id("agent_id", "the rated agent, or the respondent for esat/enps"),
             _enum("channel", CHANNELS),
             _text("comment"),
+            _id("invitation_id", "the invitation this answers; joins survey_invitations"),
         ),
-    ),
-    Table(
-        "survey_invitations",
-        "Surveys sent (for response rate).",
-        key="invitation_id",
-        time_column="sent_at",
-        columns=(
-            _id("invitation_id", required=True),
-            Column("survey", Kind.TEXT, "as in surveys", required=True),
-            _ts("sent_at", required=True),
-            _id("ticket_id"),
-            _id("customer_id"),
-        ),
+        references=(Reference("invitation_id", "survey_invitations", "invitation_id"),),
     ),
     Table(
         "customers",
@@ -412,7 +413,7 @@ _TABLE_LIST = (
     Table(
         "agent_availability",
         "When agents were logged in to take contacts (phone queue logins, pauses): the denominator "
-        "of occupancy. An extension of the published data model.",
+        "of occupancy.",
         key="availability_id",
         time_column="started_at",
         columns=(
@@ -431,9 +432,6 @@ _TABLE_LIST = (
         orders=(Order("started_at", "ended_at"),),
     ),
 )
-
-EXTENSIONS = ("agent_availability",)
-"""Tables beyond the published data model (spec/data-model.md)."""
 
 TABLES: dict[str, Table] = {t.name: t for t in _TABLE_LIST}
 """Every canonical table by name, in load order (referenced tables first)."""

@@ -51,9 +51,25 @@ def _table_ddl(table: Table, prefix: str) -> str:
 
 
 def create_store(con: duckdb.DuckDBPyConnection, prefix: str = "") -> None:
-    """Create the canonical tables, the ingest log and the metadata table where missing."""
+    """Create the canonical tables, the ingest log and the metadata table where missing, and the
+    canonical columns a table made by an earlier version lacks."""
     for table in TABLES.values():
         con.execute(_table_ddl(table, prefix))
+    catalog = prefix.rstrip(".") or con.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
+    stored = set(
+        con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() "
+            "WHERE database_name = ? AND schema_name = 'main'",
+            [catalog],
+        ).fetchall()
+    )
+    for table in TABLES.values():
+        for column in table.columns:
+            if (table.name, column.name) not in stored:
+                con.execute(
+                    f"ALTER TABLE {prefix}{quote(table.name)} "
+                    f"ADD COLUMN {quote(column.name)} {column.kind.sql_type}"
+                )
     con.execute(
         f"CREATE TABLE IF NOT EXISTS {prefix}{INGESTS_TABLE} ("
         "ingest_id BIGINT, finished_at TIMESTAMP, files VARCHAR[], "

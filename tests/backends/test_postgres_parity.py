@@ -135,3 +135,13 @@ def test_facts_tickets_match(pair) -> None:
     for a, b in zip(want, got, strict=True):
         for key in a:
             assert _same(b[key], a[key]) or (a[key] is None and b[key] is None), (key, a, b)
+
+
+@pytest.mark.parametrize("met_by", ["reply_or_solve", "reply"])
+def test_sla_first_reply_variants_match(pair, met_by: str) -> None:
+    duck, postgres = pair
+    query = {"by": ["target"], "variants": {"first_reply_met_by": met_by}}
+    assert (
+        duck.metric("sla_attainment", **query).rows
+        == postgres.metric("sla_attainment", **query).rows
+    )

@@ -7,7 +7,7 @@ First responses (conftest): T1 1 h (bucket 1-4h), T3 5 min and T8 30 min (0-1h),
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -183,4 +183,114 @@ def test_scores_outside_the_scale_are_rejected_at_ingest(tmp_path) -> None:
         ws.ingest([data])
     assert "score" in str(raised.value)
     assert [t.rows for t in ws.tables() if t.table == "surveys"] == [0]
+    ws.close()
+
+
+INVITED = """invitation_id,survey,sent_at,ticket_id,customer_id
+I1,nps,2025-02-01T00:00:00Z,,C1
+I2,nps,2025-05-01T00:00:00Z,,C1
+I3,nps,2025-08-01T00:00:00Z,,C1
+I4,esat,2025-03-01T00:00:00Z,,
+"""
+ANSWERS = """response_id,survey,score,submitted_at,ticket_id,customer_id,agent_id
+R1,nps,10,2025-08-02T00:00:00Z,,C1,
+R2,esat,5,2025-03-01T01:00:00Z,,,A1
+"""
+
+
+def _rates(ws: supportmetrics.Workspace, **kw) -> list[tuple]:
+    rows = ws.metric("survey_response_rate", by=["survey"], **kw).rows
+    return [(r["survey"], r["numerator"], r["denominator"]) for r in rows]
+
+
+def test_a_response_answers_one_invitation_and_anonymous_surveys_compare_counts(
+    tmp_path,
+) -> None:
+    # The customer's one NPS answer answers only the latest invitation sent before it (I3), not
+    # I1 and I2; the eSat invitation has neither ticket nor customer: one anonymous answer in
+    # the period answers it.
+    ws = make_workspace(tmp_path, survey_invitations=INVITED, surveys=ANSWERS)
+    assert _rates(ws) == [("esat", 1, 1), ("nps", 1, 3)]
+    # A range without invitations: one empty row, as for any share.
+    (empty,) = ws.metric("survey_response_rate", start=date(2024, 1, 1), end=date(2024, 1, 31)).rows
+    assert (empty["value"], empty["n"], empty["numerator"]) == (None, 0, 0)
+    ws.close()
+
+
+def test_response_rate_named_invitation_ticket_then_customer_and_capped_counts(tmp_path) -> None:
+    invited = """invitation_id,survey,sent_at,ticket_id,customer_id
+C1,csat,2025-01-01T00:00:00Z,T1,
+C2,csat,2025-01-05T00:00:00Z,T1,
+C3,csat,2025-01-10T00:00:00Z,T1,
+K1,csat,2025-01-02T00:00:00Z,,K
+K2,csat,2025-01-20T00:00:00Z,,K
+E1,esat,2025-01-03T00:00:00Z,,
+E2,esat,2025-01-03T00:00:00Z,,
+E3,esat,2025-02-03T00:00:00Z,,
+"""
+    answers = """response_id,survey,score,submitted_at,ticket_id,customer_id,invitation_id
+A1,csat,5,2025-01-06T00:00:00Z,T1,,C1
+A2,csat,4,2025-01-06T00:00:00Z,T1,,
+A3,csat,4,2025-01-05T00:00:00Z,T9,K,
+A4,csat,2,2025-01-01T00:00:00Z,,K,
+X1,esat,4,2025-01-04T00:00:00Z,,,
+X2,esat,4,2025-01-05T00:00:00Z,,,
+X3,esat,4,2025-01-06T00:00:00Z,,,
+X4,esat,4,2025-01-07T00:00:00Z,,,
+"""
+    tickets = (
+        "ticket_id,created_at,channel,customer_id\nT1,2025-01-01,email,K\nT9,2025-01-01,chat,K\n"
+    )
+    ws = make_workspace(tmp_path, tickets=tickets, survey_invitations=invited, surveys=answers)
+    # csat: A1 names C1; A2 answers C2 (the latest for T1 sent at or before it; C3 comes later);
+    # A3's ticket T9 has no invitation, so its customer's latest earlier one, K1; A4 comes before
+    # every invitation of K: 3 of 5 (C1, C2, K1). eSat counts within the period: overall four
+    # anonymous answers for three invitations, 3 of 3 (capped); by month, four answers for two
+    # January invitations, 2 of 2, and none for February's one, 0 of 1.
+    assert _rates(ws) == [("csat", 3, 5), ("esat", 3, 3)]
+    monthly = ws.metric("survey_response_rate", by=["survey"], period="month").rows
+    assert [(r["survey"], r["period"], r["numerator"], r["n"]) for r in monthly] == [
+        ("csat", "2025-01-01", 3, 5),
+        ("esat", "2025-01-01", 2, 2),
+        ("esat", "2025-02-01", 0, 1),
+    ]
+    ws.close()
+
+
+def test_first_response_buckets_are_the_published_set(tmp_path) -> None:
+    from supportmetrics.facts.surveys import FIRST_RESPONSE_BUCKETS
+
+    assert FIRST_RESPONSE_BUCKETS == (
+        (3600, "0-1h"),
+        (4 * 3600, "1-4h"),
+        (8 * 3600, "4-8h"),
+        (86400, "8-24h"),
+    )
+    # First replies after 0 s, 59:59, 1 h, 3:59:59, 4 h, 8 h, 23:59:59 and 24 h, and none: each
+    # bucket holds [lower, upper), 24 h and more is 24h+.
+    waits = [0, 3599, 3600, 14399, 14400, 28800, 86399, 86400, None]
+    tickets = ["ticket_id,created_at,channel"]
+    messages = ["message_id,ticket_id,created_at,author_type"]
+    surveys = ["response_id,survey,score,submitted_at,ticket_id"]
+    for i, wait in enumerate(waits):
+        tickets.append(f"T{i},2024-01-01T00:00:00Z,email")
+        if wait is not None:
+            at = datetime(2024, 1, 1) + timedelta(seconds=wait)
+            messages.append(f"M{i},T{i},{at.isoformat()}Z,agent")
+        surveys.append(f"S{i},csat,{5 if i % 2 else 1},2024-01-03T00:00:00Z,T{i}")
+    ws = make_workspace(
+        tmp_path,
+        tickets="\n".join(tickets) + "\n",
+        messages="\n".join(messages) + "\n",
+        surveys="\n".join(surveys) + "\n",
+    )
+    rows = ws.metric("csat", by=["first_response_bucket"]).rows
+    assert [(r["first_response_bucket"], r["n"]) for r in rows] == [
+        ("0-1h", 2),
+        ("1-4h", 2),
+        ("24h+", 1),
+        ("4-8h", 1),
+        ("8-24h", 2),
+        ("no reply", 1),
+    ]
     ws.close()

@@ -4,7 +4,8 @@ urgent (priority urgent, calendar): first response 15 min, resolution 2 h.
 standard (everything else, business hours Mon-Fri 09-17 UTC): first response 1 h, next response 30 min,
 resolution 8 h. Open tickets are judged now (long after January 2024), so an open one is breached.
 
-first response (stop: first agent reply, or the first solve if sooner)
+first response (stop: first agent reply, or the first solve if sooner; first_reply_met_by=reply:
+the first agent reply only, so T5 and T7, solved without one, breach it -> 2 of 7)
   T1 due Mon 10:00, reply 10:00 met | T2 due Mon 11:00, none: breached | T3 due Tue 10:00 (opens 09:00),
   reply 08:05 met | T5 due Wed 11:00, solved 10:05 met | T6 due Wed 12:00, none: breached |
   T7 due Wed 13:00, solved 13:00 met | T8 urgent due Thu 09:15, reply 09:30 breached   -> 4 of 7
@@ -26,6 +27,7 @@ import pytest
 import supportmetrics
 from supportmetrics.config import CONFIG_FILE
 from supportmetrics.query import QueryError
+from tests.metrics.conftest import make_workspace
 
 POLICIES = """
 [[sla]]
@@ -107,5 +109,52 @@ def test_a_calendar_policy_with_one_target(team) -> None:
         due = {r["ticket_id"]: r["first_response_due_at"] for r in ws.facts("tickets").to_pylist()}
         assert due["T1"].isoformat() == "2024-01-01T09:45:00"
         assert due["T4"] is None
+    finally:
+        ws.close()
+
+
+def test_first_reply_met_by_reply_only(sla_team) -> None:
+    # T5 (a bot's reply, solved 10:05) and T7 (an auto-reply, solved 13:00) met the first reply
+    # target by their solve; with first_reply_met_by=reply they breach it (due long past).
+    by_target = {"by": ["target"], "where": {"target": ["first_response_time"]}}
+    default = sla_team.metric("sla_attainment", **by_target)
+    assert _counts(default) == [("first_response_time", 4, 7)]
+    replies = sla_team.metric(
+        "sla_attainment", variants={"first_reply_met_by": "reply"}, **by_target
+    )
+    assert _counts(replies) == [("first_response_time", 2, 7)]
+    # The other targets do not change: next response 1 of 2, resolution 6 of 8.
+    others = sla_team.metric(
+        "sla_attainment", by=["target"], variants={"first_reply_met_by": "reply"}
+    )
+    assert _counts(others) == [
+        ("first_response_time", 2, 7),
+        ("next_response_time", 1, 2),
+        ("resolution_time", 6, 8),
+    ]
+
+
+def test_a_solve_before_the_first_reply_meets_it(tmp_path) -> None:
+    # Created 09:00, solved 09:30 without a reply, reopened 10:00, answered 11:00; due 10:00.
+    # reply_or_solve: the solve (09:30) comes first and is in time -> met; reply: 11:00 -> breached.
+    ws = make_workspace(
+        tmp_path,
+        tickets="ticket_id,created_at,channel\nX,2024-01-01T09:00:00Z,phone\n",
+        messages="message_id,ticket_id,created_at,author_type\nM,X,2024-01-01T11:00:00Z,agent\n",
+        ticket_events=(
+            "event_id,ticket_id,at,type,from_value,to_value\n"
+            "E1,X,2024-01-01T09:30:00Z,status,new,solved\n"
+            "E2,X,2024-01-01T10:00:00Z,status,solved,open\n"
+        ),
+    )
+    path = ws.root / CONFIG_FILE
+    path.write_text(path.read_text() + '[[sla]]\nname = "all"\nfirst_response_time = "1h"\n')
+    ws = supportmetrics.connect(ws.root)
+    try:
+        assert _counts(ws.metric("sla_attainment", by=["target"])) == [
+            ("first_response_time", 1, 1)
+        ]
+        reply = ws.metric("sla_attainment", by=["target"], variants={"first_reply_met_by": "reply"})
+        assert _counts(reply) == [("first_response_time", 0, 1)]
     finally:
         ws.close()

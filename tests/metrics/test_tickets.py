@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 import supportmetrics
 from supportmetrics.config import CONFIG_FILE
 from supportmetrics.query import QueryError
-from tests.metrics.conftest import values
+from tests.metrics.conftest import make_workspace, values
 
 
 def test_first_response_time_default(team) -> None:
@@ -191,3 +192,38 @@ def test_team_variant_defaults_from_settings(team) -> None:
     with pytest.raises(QueryError, match=r"check \[variants\.reopen_rate\]"):
         broken.metric("reopen_rate")
     broken.close()
+
+
+REPEATS = """ticket_id,created_at,channel,status,customer_id,issue_type,solved_at
+A,2024-03-01T09:00:00Z,email,solved,CA,billing,2024-03-02T09:00:00Z
+B,2024-03-01T12:00:00Z,email,open,CA,billing,
+P,2024-03-01T00:00:00Z,email,solved,CP,billing,2024-03-02T00:00:00Z
+Q,2024-03-09T00:00:00Z,email,open,CP,billing,
+R,2024-03-01T00:00:00Z,email,solved,CR,billing,2024-03-02T00:00:00Z
+S,2024-03-09T00:00:01Z,email,open,CR,billing,
+"""
+
+
+def test_repeat_window_runs_from_creation_to_n_days_after_the_last_solve(tmp_path) -> None:
+    # A: B came while A was still open -> repeat. P: Q exactly 7 days after P's solve -> repeat.
+    # R: S one second later -> not. Solved tickets A, P, R: 2 of 3 repeat; FCR no_repeat_contact
+    # keeps only R: 1 of 3.
+    ws = make_workspace(tmp_path, tickets=REPEATS)
+    repeat = ws.metric("repeat_contact_rate").rows[0]
+    assert (repeat["numerator"], repeat["denominator"]) == (2, 3)
+    fcr = ws.metric("first_contact_resolution", variants={"definition": "no_repeat_contact"})
+    assert (fcr.rows[0]["numerator"], fcr.rows[0]["denominator"]) == (1, 3)
+    avoided = ws.metric("next_issue_avoidance").rows[0]
+    assert (avoided["numerator"], avoided["denominator"]) == (1, 3)
+    ws.close()
+
+
+def test_repeat_window_is_described_as_computed() -> None:
+    window = "from the ticket's creation to N days after its last solve"
+    for name in ("first_contact_resolution", "repeat_contact_rate", "next_issue_avoidance"):
+        chosen = supportmetrics.metrics.metric(name)
+        assert window in chosen.definition, name
+        repeat_days = next(v for v in chosen.variants if v.name == "repeat_days")
+        assert window in repeat_days.description, name
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert window in " ".join(readme.split())

@@ -140,8 +140,8 @@ def test_history_surveys_and_people(converted) -> None:
         ("chatwoot-5", "10", "09:50:00", "status", "open", "solved"),
     ]
     assert _rows(converted["surveys"]) == [
-        ("1", "csat", 4, 1, 5, "09:55:00", "10", "1", "1", "chat", "Muy bien 👍"),
-        ("2", "csat", 2, 1, 5, "15:25:00", "14", "1", "1", "chat", None),
+        ("1", "csat", 4, 1, 5, "09:55:00", "10", "1", "1", "chat", "Muy bien 👍", "109"),
+        ("2", "csat", 2, 1, 5, "15:25:00", "14", "1", "1", "chat", None, "142"),
     ]
     assert _rows(converted["survey_invitations"]) == [
         ("109", "csat", "09:50:00", "10", "1"),

@@ -109,9 +109,9 @@ def test_users_ratings_and_what_was_skipped(converted) -> None:
         ("2002", None, "2023-06-01T00:00:00Z"),
         ("2003", None, "2023-07-01T00:00:00Z"),
     ]
-    assert rows(converted, "surveys", "response_id", "score", "scale_max", "submitted_at") == [
-        ("801", 1, 1, "2024-01-08T16:00:00Z")
-    ]
+    assert rows(
+        converted, "surveys", "response_id", "score", "scale_max", "submitted_at", "invitation_id"
+    ) == [("801", 1, 1, "2024-01-08T16:00:00Z", "801")]  # a rating is its own invitation
     assert rows(converted, "survey_invitations", "invitation_id", "ticket_id") == [
         ("801", "101"),
         ("802", "102"),

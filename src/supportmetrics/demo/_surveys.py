@@ -183,6 +183,9 @@ def make_surveys(
             "agent_id": take(agents.ids, r["agent"]),
             "channel": strings(CHANNELS, channel),
             "comment": strings([text for group in _COMMENTS for text in group], comment),
+            # Like most survey tools' exports, the demo does not say which invitation a response
+            # answers: survey_response_rate matches it by ticket, customer or count.
+            "invitation_id": pa.nulls(len(r["score"]), pa.string()),
         }
     )
     i = invitations.pop(order_by="sent")

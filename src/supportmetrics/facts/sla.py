@@ -1,16 +1,19 @@
 """SLA facts: one row per target a ticket is held to, with its due time and whether it was met.
 
 Each ticket gets the first policy whose conditions it matches (priority, channel, team, tier). The
-targets: first_response_time (creation to the first agent reply, or to the first solve when that
-comes first; agent-created tickets have none), next_response_time (each later customer message to
-the reply that answers it, or to a later solve) and resolution_time (creation to the last solve). Due times are in the policy's clock; a target not reached by `now`
-and past due is breached, one not yet due is pending (met is null).
+targets: first_response_time (creation to the first agent reply or the first solve, whichever comes
+first, as SLA reports of helpdesks such as Zendesk count it: `reply_or_solve`; or to the first
+agent reply only: `reply`; agent-created tickets have none), next_response_time (each later
+customer message to the reply that answers it, or to a later solve) and resolution_time (creation
+to the last solve). Due times are in the policy's clock; a target not reached by `now` and past
+due is breached, one not yet due is pending (met is null).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Literal
 
 import ibis
 import ibis.expr.types as ir
@@ -44,6 +47,7 @@ def sla_facts(
     calendar: ir.Table,
     minutes: ir.Table,
     team_schedules: Mapping[str, str],
+    first_reply_met_by: Literal["reply_or_solve", "reply"] = "reply_or_solve",
 ) -> ir.Table:
     """SLA rows (see the module docstring) with the ticket's columns.
 
@@ -62,7 +66,11 @@ def sla_facts(
         "ticket_id",
         target=ibis.literal("first_response_time"),
         start_at=covered.created_at,
-        stop_at=covered.first_reply_at.coalesce(covered.first_solved_at),
+        stop_at=(
+            ibis.least(covered.first_reply_at, covered.first_solved_at)
+            if first_reply_met_by == "reply_or_solve"
+            else covered.first_reply_at
+        ),
         budget=covered.__first_response_time,
     )
     resolution = covered.select(

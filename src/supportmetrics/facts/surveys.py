@@ -63,36 +63,84 @@ def survey_facts(surveys: ir.Table, tickets: ir.Table) -> ir.Table:
     ).drop("__channel", "__assignee", "__customer")
 
 
+def _latest_earlier(invitations: ir.Table, responses: ir.Table, key: str) -> ir.Table:
+    """(response_id, invitation_id) of each response with an invitation of the same survey and
+    `key` sent at or before it: the latest such one. Invitations and responses are put in one
+    time line per (survey, key); a running count of invitations numbers each response's latest
+    earlier invitation, which an equi-join then finds (no range join)."""
+    sent = invitations.filter(invitations[key].notnull())
+    sent = sent.select(
+        "survey",
+        __key=sent[key],
+        __at=sent.sent_at,
+        __order=ibis.literal(0),
+        __id=sent.invitation_id,
+    )
+    answered = responses.filter(responses[key].notnull())
+    answered = answered.select(
+        "survey",
+        __key=answered[key],
+        __at=answered.submitted_at,
+        __order=ibis.literal(1),
+        __id=answered.response_id,
+    )
+    line = sent.union(answered)
+    window = ibis.window(
+        group_by=[line.survey, line.__key],
+        order_by=[line.__at, line.__order, line.__id],
+        preceding=None,
+        following=0,
+    )
+    line = line.mutate(__nth=ibis.ifelse(line.__order == 0, 1, 0).sum().over(window))
+    numbered = line.filter(line.__order == 0).select(
+        "survey", "__key", "__nth", invitation_id=line.__id
+    )
+    asked = line.filter((line.__order == 1) & (line.__nth > 0))
+    pairs = asked.join(numbered, ["survey", "__key", "__nth"])
+    return pairs.select(response_id=pairs.__id, invitation_id=pairs.invitation_id)
+
+
 def invitation_facts(invitations: ir.Table, surveys: ir.Table, tickets: ir.Table) -> ir.Table:
-    """Invitations with `responded`: a response to the same survey, for the same ticket (or, for an
-    invitation without a ticket, from the same customer), submitted at or after the invitation."""
-    key = ibis.ifelse(
-        invitations.ticket_id.notnull(),
-        "t:" + invitations.ticket_id,
-        "c:" + invitations.customer_id,
-    )
-    answers = surveys.select(
-        __survey=surveys.survey,
-        __submitted=surveys.submitted_at,
-        __key=ibis.ifelse(
-            surveys.ticket_id.notnull(), "t:" + surveys.ticket_id, "c:" + surveys.customer_id
-        ),
-    )
-    keyed = invitations.mutate(__key=key)
-    matched = keyed.join(
-        answers,
-        (keyed.__key == answers.__key)
-        & (keyed.survey == answers.__survey)
-        & (answers.__submitted >= keyed.sent_at),
-    )
-    responded = matched.select("invitation_id").distinct().mutate(responded=ibis.literal(True))
+    """Invitations with `responded`, and the responses to anonymous surveys.
+
+    A response answers at most one invitation: the one it names (`invitation_id`), else the latest
+    invitation of the same survey for its ticket sent at or before it, else the latest such one for
+    its customer; an invitation is answered when a response answers it. Invitations with neither
+    ticket nor customer are anonymous (`responded` is null): their rate compares counts, so the
+    responses with neither ticket, customer nor invitation are rows too (`record` = response,
+    `submitted_at` set, `sent_at` null); every other row has `record` = invitation.
+    """
+    named = surveys.filter(surveys.invitation_id.notnull()).select("response_id", "invitation_id")
+    rest = surveys.filter(surveys.invitation_id.isnull())
+    by_ticket = _latest_earlier(invitations, rest, "ticket_id")
+    rest = rest.anti_join(by_ticket, "response_id")
+    by_customer = _latest_earlier(invitations, rest, "customer_id")
+    answers = named.union(by_ticket).union(by_customer)
+    responded = answers.select("invitation_id").distinct().mutate(__answered=ibis.literal(True))
     rows = invitations.left_join(responded, "invitation_id").drop("invitation_id_right")
     ticket = tickets.select(
         "ticket_id", __channel=tickets.channel, team=tickets.team, __customer=tickets.customer_id
     )
     rows = rows.left_join(ticket, "ticket_id").drop("ticket_id_right")
-    return rows.mutate(
-        responded=rows.responded.coalesce(False),
+    anonymous = rows.ticket_id.isnull() & rows.customer_id.isnull()
+    rows = rows.mutate(
+        record=ibis.literal("invitation"),
+        responded=ibis.ifelse(anonymous, ibis.null("boolean"), rows.__answered.coalesce(False)),
         channel=rows.__channel,
         customer_id=rows.customer_id.coalesce(rows.__customer),
-    ).drop("__channel", "__customer")
+        submitted_at=ibis.null(surveys.submitted_at.type()),
+    ).drop("__channel", "__customer", "__answered")
+    unnamed = surveys.filter(
+        surveys.ticket_id.isnull() & surveys.customer_id.isnull() & surveys.invitation_id.isnull()
+    )
+    given = {
+        "survey": unnamed.survey,
+        "record": ibis.literal("response"),
+        "channel": unnamed.channel,
+        "submitted_at": unnamed.submitted_at,
+    }
+    schema = rows.schema()
+    free = unnamed.select(
+        **{c: given.get(c, ibis.null(schema[c])).cast(schema[c]) for c in rows.columns}
+    )
+    return rows.union(free)

@@ -37,6 +37,8 @@ class TicketOptions:
     count_bots: bool = False
     repeat_days: int = 7
     repeat_same_issue: bool = True
+    first_reply_met_by: Literal["reply_or_solve", "reply"] = "reply_or_solve"
+    """What stops the SLA first-reply clock (SLA facts only; ticket facts ignore it)."""
 
 
 def _message_facts(tickets: ir.Table, messages: ir.Table, options: TicketOptions) -> ir.Table:
@@ -141,7 +143,12 @@ def _clock(facts: ir.Table, options: TicketOptions) -> ir.Table:
 
 
 def _quality(facts: ir.Table, options: TicketOptions) -> ir.Table:
-    """Reopened, one-touch, single-agent and repeat-contact flags."""
+    """Reopened, one-touch, single-agent and repeat-contact flags.
+
+    A solved ticket is a repeat contact when the customer's next ticket (same issue_type with
+    `repeat_same_issue`) was created from its creation to `repeat_days` after its last solve,
+    inclusive: one opened while it is still open counts too.
+    """
     keys = ["customer_id", "issue_type"] if options.repeat_same_issue else ["customer_id"]
     window = ibis.window(group_by=[facts[k] for k in keys], order_by=facts.created_at)
     next_ticket = facts.created_at.lead().over(window)

@@ -39,6 +39,7 @@ Aggregation = Literal[
     "nps",  # % of `_value` = "promoter" - % of "detractor"
     "count",  # rows
     "ratio",  # sum of `_value` / sum of `_base`, over the agents with a base
+    "answered",  # share of answered invitations, anonymous ones answered by counts per survey
     "customers",  # share of customers (`customer_id`) with two rows, or one true `_value`
     "backlog",  # snapshot at period end of stretches [start, end)
     "mrr",  # snapshot at period end of amounts over [start, end)

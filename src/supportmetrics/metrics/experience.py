@@ -80,7 +80,7 @@ def _response_rate(facts: ir.Table, variants: Mapping[str, Any], clock: Clock) -
     rows = (
         facts if variants["survey"] == "all" else facts.filter(facts.survey == variants["survey"])
     )
-    return rows.mutate(_filed_at=rows.sent_at, _value=rows.responded)
+    return rows.mutate(_filed_at=rows.sent_at.coalesce(rows.submitted_at), _value=rows.responded)
 
 
 def _employee(facts: ir.Table, variants: Mapping[str, Any], clock: Clock) -> ir.Table:
@@ -170,11 +170,15 @@ EXPERIENCE = (
         "survey_response_rate",
         "experience",
         "Survey response rate",
-        "Invitations answered / invitations sent: a response to the same survey for the same "
-        "ticket (or, without a ticket, from the same customer) at or after the invitation. Split "
-        "by survey for each survey's rate.",
+        "Invitations answered / invitations sent, per survey. A response answers at most one "
+        "invitation: the one it names (invitation_id), else the latest invitation of the same "
+        "survey for its ticket sent at or before it, else the latest such one for its customer. "
+        "Anonymous invitations (neither ticket nor customer: eSat, eNPS) count as answered as "
+        "many as the anonymous responses of that survey in the period (responses with neither "
+        "ticket, customer nor invitation), at most all of them. Split by survey for each "
+        "survey's rate.",
         facts="invitations",
-        aggregation="share",
+        aggregation="answered",
         unit="share",
         better="higher",
         filed_under="sent_at",

@@ -10,9 +10,18 @@ import ibis.expr.types as ir
 from supportmetrics.metrics.base import Benchmark, Clock, Metric, Variant
 from supportmetrics.metrics.speed import COUNT_BOTS
 
-__all__ = ["QUALITY", "REPEAT_DAYS", "REPEAT_SAME_ISSUE"]
+__all__ = ["QUALITY", "REPEAT_DAYS", "REPEAT_SAME_ISSUE", "REPEAT_WINDOW"]
 
-REPEAT_DAYS = Variant("repeat_days", 7, "days after the solve in which a new ticket is a repeat")
+REPEAT_WINDOW = (
+    "another ticket from the same customer (same issue_type by default) created from the ticket's "
+    "creation to N days after its last solve (so one opened while it is still open counts)"
+)
+"""The repeat-contact window, as the definitions of FCR no_repeat_contact and repeat contact say it."""
+REPEAT_DAYS = Variant(
+    "repeat_days",
+    7,
+    "N: a new ticket created from the ticket's creation to N days after its last solve is a repeat",
+)
 REPEAT_SAME_ISSUE = Variant(
     "repeat_same_issue", True, "only a new ticket with the same issue_type is a repeat"
 )
@@ -92,8 +101,9 @@ QUALITY = (
         "quality",
         "First contact resolution",
         "Share of solved tickets resolved on the first contact. one_touch (default): exactly one "
-        "agent reply and never reopened; no_repeat_contact: never reopened and no new ticket from "
-        "the same customer (same issue_type) within N days; single_agent: one agent, no transfer.",
+        "agent reply and never reopened; no_repeat_contact: never reopened and no "
+        + REPEAT_WINDOW
+        + "; single_agent: one agent, no transfer.",
         facts="tickets",
         aggregation="share",
         unit="share",
@@ -158,8 +168,7 @@ QUALITY = (
         "repeat_contact_rate",
         "quality",
         "Repeat contact rate",
-        "Share of solved tickets followed by another ticket from the same customer (same issue_type "
-        "by default) within N days of the solve.",
+        "Share of solved tickets with a repeat contact: " + REPEAT_WINDOW + ".",
         facts="tickets",
         aggregation="share",
         unit="share",
@@ -172,8 +181,9 @@ QUALITY = (
         "next_issue_avoidance",
         "quality",
         "Next issue avoidance",
-        "The complement of repeat_contact_rate: share of solved tickets not followed by another "
-        "ticket from the same customer within N days.",
+        "The complement of repeat_contact_rate: share of solved tickets without "
+        + REPEAT_WINDOW
+        + ".",
         facts="tickets",
         aggregation="share",
         unit="share",
@@ -204,9 +214,13 @@ QUALITY = (
         "SLA attainment",
         "Share of SLA targets met, under the policies in supportmetrics.toml ([[sla]], first match "
         "on priority, channel, team, tier wins): first_response_time, next_response_time and "
-        "resolution_time, each in the policy's calendar or business clock. A target still open "
-        "past its due time counts as breached; one not yet due is left out. Split by target or "
-        "sla_policy; per=ticket counts a ticket once (any miss is a miss).",
+        "resolution_time, each in the policy's calendar or business clock. The first reply "
+        "target is met by the first agent reply or the first solve, whichever comes first, "
+        "within the due time (first_reply_met_by=reply_or_solve, as helpdesk SLA reports count "
+        "it), or by an agent reply only (first_reply_met_by=reply: a ticket solved without one "
+        "breaches it). A target still open past its due time counts as breached; one not yet "
+        "due is left out. Split by target or sla_policy; per=ticket counts a ticket once (any "
+        "miss is a miss).",
         facts="sla",
         aggregation="share",
         unit="share",
@@ -222,6 +236,13 @@ QUALITY = (
             ),
             Variant(
                 "per", "target", "count each target, or each ticket once", ("target", "ticket")
+            ),
+            Variant(
+                "first_reply_met_by",
+                "reply_or_solve",
+                "what meets the first reply target: an agent reply or a solve, whichever comes "
+                "first, or an agent reply only",
+                ("reply_or_solve", "reply"),
             ),
         ),
     ),

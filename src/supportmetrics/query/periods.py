@@ -5,10 +5,20 @@ Period starts are naive local times of the workspace time zone; weeks start on M
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-__all__ = ["TRUNCATE", "floor", "label", "next_start", "previous_label", "spine", "to_utc"]
+__all__ = [
+    "TRUNCATE",
+    "covered_days",
+    "floor",
+    "is_partial",
+    "label",
+    "next_start",
+    "previous_label",
+    "spine",
+    "to_utc",
+]
 
 TRUNCATE = {"hour": "h", "day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}
 """Ibis truncation unit of each period."""
@@ -57,3 +67,21 @@ def spine(first: datetime, last: datetime, period: str) -> list[datetime]:
 def to_utc(local: datetime, timezone: str) -> datetime:
     """A naive local time of `timezone` as a naive UTC instant."""
     return local.replace(tzinfo=ZoneInfo(timezone)).astimezone(UTC).replace(tzinfo=None)
+
+
+def covered_days(first: datetime, last: datetime, timezone: str) -> tuple[datetime, datetime]:
+    """The local span the data covers, in whole local days: from the midnight before its first
+    timestamp to the midnight after its last (`first` and `last` naive UTC)."""
+    zone = ZoneInfo(timezone)
+
+    def local_day(moment: datetime) -> date:
+        return moment.replace(tzinfo=UTC).astimezone(zone).date()
+
+    start = datetime.combine(local_day(first), datetime.min.time())
+    return start, datetime.combine(local_day(last) + timedelta(days=1), datetime.min.time())
+
+
+def is_partial(text: str, period: str, covered: tuple[datetime, datetime]) -> bool:
+    """Whether the period labelled `text` starts before the covered span or ends after it."""
+    start = datetime.fromisoformat(text)
+    return start < covered[0] or next_start(start, period) > covered[1]

@@ -25,7 +25,13 @@ from supportmetrics.metrics import CATALOGUE, Metric, metric
 from supportmetrics.query.cohorts import cohort_rows, result_dimensions
 from supportmetrics.query.dimensions import filter_rows, with_dimensions
 from supportmetrics.query.model import PERIODS, Query, QueryError, Result
-from supportmetrics.query.periods import TRUNCATE, label, previous_label
+from supportmetrics.query.periods import (
+    TRUNCATE,
+    covered_days,
+    is_partial,
+    label,
+    previous_label,
+)
 from supportmetrics.query.snapshots import backlog_rows, growth_rows, mrr_rows
 from supportmetrics.stats import mean_interval, nps_interval, wilson_interval
 
@@ -44,6 +50,8 @@ _TOP = 5
 """How many values `top` lists per row."""
 _COHORTS = ("churn", "retention", "link")
 """Aggregations over customer cohorts (see `cohorts`)."""
+_SAMPLED = ("distribution", "share", "tally", "nps", "customers", "answered", *_COHORTS)
+"""Aggregations whose rows say whether they are below the minimum sample."""
 
 
 @dataclass(frozen=True)
@@ -162,9 +170,13 @@ def _rows(
         out = _aggregated(engine, plan, query, population, start, end)
     minimum = engine.config.statistics.min_sample
     for row in out:
-        if "n" in row and kind in ("distribution", "share", "tally", "nps", "customers", *_COHORTS):
+        if "n" in row and kind in _SAMPLED:
             row["low_sample"] = row["n"] < minimum
         _percent(row, plan.unit, kind)
+    if query.period:
+        covered = covered_days(*engine.bounds(), engine.config.timezone)
+        for row in out:
+            row["partial"] = is_partial(row["period"], query.period, covered)
     dims = result_dimensions(kind, plan.variants, query.by)
     if kind == "activity":
         dims = ["agent", *dims]
@@ -201,16 +213,27 @@ def _aggregated(
     return out
 
 
-_PER_ENTITY = {"customers": "customer_id", "ratio": "agent_id"}
-"""Aggregations that first sum up each customer's or agent's rows within a group."""
+_PER_ENTITY = {"customers": "customer_id", "ratio": "agent_id", "answered": "survey"}
+"""Aggregations that first sum up each customer's, agent's or survey's rows within a group."""
 
 
 def _per_entity(rows: ir.Table, keys: list[ir.Value], kind: str) -> tuple[ir.Table, list[str]]:
-    """One row per customer (customers: how many rows, whether any is flagged) or agent (ratio:
-    the sums of `_value` and `_base`, and the rows with a value) within each group."""
+    """One row per customer (customers: how many rows, whether any is flagged), agent (ratio:
+    the sums of `_value` and `_base`, and the rows with a value) or survey (answered: its
+    invitations, and those answered, anonymous ones by the count of anonymous responses capped at
+    the count of anonymous invitations) within each group."""
     by = [*keys, rows[_PER_ENTITY[kind]].name("__entity")]
     if kind == "customers":
         per = rows.group_by(by).aggregate(__rows=rows.count(), __flagged=rows._value.any())
+    elif kind == "answered":
+        sent = rows.record == "invitation"
+        anonymous = rows.count(where=sent & rows._value.isnull())
+        answers = rows.count(where=rows.record == "response")
+        per = rows.group_by(by).aggregate(
+            __rows=rows.count(where=sent),
+            __answered=rows.count(where=rows._value) + ibis.least(anonymous, answers),
+        )
+        per = per.filter(per.__rows > 0)
     else:
         per = rows.group_by(by).aggregate(
             __value=rows._value.sum(),
@@ -255,6 +278,8 @@ def _aggregates(plan: _Plan, rows: ir.Table, query: Query) -> dict[str, ir.Value
     if kind == "customers":
         again = (rows.__rows >= 2) | rows.__flagged
         return {"numerator": rows.count(where=again), "denominator": rows.count()}
+    if kind == "answered":
+        return {"numerator": rows.__answered.sum(), "denominator": rows.__rows.sum()}
     if kind == "ratio":
         return {
             "numerator": rows.__value.sum(),
@@ -311,8 +336,8 @@ def _finish(plan: _Plan, query: Query, row: dict[str, Any]) -> dict[str, Any]:
             interval = mean_interval(row["value"], stddev, row["n"])
             if interval:
                 row["ci_low"], row["ci_high"] = interval
-    elif kind in ("share", "tally", "customers"):
-        numerator, n = row["numerator"] or 0, row["denominator"]
+    elif kind in ("share", "tally", "customers", "answered"):
+        numerator, n = row["numerator"] or 0, row["denominator"] or 0
         row["numerator"], row["n"] = numerator, n
         share = numerator / n if n else None
         row["value"] = numerator if kind == "tally" else share

@@ -23,7 +23,8 @@ Mapping:
   conversation_resolved / conversation_bot_resolved is a solve; a conversation_opened after a solve
   is a reopen (versions before conversation_opened record only the solves). Pending and snoozed
   stretches are only in activity messages, whose text is localised, so they are not rebuilt.
-- surveys: csat_survey_responses (1-5); survey_invitations: CSAT request messages (content_type 9).
+- surveys: csat_survey_responses (1-5), each answering the CSAT request message it names
+  (`invitation_id`); survey_invitations: CSAT request messages (content_type 9).
 """
 
 from __future__ import annotations
@@ -155,10 +156,11 @@ SELECT s.id::text AS response_id, 'csat' AS survey, s.rating AS score, 1 AS scal
        5 AS scale_max, {_utc("s.created_at")} AS submitted_at,
        s.conversation_id::text AS ticket_id, s.contact_id::text AS customer_id,
        s.assigned_agent_id::text AS agent_id, {_channel("i.channel_type")} AS channel,
-       s.feedback_message AS comment
+       s.feedback_message AS comment, q.id::text AS invitation_id
 FROM csat_survey_responses s
 LEFT JOIN conversations c ON c.id = s.conversation_id
 LEFT JOIN inboxes i ON i.id = c.inbox_id
+LEFT JOIN messages q ON q.id = s.message_id AND q.content_type = {INPUT_CSAT}
 """
 
 SURVEY_INVITATIONS = f"""
@@ -199,7 +201,7 @@ TYPES: dict[str, dict[str, str]] = {
     "surveys": {
         "response_id": TEXT, "survey": TEXT, "score": "INTEGER", "scale_min": "INTEGER",
         "scale_max": "INTEGER", "submitted_at": TIME, "ticket_id": TEXT, "customer_id": TEXT,
-        "agent_id": TEXT, "channel": TEXT, "comment": TEXT,
+        "agent_id": TEXT, "channel": TEXT, "comment": TEXT, "invitation_id": TEXT,
     },
     "survey_invitations": {
         "invitation_id": TEXT, "survey": TEXT, "sent_at": TIME, "ticket_id": TEXT,

@@ -414,7 +414,8 @@ class _Converter(Writer):
             SELECT r.id AS response_id, 'csat' AS survey,
                 CASE r.verdict WHEN 'good' THEN 1 ELSE 0 END AS score, 0 AS scale_min,
                 1 AS scale_max, {timestamp("COALESCE(r.updated_at, r.created_at)")} AS submitted_at,
-                r.ticket_id, r.requester_id AS customer_id, r.assignee_id AS agent_id, r.comment
+                r.ticket_id, r.requester_id AS customer_id, r.assignee_id AS agent_id, r.comment,
+                r.id AS invitation_id
             FROM ratings r WHERE r.verdict IN ('good', 'bad') AND {self.known("r")}
             """,
         )
