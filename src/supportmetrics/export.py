@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-__all__ = ["FORMULA_START", "neutralise_formulas", "safe_rows", "write_facts"]
+__all__ = ["FORMULA_START", "neutralise_formulas", "neutralised_sql", "safe_rows", "write_facts"]
 
 FORMULA_START = r"^[=+\-@\t\r]"
 """Text a spreadsheet may read as a formula (OWASP's CSV injection list)."""
@@ -45,6 +45,13 @@ def neutralise_formulas(table: pa.Table) -> pa.Table:
             column = pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
         columns.append(column)
     return pa.table(columns, names=table.column_names)
+
+
+def neutralised_sql(expr: str) -> str:
+    """SQL for the text `expr` with `neutralise_formulas`' rule applied (for CSV the engine writes)."""
+    return (
+        f"CASE WHEN regexp_matches({expr}, '{FORMULA_START}') THEN '''' || {expr} ELSE {expr} END"
+    )
 
 
 def safe_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -95,3 +95,12 @@ def test_two_inputs_with_the_same_rejects_name_in_one_run_keep_both(workspace, w
     assert _rejected_ids(folder / "tickets.rejects.csv") == ["T2"]
     assert _rejected_ids(folder / "tickets.rejects-2.csv") == ["T5"]
     assert report.rejects_kept == []
+
+
+def test_rejects_files_neutralise_formulas(workspace, write) -> None:
+    path = write(
+        "tickets.csv", "ticket_id,created_at,channel,team\nT1,never,email,=cmd|' /C calc'!A0\n"
+    )
+    workspace.ingest([path], on_error="quarantine")
+    rows = list(csv.DictReader((path.parent / "tickets.rejects.csv").read_text().splitlines()))
+    assert [(r["ticket_id"], r["team"]) for r in rows] == [("T1", "'=cmd|' /C calc'!A0")]

@@ -1,4 +1,5 @@
-"""Quarantine: each input's rejected rows, with their reasons, in a CSV file beside it.
+"""Quarantine: each input's rejected rows, with their reasons, in a CSV file beside it (text that
+a spreadsheet would run as a formula gets a leading quote, as in every CSV written for people).
 
 `tickets.v2.csv` gives `tickets.v2.rejects.csv`; `tickets.csv.gz`, `tickets.parquet` and
 `tickets.jsonl` give `tickets.rejects.csv`. A file that already has that name (from an earlier run, or
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from supportmetrics.export import neutralised_sql
 from supportmetrics.ingest.files import FORMATS, REJECTS_MARK, SourceFile
 from supportmetrics.store import quote, sql_literal
 
@@ -52,6 +54,13 @@ def _claim(folder: Path, base: str, kept: list[Path]) -> Path:
             number += 1
 
 
+def _text(column: str, sql_type: str) -> str:
+    """The staged column as the text the rejects file shows (lists `;`-joined)."""
+    if sql_type.endswith("[]"):
+        return f"array_to_string(r.{column}, ';')"
+    return f"CAST(r.{column} AS VARCHAR)"
+
+
 def write_rejects(
     con: duckdb.DuckDBPyConnection,
     sources: list[SourceFile],
@@ -72,9 +81,7 @@ def write_rejects(
             done.written.append(target)
             done.kept.extend(p for p in kept if p not in done.written)
             selected = ", ".join(
-                f"array_to_string(r.{quote(c)}, ';') AS {quote(c)}"
-                if t.endswith("[]")
-                else f"r.{quote(c)}"
+                f"{neutralised_sql(_text(quote(c), t))} AS {quote(c)}"
                 for c, t in columns[source.table].items()
             )
             con.execute(
