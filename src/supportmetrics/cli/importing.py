@@ -31,8 +31,7 @@ from supportmetrics.cli.output import (
 )
 from supportmetrics.config import CONFIG_FILE, ConfigError, StoreSettings, load_config
 from supportmetrics.ingest import IngestError
-from supportmetrics.sources import SOURCES, Conversion, Source, SourceError, source
-from supportmetrics.sources._engine import limits
+from supportmetrics.sources import SOURCES, Conversion, Source, SourceError, limits, source
 from supportmetrics.store import WorkspaceBusy
 from supportmetrics.workspace import Workspace, WorkspaceError
 
