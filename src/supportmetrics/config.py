@@ -25,6 +25,7 @@ __all__ = [
     "CONFIG_FILE",
     "DEFAULT_TOML",
     "SLA_TARGETS",
+    "STAT_PATTERN",
     "Config",
     "ConfigError",
     "IngestSettings",
@@ -173,7 +174,8 @@ class SlaPolicy(_Section):
 SLA_TARGETS = ("first_response_time", "next_response_time", "resolution_time")
 
 
-_STAT = re.compile(r"^(mean|median|p\d{1,2}(\.\d+)?)$")
+STAT_PATTERN = re.compile(r"^(mean|median|p\d{1,2}(\.\d+)?)$")
+"""The statistics of a duration: mean, median or pNN (a percentile, p90 or p99.5)."""
 
 
 class TargetSettings(_Section):
@@ -198,7 +200,7 @@ class TargetSettings(_Section):
     @field_validator("stat")
     @classmethod
     def _known_stat(cls, value: str | None) -> str | None:
-        if value is not None and not _STAT.match(value):
+        if value is not None and not STAT_PATTERN.match(value):
             raise ValueError(f"unknown stat {value!r}; use mean, median or pNN (p90)")
         return value
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import math
 
-from scipy import stats as _scipy_stats
-
 __all__ = ["mean_interval", "nps_interval", "wilson_interval"]
 
 Z95 = 1.959963984540054
@@ -31,7 +29,9 @@ def mean_interval(mean: float, stddev: float | None, n: int) -> tuple[float, flo
     """Student-t interval for a mean from the sample standard deviation; None below 2 values."""
     if n < 2 or stddev is None or math.isnan(stddev):
         return None
-    half = _scipy_stats.t.ppf(0.975, n - 1) * stddev / math.sqrt(n)
+    from scipy import stats  # imported here: scipy takes seconds to load, and --help needs none
+
+    half = stats.t.ppf(0.975, n - 1) * stddev / math.sqrt(n)
     return float(mean - half), float(mean + half)
 
 

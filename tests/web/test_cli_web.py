@@ -119,7 +119,7 @@ def test_demo_serves_the_dashboard_with_generated_credentials(
 ) -> None:
     served = []
     monkeypatch.setattr(
-        "supportmetrics.cli_web._run_server",
+        "supportmetrics.cli.serving.run_server",
         lambda ws, users, host, port, idle: served.append((ws.root, host, port)),
     )
     folder = tmp_path / "demo"

@@ -9,9 +9,10 @@ from supportmetrics.sources import (
     twitter,
     zendesk,
 )
+from supportmetrics.sources._engine import limits
 from supportmetrics.sources.base import Conversion, Convert, Source, SourceError
 
-__all__ = ["SOURCES", "Conversion", "Convert", "Source", "SourceError", "source"]
+__all__ = ["SOURCES", "Conversion", "Convert", "Source", "SourceError", "limits", "source"]
 
 SOURCES: dict[str, Source] = {
     module.SOURCE.name: module.SOURCE

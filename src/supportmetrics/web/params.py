@@ -7,11 +7,12 @@ values, never as SQL text.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from urllib.parse import urlencode
+
+from supportmetrics import pairs
 
 __all__ = [
     "FILTERS",
@@ -40,7 +41,6 @@ DEFAULT_PRESET = "90d"
 EARLIEST, LATEST = date(1970, 1, 1), date(2100, 12, 31)
 MAX_PERIODS = 5000
 _PERIOD_DAYS = {"hour": 1 / 24, "day": 1, "week": 7, "month": 30.4, "quarter": 91.3, "year": 365.25}
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]{0,99}$")
 MAX_VALUES = 100
 
 
@@ -114,15 +114,11 @@ class View:
 
 
 def parse_pairs(items: Iterable[str], option: str) -> dict[str, list[str]]:
-    """`dim=v1,v2` items (the CLI's --where syntax) as dimension -> values."""
-    parsed: dict[str, list[str]] = {}
-    for item in items:
-        name, sep, values = item.partition("=")
-        name = name.strip()
-        if not sep or not _NAME.match(name):
-            raise ParamError(f"{option} takes NAME=VALUE[,VALUE]; got {item!r}")
-        parsed.setdefault(name, []).extend(v.strip() for v in values.split(","))
-    return parsed
+    """`dim=v1,v2` items (the CLI's --where syntax) as dimension -> values (ParamError if malformed)."""
+    try:
+        return pairs.parse_pairs(items, option)
+    except pairs.PairError as exc:
+        raise ParamError(str(exc)) from None
 
 
 def _date(text: str | None, name: str) -> date | None:

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-import ipaddress
 import secrets
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
-from supportmetrics.cli import Format, FormatOption, WorkspaceOption, _emit, _fail, _open, err, out
-from supportmetrics.web.users import ROLES, UserError, Users
-from supportmetrics.workspace import Workspace
+from supportmetrics.cli.options import FormatOption, WorkspaceOption
+from supportmetrics.cli.output import EXIT_USAGE, Format, emit, err, fail, out
+from supportmetrics.cli.serving import run_server, users_of
 
-__all__ = ["serve_command", "serve_demo", "tokens_app", "users_app"]
+__all__ = ["commands"]
 
+commands = typer.Typer()
 users_app = typer.Typer(help="Dashboard users (admin or viewer).", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens for the JSON API.", no_args_is_help=True)
-DEMO_USER = "demo"
+commands.add_typer(users_app, name="users")
+commands.add_typer(tokens_app, name="tokens")
+
+Role = Literal["admin", "viewer"]
+"""A dashboard user's role (the web layer's `ROLES`)."""
 
 HostOption = Annotated[
     str, typer.Option(help="Address to listen on; anything but loopback needs TLS in front.")
@@ -27,37 +30,7 @@ HostOption = Annotated[
 PortOption = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]
 
 
-def _users(workspace: Path | None) -> tuple[Workspace, Users]:
-    ws = _open(workspace)
-    return ws, Users.of_workspace(ws.root)
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _run_server(ws: Workspace, users: Users, host: str, port: int, idle: float) -> None:
-    import uvicorn
-
-    from supportmetrics.web import create_app
-
-    if not _is_loopback(host):
-        err.print(
-            f"[bold yellow]warning:[/] listening on {host}: other machines can reach the "
-            "dashboard; put a TLS proxy in front of it",
-            markup=True,
-        )
-    app = create_app(ws, users=users, idle_seconds=idle, warm=True)
-    uvicorn.run(  # forwarded headers are the app's to judge ([server] trusted_proxies)
-        app, host=host, port=port, log_level="warning", server_header=False, proxy_headers=False
-    )
-
-
+@commands.command("serve")
 def serve_command(
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
@@ -73,30 +46,14 @@ def serve_command(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Serve the dashboard and the JSON API (login required; see `users add`)."""
-    ws, users = _users(workspace)
+    ws, users = users_of(workspace)
     if not users.list():
-        raise _fail(
+        raise fail(
             "no dashboard users yet: add one with "
             f"`supportmetrics users add NAME --role admin --workspace {ws.root}`"
         )
     err.print(f"supportmetrics dashboard on http://{host}:{port}/ (Ctrl+C stops it)")
-    _run_server(ws, users, host, port, idle)
-
-
-def serve_demo(directory: Path, host: str, port: int) -> None:
-    """Serve the demo workspace with a fresh generated password for the `demo` admin."""
-    ws, users = _users(directory)
-    if DEMO_USER in {u.username for u in users.list()}:
-        users.remove(DEMO_USER)
-    password = secrets.token_urlsafe(12)
-    users.add(DEMO_USER, password, "admin")
-    err.print(
-        f"\nDashboard: http://{host}:{port}/\n"
-        f"  user:     {DEMO_USER}\n"
-        f"  password: {password}\n"
-        "(Ctrl+C stops it)"
-    )
-    _run_server(ws, users, host, port, 10.0)
+    run_server(ws, users, host, port, idle)
 
 
 def _password(stdin: bool, generate: bool) -> tuple[str, bool]:
@@ -110,7 +67,7 @@ def _password(stdin: bool, generate: bool) -> tuple[str, bool]:
 @users_app.command("add")
 def users_add(
     name: Annotated[str, typer.Argument(help="User name.")],
-    role: Annotated[str, typer.Option(help=f"{' or '.join(ROLES)}.")] = "viewer",
+    role: Annotated[Role, typer.Option(help="admin or viewer.")] = "viewer",
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from standard input.")
     ] = False,
@@ -120,12 +77,14 @@ def users_add(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Add a dashboard user (asks for the password unless told otherwise)."""
-    _, users = _users(workspace)
+    from supportmetrics.web.users import UserError
+
+    _, users = users_of(workspace)
     password, generated = _password(password_stdin, generate)
     try:
         users.add(name, password, role)
     except UserError as exc:
-        raise _fail(str(exc), 2) from None
+        raise fail(str(exc), EXIT_USAGE) from None
     err.print(f"added {role} {name}")
     if generated:
         out.print(password, markup=False)
@@ -136,19 +95,21 @@ def users_remove(
     name: Annotated[str, typer.Argument(help="User name.")], workspace: WorkspaceOption = None
 ) -> None:
     """Remove a user, their API tokens and sessions."""
-    _, users = _users(workspace)
+    from supportmetrics.web.users import UserError
+
+    _, users = users_of(workspace)
     try:
         users.remove(name)
     except UserError as exc:
-        raise _fail(str(exc), 2) from None
+        raise fail(str(exc), EXIT_USAGE) from None
     err.print(f"removed {name}")
 
 
 @users_app.command("list")
 def users_list(workspace: WorkspaceOption = None, fmt: FormatOption = Format.table) -> None:
     """Every user and their role."""
-    _, users = _users(workspace)
-    _emit([{"user": u.username, "role": u.role} for u in users.list()], fmt, title="users")
+    _, users = users_of(workspace)
+    emit([{"user": u.username, "role": u.role} for u in users.list()], fmt, title="users")
 
 
 @tokens_app.command("create")
@@ -158,11 +119,13 @@ def tokens_create(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Create an API token and print it (only its hash is kept: copy it now)."""
-    _, users = _users(workspace)
+    from supportmetrics.web.users import UserError
+
+    _, users = users_of(workspace)
     try:
         secret = users.create_token(user, label)
     except UserError as exc:
-        raise _fail(str(exc), 2) from None
+        raise fail(str(exc), EXIT_USAGE) from None
     out.print(secret, markup=False)
 
 
@@ -173,12 +136,12 @@ def tokens_list(
     fmt: FormatOption = Format.table,
 ) -> None:
     """API tokens (never their secrets)."""
-    _, users = _users(workspace)
+    _, users = users_of(workspace)
     rows = [
         {"id": t.id, "user": t.username, "label": t.label, "last used": _when(t.last_used_at)}
         for t in users.tokens(user)
     ]
-    _emit(rows, fmt, title="API tokens")
+    emit(rows, fmt, title="API tokens")
 
 
 def _when(epoch: float | None) -> str:
@@ -191,9 +154,11 @@ def tokens_revoke(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Revoke an API token."""
-    _, users = _users(workspace)
+    from supportmetrics.web.users import UserError
+
+    _, users = users_of(workspace)
     try:
         users.revoke_token(token_id)
     except UserError as exc:
-        raise _fail(str(exc), 2) from None
+        raise fail(str(exc), EXIT_USAGE) from None
     err.print(f"revoked token {token_id}")

@@ -17,32 +17,31 @@ from typing import Annotated, Any
 import pyarrow.parquet as pq
 import typer
 
-from supportmetrics.cli import (
+from supportmetrics.cli.batch import print_report, run_batch
+from supportmetrics.cli.options import FormatOption, WorkspaceOption
+from supportmetrics.cli.output import (
     EXIT_BUSY,
+    EXIT_USAGE,
     Format,
-    FormatOption,
-    WorkspaceOption,
-    _emit,
-    _fail,
-    _open,
-    _print_report,
-    _run_batch,
+    emit,
     err,
+    fail,
+    open_workspace,
     out,
 )
 from supportmetrics.config import CONFIG_FILE, ConfigError, StoreSettings, load_config
 from supportmetrics.ingest import IngestError
-from supportmetrics.sources import SOURCES, Conversion, Source, SourceError, source
-from supportmetrics.sources._engine import limits
+from supportmetrics.sources import SOURCES, Conversion, Source, SourceError, limits, source
 from supportmetrics.store import WorkspaceBusy
 from supportmetrics.workspace import Workspace, WorkspaceError
 
-__all__ = ["import_command"]
+__all__ = ["commands"]
 
-EXIT_USAGE = 2
+commands = typer.Typer()
 TEMP = ".supportmetrics-tmp"
 
 
+@commands.command("import")
 def import_command(
     source_name: Annotated[
         str | None,
@@ -75,11 +74,13 @@ def import_command(
         _list(fmt)
         return
     if not source_name or not paths:
-        raise _fail("name a SOURCE and at least one PATH (see: supportmetrics import --list)", 2)
+        raise fail(
+            "name a SOURCE and at least one PATH (see: supportmetrics import --list)", EXIT_USAGE
+        )
     try:
         chosen = source(source_name)
     except SourceError as exc:
-        raise _fail(str(exc), EXIT_USAGE) from None
+        raise fail(str(exc), EXIT_USAGE) from None
     if out_dir is not None:
         _convert_to(chosen, paths, out_dir, workspace, fmt)
     else:
@@ -92,7 +93,7 @@ def _list(fmt: Format) -> None:
         for s in SOURCES.values()
     ]
     if fmt is not Format.table:
-        _emit(rows, fmt)
+        emit(rows, fmt)
         return
     for row in rows:
         out.print(f"[bold]{row['name']}[/] ({row['title']})", markup=True)
@@ -109,26 +110,26 @@ def _convert(chosen: Source, paths: list[str], target: Path, ws: Workspace) -> C
         ):
             conversion = chosen.convert(paths, target, ws.config.timezone)
     except SourceError as exc:
-        raise _fail(f"{exc}; nothing was written") from None
+        raise fail(f"{exc}; nothing was written") from None
     for note in conversion.notes:
         err.print(f"note: {note}", markup=False, highlight=False)
     if not conversion.files:
-        raise _fail(f"no {chosen.title} records to import in {', '.join(paths)}")
+        raise fail(f"no {chosen.title} records to import in {', '.join(paths)}")
     return conversion
 
 
 def _import(chosen: Source, paths: list[str], workspace: Path | None, fmt: Format) -> None:
-    ws = _open(workspace)
+    ws = open_workspace(workspace)
     temp = ws.root / TEMP / f"import-{chosen.name}-{uuid.uuid4().hex[:8]}"
     try:
         conversion = _convert(chosen, paths, temp, ws)
-        report = _run_batch(workspace, list(conversion.files.values()), None, fmt, write=True)
+        report = run_batch(workspace, list(conversion.files.values()), None, fmt, write=True)
         lines = _reconcile(chosen, conversion, ws)
         if fmt is Format.json:
             payload = {**report.to_dict(), "source": chosen.name, "notes": conversion.notes}
             out.print_json(json.dumps({**payload, "details": _public(conversion)}, default=str))
         else:
-            _print_report(report, fmt)
+            print_report(report, fmt)
         _print_lines(lines)
     finally:
         ws.close()
@@ -155,7 +156,7 @@ def _convert_to(
         payload = {"source": chosen.name, "tables": rows, "notes": conversion.notes}
         out.print_json(json.dumps({**payload, "details": _public(conversion)}, default=str))
     else:
-        _emit(rows, fmt, title=f"written to {out_dir} (the store is unchanged)")
+        emit(rows, fmt, title=f"written to {out_dir} (the store is unchanged)")
     _print_lines(lines)
     err.print(
         f"load them with: supportmetrics ingest {' '.join(str(p) for p in conversion.files.values())}"
@@ -185,7 +186,7 @@ def _settings_only(workspace: Path | None) -> Workspace:
         err.print(f"no workspace in {root.resolve()}: timestamps without an offset are read as UTC")
         return Workspace(root, load_config(root / CONFIG_FILE))
     except ConfigError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
 
 
 def _reconcile(chosen: Source, conversion: Conversion, ws: Workspace) -> list[str]:
@@ -195,7 +196,7 @@ def _reconcile(chosen: Source, conversion: Conversion, ws: Workspace) -> list[st
         with err.status("reconciling with the source's own metrics"):
             return chosen.reconcile(conversion, ws)
     except WorkspaceBusy as exc:
-        raise _fail(str(exc), EXIT_BUSY) from None
+        raise fail(str(exc), EXIT_BUSY) from None
 
 
 def _reconcile_aside(

@@ -1,0 +1,234 @@
+"""`supportmetrics metric`, `metrics list` and `facts`: numbers, their definitions and the rows
+behind them."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import typer
+
+from supportmetrics.cli.options import (
+    Clock,
+    Compare,
+    FormatOption,
+    RawOption,
+    WorkspaceOption,
+    filters,
+    stat,
+    variants,
+)
+from supportmetrics.cli.output import (
+    EXIT_BUSY,
+    EXIT_USAGE,
+    Format,
+    emit,
+    err,
+    fail,
+    open_workspace,
+    out,
+    warn,
+)
+from supportmetrics.display import human
+from supportmetrics.export import write_facts
+from supportmetrics.metrics import CATALOGUE
+from supportmetrics.query import Period, QueryError, Result
+from supportmetrics.resources import ResourceError
+from supportmetrics.store import WorkspaceBusy
+
+__all__ = ["commands"]
+
+commands = typer.Typer()
+metrics_app = typer.Typer(help="The metric catalogue.", no_args_is_help=True)
+commands.add_typer(metrics_app, name="metrics")
+
+FactsName = Literal["tickets", "calls"]
+"""The facts `facts` exports."""
+
+
+class FactsFormat(StrEnum):
+    """Output format of `facts`."""
+
+    csv = "csv"
+    json = "json"
+    parquet = "parquet"
+
+
+def _display(result: Result) -> list[dict[str, Any]]:
+    """Result rows for the screen: humanised values, the interval in one column."""
+    shown = []
+    for row in result.rows:
+        out: dict[str, Any] = {}
+        for key, value in row.items():
+            if key in ("ci_low", "ci_high", "numerator", "denominator"):
+                continue  # the interval is shown in one column; csv and json keep the counts
+            if key in ("value", "previous", "change"):
+                out[key] = human(value, result.unit)
+            elif key == "change_pct":
+                out[key] = "" if value is None else f"{value:+.1f}%"
+            elif key == "low_sample":
+                out["low sample"] = "yes" if value else ""
+            elif key in ("share", "retention"):
+                out[key] = human(value, "share")
+            elif key == "top":
+                out[key] = "; ".join(f"{next(iter(t.values()))} ({t['count']})" for t in value)
+            else:
+                out[key] = value
+            if key == "value" and row.get("ci_low") is not None:
+                low, high = human(row["ci_low"], result.unit), human(row["ci_high"], result.unit)
+                out["95% CI"] = f"{low} - {high}"
+        shown.append(out)
+    return shown
+
+
+@commands.command("metric")
+def metric_command(
+    metric_id: Annotated[str, typer.Argument(metavar="ID", help="Metric id (see: metrics list).")],
+    by: Annotated[
+        list[str] | None, typer.Option("--by", help="Split by a dimension (repeatable).")
+    ] = None,
+    period: Annotated[
+        Period | None, typer.Option(help="Trend by this period (local time).")
+    ] = None,
+    start: Annotated[
+        datetime | None,
+        typer.Option("--from", formats=["%Y-%m-%d"], help="First local date (inclusive)."),
+    ] = None,
+    end: Annotated[
+        datetime | None,
+        typer.Option("--to", formats=["%Y-%m-%d"], help="Last local date (inclusive)."),
+    ] = None,
+    where: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--where",
+            metavar="<COL=VAL[,VAL]>",
+            help="Filter (repeatable; values are alternatives).",
+        ),
+    ] = None,
+    stat_name: Annotated[
+        str,
+        typer.Option(
+            "--stat",
+            parser=stat,
+            metavar="<mean|median|pNN>",
+            help="Statistic of a duration: mean, median, p90 or any pNN.",
+        ),
+    ] = "mean",
+    clock: Annotated[Clock, typer.Option(help="Calendar or business hours.")] = "calendar",
+    variant: Annotated[
+        list[str] | None,
+        typer.Option("--variant", metavar="<KEY=VALUE>", help="Definition variant (repeatable)."),
+    ] = None,
+    compare: Annotated[
+        Compare | None, typer.Option(help="previous: add the previous equal-length period.")
+    ] = None,
+    workspace: WorkspaceOption = None,
+    fmt: FormatOption = Format.table,
+    raw: RawOption = False,
+) -> None:
+    """Compute a metric, split and trended as asked."""
+    where_filters, chosen_variants = filters(where), variants(variant)
+    ws = open_workspace(workspace)
+    try:
+        result = ws.metric(
+            metric_id,
+            by=by or [],
+            period=period,
+            start=start.date() if start else None,
+            end=end.date() if end else None,
+            where=where_filters,
+            stat=stat_name,
+            clock=clock,
+            variants=chosen_variants,
+            compare=compare,
+        )
+    except QueryError as exc:
+        raise fail(str(exc), EXIT_USAGE) from None
+    except WorkspaceBusy as exc:
+        raise fail(str(exc), EXIT_BUSY) from None
+    except ResourceError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        ws.close()
+    warn(result.warnings)
+    if fmt is Format.json:
+        out.print_json(json.dumps(result.to_dict(), default=str))
+    elif fmt is Format.csv:
+        emit(result.rows, fmt, raw=raw)
+    else:
+        title = f"{result.metric} ({result.unit}, {result.better or 'no direction'} is better)"
+        if result.rows:
+            emit(_display(result), fmt, title=title)
+        else:
+            err.print(f"{result.metric}: no data for this query")
+
+
+@metrics_app.command("list")
+def metrics_list(fmt: FormatOption = Format.table) -> None:
+    """Every metric with its definition, variants, unit, direction and benchmarks."""
+    rows = [
+        {
+            "id": m.id,
+            "family": m.family,
+            "unit": m.unit,
+            "better": m.better or "",
+            "filed under": m.filed_under,
+            "definition": m.definition,
+            "variants": "; ".join(
+                f"{v.name}={v.default}" + (f" ({'|'.join(v.choices)})" if v.choices else "")
+                for v in m.variants
+            )
+            + ("; clock=calendar (calendar|business)" if m.has_clock else ""),
+            "benchmarks": "; ".join(b.text for b in m.benchmarks),
+        }
+        for m in CATALOGUE.values()
+    ]
+    if fmt is Format.table:
+        for row in rows:
+            heading = f"[bold]{row['id']}[/] ({row['family']}, {row['unit']}"
+            heading += f", {row['better']} is better)" if row["better"] else ")"
+            out.print(heading, markup=True)
+            for key in ("definition", "filed under", "variants", "benchmarks"):
+                if row[key]:
+                    out.print(f"  {key}: {row[key]}", markup=False)
+    else:
+        emit(rows, fmt)
+
+
+@commands.command("facts")
+def facts_command(
+    name: Annotated[FactsName, typer.Argument(help="tickets or calls.")],
+    where: Annotated[
+        list[str] | None,
+        typer.Option("--where", metavar="<COL=VAL[,VAL]>", help="Filter (repeatable)."),
+    ] = None,
+    fmt: Annotated[FactsFormat, typer.Option("--format", "-f", help="Output format.")] = (
+        FactsFormat.csv
+    ),
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write to this file instead of standard output.")
+    ] = None,
+    workspace: WorkspaceOption = None,
+    raw: RawOption = False,
+) -> None:
+    """Export the per-ticket or per-call facts: the rows behind every number."""
+    if fmt is FactsFormat.parquet and out_file is None:
+        raise fail("--format parquet needs --out FILE", EXIT_USAGE)
+    where_filters = filters(where)
+    ws = open_workspace(workspace)
+    try:
+        table = ws.facts(name, where=where_filters)
+        warn(ws.engine().warnings())
+    except QueryError as exc:
+        raise fail(str(exc), EXIT_USAGE) from None
+    except ResourceError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        ws.close()
+    write_facts(table, fmt.value, out_file, raw=raw)
+    if out_file is not None:
+        err.print(f"wrote {table.num_rows:,} {name} rows to {out_file}")
