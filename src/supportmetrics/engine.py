@@ -14,6 +14,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 from ibis.common.exceptions import TableNotFound
 
+from supportmetrics.backends import Backend, backend_of
 from supportmetrics.calendar import (
     calendar_table,
     minutes_table,
@@ -74,8 +75,16 @@ _TIMESTAMPS = {
 class Engine:
     """Computes facts on `db` (any Ibis backend with the canonical tables) under `config`."""
 
-    def __init__(self, db: ibis.BaseBackend, config: Config, now: datetime | None = None) -> None:
+    def __init__(
+        self,
+        db: ibis.BaseBackend,
+        config: Config,
+        now: datetime | None = None,
+        backend: Backend | None = None,
+    ) -> None:
         self.db = db
+        self.backend = backend or backend_of(db)
+        """Its materialisation policy stores the facts and the intermediate steps."""
         self.config = config
         self.now = now or datetime.now(UTC).replace(tzinfo=None)
         """The instant open tickets are judged at (SLA breaches); naive UTC."""
@@ -196,16 +205,16 @@ class Engine:
         if key not in self._cache:
             expr = self._build(name, options, clock)
             table_name = f"_sm_facts_{len(self._cache)}"
-            self._cache[key] = self.db.create_table(table_name, expr, temp=True)
+            self._cache[key] = self.backend.materialise(self.db, table_name, expr)
         return self._cache[key]
 
     def _materialize(self, expr: ir.Table) -> ir.Table:
-        """`expr` stored as a temporary table (dropped with the connection), once: the calendar
+        """`expr` stored by the backend's policy for the connection's lifetime, once: the calendar
         and business-clock ticket facts share their steps up to the durations."""
         key = expr.op()
         if key not in self._steps:
             name = f"_sm_step_{len(self._steps)}"
-            self._steps[key] = self.db.create_table(name, expr, temp=True)
+            self._steps[key] = self.backend.materialise(self.db, name, expr)
         return self._steps[key]
 
     def _build(self, name: str, options: TicketOptions, clock: Clock) -> ir.Table:
