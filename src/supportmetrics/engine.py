@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, fields, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, get_args
+from uuid import uuid4
 
 import ibis
 import ibis.expr.types as ir
@@ -94,6 +95,17 @@ class Engine:
         self._steps: dict[Any, ir.Table] = {}
         """Materialised intermediate steps by their expression's node."""
         self._out_of_range: list[OutOfRange] | None = None
+        self._prefix = f"_sm_{uuid4().hex[:8]}"
+        """Names this engine's materialised tables apart from another's on a shared session."""
+
+    def close(self, disconnect: bool = True) -> None:
+        """Release the cached tables the backend's policy made, then (if `disconnect`) the
+        connection, which drops its temporary tables."""
+        for table in (*self._cache.values(), *self._steps.values()):
+            if isinstance(table, ir.CachedTable):
+                table.release()
+        if disconnect:
+            self.db.disconnect()
 
     def table(self, name: str) -> ir.Table:
         """The canonical table `name` as metrics read it: without the rows whose timestamps lie
@@ -204,7 +216,7 @@ class Engine:
         key = (name, options, clock)
         if key not in self._cache:
             expr = self._build(name, options, clock)
-            table_name = f"_sm_facts_{len(self._cache)}"
+            table_name = f"{self._prefix}_facts_{len(self._cache)}"
             self._cache[key] = self.backend.materialise(self.db, table_name, expr)
         return self._cache[key]
 
@@ -213,7 +225,7 @@ class Engine:
         and business-clock ticket facts share their steps up to the durations."""
         key = expr.op()
         if key not in self._steps:
-            name = f"_sm_step_{len(self._steps)}"
+            name = f"{self._prefix}_step_{len(self._steps)}"
             self._steps[key] = self.backend.materialise(self.db, name, expr)
         return self._steps[key]
 
