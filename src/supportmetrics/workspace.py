@@ -234,7 +234,7 @@ class Workspace:
     def close(self) -> None:
         """Release the store (the engine's connection and its cached facts)."""
         if self._engine is not None:
-            self._engine.close(disconnect=self._engine.db is not self.session)
+            self._engine.close(disconnect=self.session is None)
             self._engine = None
 
     def metric(
