@@ -60,6 +60,20 @@ class StoreSettings(_Section):
         description="read the canonical tables from this database instead of the embedded store, "
         "e.g. postgres://user@host:5432/db?schema=support (any Ibis backend URL)",
     )
+    engine: str | None = Field(
+        None,
+        description="the backend computing the metrics: duckdb, postgres or ibis (any Ibis URL); "
+        "by default the scheme of url decides, and without url the embedded store is used",
+    )
+
+    @field_validator("engine")
+    @classmethod
+    def _known_engine(cls, value: str | None) -> str | None:
+        from supportmetrics.backends import BACKENDS  # the backends need no settings
+
+        if value is not None and value not in BACKENDS:
+            raise ValueError(f"unknown backend; the backends are: {', '.join(BACKENDS)}")
+        return value
 
 
 class IngestSettings(_Section):

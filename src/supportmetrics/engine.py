@@ -8,12 +8,14 @@ from collections.abc import Mapping
 from dataclasses import asdict, fields, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, get_args
+from uuid import uuid4
 
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 from ibis.common.exceptions import TableNotFound
 
+from supportmetrics.backends import Backend, backend_of
 from supportmetrics.calendar import (
     calendar_table,
     minutes_table,
@@ -74,8 +76,16 @@ _TIMESTAMPS = {
 class Engine:
     """Computes facts on `db` (any Ibis backend with the canonical tables) under `config`."""
 
-    def __init__(self, db: ibis.BaseBackend, config: Config, now: datetime | None = None) -> None:
+    def __init__(
+        self,
+        db: ibis.BaseBackend,
+        config: Config,
+        now: datetime | None = None,
+        backend: Backend | None = None,
+    ) -> None:
         self.db = db
+        self.backend = backend or backend_of(db)
+        """Its materialisation policy stores the facts and the intermediate steps."""
         self.config = config
         self.now = now or datetime.now(UTC).replace(tzinfo=None)
         """The instant open tickets are judged at (SLA breaches); naive UTC."""
@@ -85,6 +95,17 @@ class Engine:
         self._steps: dict[Any, ir.Table] = {}
         """Materialised intermediate steps by their expression's node."""
         self._out_of_range: list[OutOfRange] | None = None
+        self._prefix = f"_sm_{uuid4().hex[:8]}"
+        """Names this engine's materialised tables apart from another's on a shared session."""
+
+    def close(self, disconnect: bool = True) -> None:
+        """Release the cached tables the backend's policy made, then (if `disconnect`) the
+        connection, which drops its temporary tables."""
+        for table in (*self._cache.values(), *self._steps.values()):
+            if isinstance(table, ir.CachedTable):
+                table.release()
+        if disconnect:
+            self.db.disconnect()
 
     def table(self, name: str) -> ir.Table:
         """The canonical table `name` as metrics read it: without the rows whose timestamps lie
@@ -195,17 +216,17 @@ class Engine:
         key = (name, options, clock)
         if key not in self._cache:
             expr = self._build(name, options, clock)
-            table_name = f"_sm_facts_{len(self._cache)}"
-            self._cache[key] = self.db.create_table(table_name, expr, temp=True)
+            table_name = f"{self._prefix}_facts_{len(self._cache)}"
+            self._cache[key] = self.backend.materialise(self.db, table_name, expr)
         return self._cache[key]
 
     def _materialize(self, expr: ir.Table) -> ir.Table:
-        """`expr` stored as a temporary table (dropped with the connection), once: the calendar
+        """`expr` stored by the backend's policy for the connection's lifetime, once: the calendar
         and business-clock ticket facts share their steps up to the durations."""
         key = expr.op()
         if key not in self._steps:
-            name = f"_sm_step_{len(self._steps)}"
-            self._steps[key] = self.db.create_table(name, expr, temp=True)
+            name = f"{self._prefix}_step_{len(self._steps)}"
+            self._steps[key] = self.backend.materialise(self.db, name, expr)
         return self._steps[key]
 
     def _build(self, name: str, options: TicketOptions, clock: Clock) -> ir.Table:

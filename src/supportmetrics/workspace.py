@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Literal
 
 import duckdb
-import ibis
 import pyarrow as pa
 
+from supportmetrics.backends import Target, open_backend
+from supportmetrics.backends.duckdb import READ_TIMEOUT
 from supportmetrics.columns import CustomColumn, custom_columns, drop_custom_columns
 from supportmetrics.compaction import Compaction, compact_attached
 from supportmetrics.config import CONFIG_FILE, DEFAULT_TOML, Config, load_config, validate_config
@@ -29,7 +30,6 @@ from supportmetrics.time_range import in_range
 __all__ = ["ENV_VAR", "TableSummary", "Workspace", "WorkspaceError", "connect", "init"]
 
 ENV_VAR = "SUPPORTMETRICS_WORKSPACE"
-READ_TIMEOUT = 30.0
 TEMP_FOLDER = ".supportmetrics-tmp"
 STORE = "store"
 
@@ -68,9 +68,12 @@ def _iso(value: datetime | None) -> str | None:
 class Workspace:
     """The settings and store of one folder; every command and API call works through one."""
 
-    def __init__(self, root: Path, config: Config) -> None:
+    def __init__(self, root: Path, config: Config, session: object | None = None) -> None:
         self.root = root
         self.config = config
+        self.session = session
+        """An Ibis backend or engine session passed in from Python, used instead of connecting
+        from the settings (and left open by `close`)."""
         self._engine: Engine | None = None
 
     @property
@@ -97,11 +100,12 @@ class Workspace:
         return workspace
 
     @classmethod
-    def open(cls, root: Path | None = None) -> Workspace:
-        """The workspace in `root` (default: $SUPPORTMETRICS_WORKSPACE, else the current folder)."""
+    def open(cls, root: Path | None = None, session: object | None = None) -> Workspace:
+        """The workspace in `root` (default: $SUPPORTMETRICS_WORKSPACE, else the current folder);
+        its engine runs on `session` when one is given (see `Workspace.session`)."""
         root = Path(root or os.environ.get(ENV_VAR) or ".")
         config = load_config(root / CONFIG_FILE)
-        workspace = cls(root, config)
+        workspace = cls(root, config, session)
         if not workspace.store_path.exists() and not (root / CONFIG_FILE).exists():
             raise WorkspaceError(
                 f"{root.resolve()} is not a supportmetrics workspace: run "
@@ -222,28 +226,15 @@ class Workspace:
     def engine(self) -> Engine:
         """The metric engine over this workspace's store (opened once, read-only)."""
         if self._engine is None:
-            url = self.config.store.url
-            if url:
-                db = ibis.connect(url)
-            else:
-                db = retry_while_locked(
-                    lambda: ibis.duckdb.connect(str(self.store_path), read_only=True),
-                    self.store_path,
-                    READ_TIMEOUT,
-                )
-                db.raw_sql("SET enable_progress_bar = false")  # output is the CLI's to draw
-                spill = self.root / TEMP_FOLDER / "engine"
-                spill.mkdir(parents=True, exist_ok=True)
-                quoted = str(spill).replace("'", "''")
-                db.raw_sql(f"SET memory_limit = '{self.config.engine.memory_limit}'")
-                db.raw_sql(f"SET temp_directory = '{quoted}'")
-            self._engine = Engine(db, self.config)
+            target = Target(self.config, self.store_path, self.root / TEMP_FOLDER)
+            db, backend = open_backend(target, self.session)
+            self._engine = Engine(db, self.config, backend=backend)
         return self._engine
 
     def close(self) -> None:
         """Release the store (the engine's connection and its cached facts)."""
         if self._engine is not None:
-            self._engine.db.disconnect()
+            self._engine.close(disconnect=self.session is None)
             self._engine = None
 
     def metric(
@@ -317,6 +308,6 @@ def init(root: Path | str, timezone: str | None = None) -> Workspace:
     return Workspace.init(Path(root), timezone)
 
 
-def connect(root: Path | str | None = None) -> Workspace:
-    """Open the workspace in `root` (see `Workspace.open`)."""
-    return Workspace.open(Path(root) if root is not None else None)
+def connect(root: Path | str | None = None, *, session: object | None = None) -> Workspace:
+    """Open the workspace in `root`, its engine on `session` if given (see `Workspace.open`)."""
+    return Workspace.open(Path(root) if root is not None else None, session)

@@ -1,0 +1,58 @@
+"""Which backend module serves a store: `[store] engine`, else the scheme of `[store] url`, else
+the embedded DuckDB store. A new backend is one module defining `BACKEND` and one entry here."""
+
+from __future__ import annotations
+
+import importlib
+from urllib.parse import urlsplit
+
+import ibis
+
+from supportmetrics.backends.base import Backend, BackendError, Target
+
+__all__ = ["BACKENDS", "SCHEMES", "backend_named", "backend_of", "choose", "open_backend"]
+
+BACKENDS: dict[str, str] = {
+    "duckdb": "supportmetrics.backends.duckdb",
+    "postgres": "supportmetrics.backends.postgres",
+    "ibis": "supportmetrics.backends.ibis_url",
+}
+"""`[store] engine` value -> the module whose `BACKEND` serves it (imported on first use)."""
+SCHEMES: dict[str, str] = {"postgres": "postgres", "postgresql": "postgres"}
+"""`[store] url` scheme -> backend; other URLs go to the generic `ibis` backend."""
+
+
+def choose(engine: str | None, url: str | None) -> str:
+    """The backend name for these store settings."""
+    if engine:
+        return engine
+    if url:
+        return SCHEMES.get(urlsplit(url).scheme, "ibis")
+    return "duckdb"
+
+
+def backend_named(name: str) -> Backend:
+    """The registered backend `name`; a BackendError lists the others."""
+    if name not in BACKENDS:
+        raise BackendError(f"unknown backend {name!r}; the backends are: {', '.join(BACKENDS)}")
+    backend = importlib.import_module(BACKENDS[name]).BACKEND
+    assert isinstance(backend, Backend), f"{BACKENDS[name]}.BACKEND is not a Backend"
+    return backend
+
+
+def backend_of(db: ibis.BaseBackend) -> Backend:
+    """The backend module for an Ibis connection made elsewhere (by its Ibis name)."""
+    return backend_named(db.name if db.name in BACKENDS else "ibis")
+
+
+def open_backend(target: Target, session: object | None = None) -> tuple[ibis.BaseBackend, Backend]:
+    """Connect as the store settings say and prepare the connection. `session`, passed in from
+    Python, is used instead: an Ibis backend as it is (unprepared), another object (such as an
+    engine's own session) through the configured backend's `connect`."""
+    if isinstance(session, ibis.BaseBackend):
+        return session, backend_of(session)
+    store = target.config.store
+    backend = backend_named(choose(store.engine, store.url))
+    db = backend.connect(target, session)
+    backend.prepare(db, target)
+    return db, backend
