@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from supportmetrics.calendar import DEFAULT_SCHEDULE_ID, Schedule
+from supportmetrics.stats import is_stat
 
 __all__ = [
     "CONFIG_FILE",
@@ -173,9 +174,6 @@ class SlaPolicy(_Section):
 SLA_TARGETS = ("first_response_time", "next_response_time", "resolution_time")
 
 
-_STAT = re.compile(r"^(mean|median|p\d{1,2}(\.\d+)?)$")
-
-
 class TargetSettings(_Section):
     """A metric's target ([targets.<metric id>]): a target without an owner and a next action is a
     decoration, so both are required."""
@@ -198,7 +196,7 @@ class TargetSettings(_Section):
     @field_validator("stat")
     @classmethod
     def _known_stat(cls, value: str | None) -> str | None:
-        if value is not None and not _STAT.match(value):
+        if value is not None and not is_stat(value):
             raise ValueError(f"unknown stat {value!r}; use mean, median or pNN (p90)")
         return value
 

@@ -23,6 +23,7 @@ __all__ = [
     "Extras",
     "FactsName",
     "Metric",
+    "ResolvedMetric",
     "Shape",
     "Unit",
     "Variant",
@@ -166,6 +167,13 @@ class Metric:
             return self.shape(variants)
         return self.aggregation, self.unit, self.better
 
+    def resolve(self, variants: Mapping[str, Any] | None = None) -> ResolvedMetric:
+        """The metric under these variants (as `resolve_variants` returns them; None: the
+        defaults): the fact table, aggregation, unit and direction they make of it."""
+        chosen = self.resolve_variants({}) if variants is None else dict(variants)
+        aggregation, unit, better = self.shaped(chosen)
+        return ResolvedMetric(self, chosen, self.facts_for(chosen), aggregation, unit, better)
+
     def resolve_variants(self, given: Mapping[str, str]) -> dict[str, Any]:
         """Defaults overlaid with `given` (text values, parsed); unknown names are an error."""
         known = {v.name: v for v in self.variants}
@@ -178,3 +186,20 @@ class Metric:
         resolved: dict[str, Any] = {name: v.default for name, v in known.items()}
         resolved.update({name: known[name].parse(text) for name, text in given.items()})
         return resolved
+
+
+@dataclass(frozen=True)
+class ResolvedMetric:
+    """A metric under its variants: what every layer (query, dashboard, drill-down) reads instead
+    of the metric's declared defaults."""
+
+    metric: Metric
+    variants: dict[str, Any]
+    facts: FactsName
+    aggregation: Aggregation
+    unit: Unit
+    better: Literal["lower", "higher"] | None
+
+    @property
+    def id(self) -> str:
+        return self.metric.id
