@@ -12,9 +12,11 @@ import pytest
 import supportmetrics
 from supportmetrics.config import CONFIG_FILE
 from supportmetrics.metrics import CATALOGUE, Metric
+from supportmetrics.query import dimension_names, find_metric, resolve_metric
 from supportmetrics.web.pages import metric_page
 from supportmetrics.web.params import parse_view
-from tests.web.conftest import Site
+from supportmetrics.web.queries import metric_query, run
+from tests.web.conftest import Site, assert_same
 
 SLA = '\n[[sla]]\nname = "all"\nfirst_response_time = "4h"\nresolution_time = "2d"\n'
 
@@ -74,3 +76,32 @@ def test_bot_resolution_over_tickets_takes_the_channel_filter(
     assert page["ignored_filters"] == []
     assert page["headline"]["n"] == expected["n"] == n
     assert page["headline"]["value"] == pytest.approx(expected["value"])
+
+
+_FILTERS = {"channel": "chat", "tier": "pro", "agent.team": "billing", "kind": "esat"}
+"""The filter each metric is checked under: the first its resolved fact table offers."""
+
+
+@pytest.mark.parametrize("metric_id", list(CATALOGUE))
+def test_every_metric_on_the_dashboard_equals_the_query_api(
+    varied: supportmetrics.Workspace, metric_id: str
+) -> None:
+    """Under non-default variants and a filter, the dashboard's headline query (metric_query, as
+    the pages run it) gives the query API's rows."""
+    engine = varied.engine()
+    chosen = find_metric(metric_id)
+    resolved = resolve_metric(engine, chosen)
+    assert resolved.variants == chosen.resolve_variants(OTHER.get(metric_id, {}))
+    offered = dimension_names(engine, resolved.facts)
+    name = next(f for f in _FILTERS if f in offered)
+    value = _FILTERS[name]
+    view = parse_view([("range", "all"), ("where", f"{name}={value}")])
+    applied = metric_query(engine, chosen, view)
+    assert applied.ignored == () and dict(applied.query.where) == {name: [value]}
+    got = run(engine, applied).to_dict()
+    query = applied.query
+    expected = varied.metric(
+        metric_id, where={name: [value]}, stat=query.stat, start=query.start, end=query.end
+    )
+    assert_same(got, expected.to_dict())
+    assert got["unit"] == resolved.unit
