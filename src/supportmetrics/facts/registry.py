@@ -126,7 +126,7 @@ FACT_TABLES: dict[str, FactTable] = _declare(
     ),
     FactTable(
         "surveys",
-        "survey_id",
+        "response_id",
         ("submitted_at", "ticket_created_at"),
         agent="agent_id",
         build=builds.surveys,

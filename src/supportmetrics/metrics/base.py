@@ -9,7 +9,7 @@ periods, filters, statistics) is generic code in `supportmetrics.query`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, ItemsView, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -28,6 +28,7 @@ __all__ = [
     "Unit",
     "Variant",
     "VariantError",
+    "VariantReads",
 ]
 
 Aggregation = Literal[
@@ -170,7 +171,7 @@ class Metric:
     def resolve(self, variants: Mapping[str, Any] | None = None) -> ResolvedMetric:
         """The metric under these variants (as `resolve_variants` returns them; None: the
         defaults): the fact table, aggregation, unit and direction they make of it."""
-        chosen = self.resolve_variants({}) if variants is None else dict(variants)
+        chosen = self.resolve_variants({}) if variants is None else variants
         aggregation, unit, better = self.shaped(chosen)
         return ResolvedMetric(self, chosen, self.facts_for(chosen), aggregation, unit, better)
 
@@ -194,7 +195,7 @@ class ResolvedMetric:
     of the metric's declared defaults."""
 
     metric: Metric
-    variants: dict[str, Any]
+    variants: Mapping[str, Any]
     facts: FactsName
     aggregation: Aggregation
     unit: Unit
@@ -203,3 +204,27 @@ class ResolvedMetric:
     @property
     def id(self) -> str:
         return self.metric.id
+
+
+class VariantReads(Mapping[str, Any]):
+    """Variants that remember which of them were read: what makes "every declared variant is used
+    by something" (a build, a shape, extras) checkable by the catalogue validation."""
+
+    def __init__(self, variants: Mapping[str, Any]) -> None:
+        self._variants = dict(variants)
+        self.read: set[str] = set()
+
+    def __getitem__(self, name: str) -> Any:
+        self.read.add(name)
+        return self._variants[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._variants)
+
+    def __len__(self) -> int:
+        return len(self._variants)
+
+    def items(self) -> ItemsView[str, Any]:
+        """All variants, without counting them as read (fact tables take the options they
+        declare; see `supportmetrics.facts.registry`)."""
+        return self._variants.items()
