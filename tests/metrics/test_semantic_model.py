@@ -18,7 +18,7 @@ from supportmetrics.engine import Engine
 from supportmetrics.facts.registry import FACT_TABLES, OPTION_NAMES, fact_table
 from supportmetrics.metrics import CATALOGUE, Metric
 from supportmetrics.metrics.base import FactsName, ResolvedMetric, VariantReads
-from supportmetrics.query import dimension_names, run
+from supportmetrics.query import QueryError, dimension_names, find_metric, run
 
 SLA = '\n[[sla]]\nname = "all"\nfirst_response_time = "4h"\nresolution_time = "2d"\n'
 
@@ -147,3 +147,8 @@ def test_every_declared_variant_is_used(
     if metric.facts_by is not None:
         used.add(metric.facts_by[0])
     assert {v.name for v in metric.variants} <= used
+
+
+def test_an_unknown_metric_is_named_with_the_closest_ids() -> None:
+    with pytest.raises(QueryError, match=r"unknown metric 'csta' \(did you mean csat\?\)"):
+        find_metric("csta")
