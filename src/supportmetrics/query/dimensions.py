@@ -51,7 +51,8 @@ def with_dimensions(
     columns: dict[str, str] = {}
     joined: set[str] = set()
     table = fact_table(facts_name)
-    agent = table.agent
+    agent = table.agent if table.agent in rows.columns else None
+    customer = table.customer if table.customer in rows.columns else None
     for name in names:
         column = f"__d_{len(columns)}"
         if name in rows.columns and name not in HIDDEN and not name.startswith("__"):
@@ -66,16 +67,14 @@ def with_dimensions(
             rows = rows.mutate(**{column: rows.tags.unnest()})
             columns[name] = column
             continue
-        elif name == "agent" and agent in rows.columns:
+        elif name == "agent" and agent is not None:
             value = rows[agent]
-        elif (
-            name in ("tier", "region") or name.startswith("customer.")
-        ) and table.customer in rows.columns:
+        elif (name in ("tier", "region") or name.startswith("customer.")) and customer is not None:
             attribute = name.removeprefix("customer.")
             rows, value = _attribute(
-                engine, rows, "customers", table.customer, "customer_id", attribute, joined
+                engine, rows, "customers", customer, "customer_id", attribute, joined
             )
-        elif name.startswith("agent.") and agent in rows.columns:
+        elif name.startswith("agent.") and agent is not None:
             rows, value = _attribute(
                 engine, rows, "agents", agent, "agent_id", name.removeprefix("agent."), joined
             )
