@@ -20,12 +20,12 @@ from pydantic import (
 )
 
 from supportmetrics.calendar import DEFAULT_SCHEDULE_ID, Schedule
+from supportmetrics.stats import is_stat
 
 __all__ = [
     "CONFIG_FILE",
     "DEFAULT_TOML",
     "SLA_TARGETS",
-    "STAT_PATTERN",
     "Config",
     "ConfigError",
     "IngestSettings",
@@ -188,10 +188,6 @@ class SlaPolicy(_Section):
 SLA_TARGETS = ("first_response_time", "next_response_time", "resolution_time")
 
 
-STAT_PATTERN = re.compile(r"^(mean|median|p\d{1,2}(\.\d+)?)$")
-"""The statistics of a duration: mean, median or pNN (a percentile, p90 or p99.5)."""
-
-
 class TargetSettings(_Section):
     """A metric's target ([targets.<metric id>]): a target without an owner and a next action is a
     decoration, so both are required."""
@@ -214,7 +210,7 @@ class TargetSettings(_Section):
     @field_validator("stat")
     @classmethod
     def _known_stat(cls, value: str | None) -> str | None:
-        if value is not None and not STAT_PATTERN.match(value):
+        if value is not None and not is_stat(value):
             raise ValueError(f"unknown stat {value!r}; use mean, median or pNN (p90)")
         return value
 

@@ -5,9 +5,8 @@ from them (materialised once per definition variant and reused by every query).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, fields, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, get_args
+from typing import Any
 from uuid import uuid4
 
 import ibis
@@ -16,34 +15,18 @@ import pyarrow as pa
 from ibis.common.exceptions import TableNotFound
 
 from supportmetrics.backends import Backend, backend_of
-from supportmetrics.calendar import (
-    calendar_table,
-    minutes_table,
-    schedule_of_team,
-    with_business_seconds,
-)
+from supportmetrics.calendar import calendar_table, minutes_table
 from supportmetrics.config import Config
-from supportmetrics.facts.activity import activity_facts
-from supportmetrics.facts.calls import call_facts, handling_facts, occupancy_facts
-from supportmetrics.facts.elapsed import elapsed_seconds
-from supportmetrics.facts.replies import customer_turns, reply_facts
-from supportmetrics.facts.revenue import order_facts
-from supportmetrics.facts.self_service import session_facts, usage_facts
-from supportmetrics.facts.sla import sla_facts
-from supportmetrics.facts.status import flow_events, status_events, unsolved_segments
-from supportmetrics.facts.surveys import invitation_facts, survey_facts
-from supportmetrics.facts.tickets import TicketOptions, ticket_facts
+from supportmetrics.facts.registry import FACT_TABLES, fact_options, fact_table
 from supportmetrics.localtime import offsets_table
-from supportmetrics.metrics.base import Clock, FactsName
+from supportmetrics.metrics.base import Clock
 from supportmetrics.schema import TABLES, Kind
 from supportmetrics.time_range import OutOfRange, in_range, out_of_range
 
 __all__ = ["FACTS", "Engine"]
 
-FACTS: tuple[str, ...] = get_args(FactsName)
-"""The fact tables metrics aggregate; `facts tickets|calls` exports two of them."""
-_STORED = ("self_service", "subscriptions", "demos", "reviews")
-"""Fact tables that are the stored table itself."""
+FACTS: tuple[str, ...] = tuple(FACT_TABLES)
+"""The fact tables metrics aggregate (see `supportmetrics.facts.registry`)."""
 
 _IBIS_TYPES = {
     Kind.ID: "string",
@@ -55,7 +38,6 @@ _IBIS_TYPES = {
     Kind.NUMBER: "float64",
     Kind.TAGS: "array<string>",
 }
-_OPTION_NAMES = {f.name for f in fields(TicketOptions)}
 _TIMESTAMPS = {
     "tickets": ("created_at", "solved_at", "closed_at"),
     "messages": ("created_at",),
@@ -208,14 +190,13 @@ class Engine:
         self, name: str, variants: Mapping[str, Any] | None = None, clock: Clock = "calendar"
     ) -> ir.Table:
         """The fact table `name` for these variants and clock, materialised on first use."""
-        if name in _STORED:
+        table = fact_table(name)
+        if table.build is None:
             return self.table(name)
-        options = TicketOptions(**{k: v for k, v in (variants or {}).items() if k in _OPTION_NAMES})
-        if name != "sla":  # only the SLA facts depend on it: share the others
-            options = replace(options, first_reply_met_by=TicketOptions.first_reply_met_by)
+        options = fact_options(table, variants or {})
         key = (name, options, clock)
         if key not in self._cache:
-            expr = self._build(name, options, clock)
+            expr = table.build(self, options, clock)
             table_name = f"{self._prefix}_facts_{len(self._cache)}"
             self._cache[key] = self.backend.materialise(self.db, table_name, expr)
         return self._cache[key]
@@ -228,86 +209,3 @@ class Engine:
             name = f"{self._prefix}_step_{len(self._steps)}"
             self._steps[key] = self.backend.materialise(self.db, name, expr)
         return self._steps[key]
-
-    def _build(self, name: str, options: TicketOptions, clock: Clock) -> ir.Table:
-        table = self.table
-        tickets = table("tickets")
-        if name == "tickets":
-            calendar = self.calendar() if clock == "business" else None
-            facts = ticket_facts(
-                table, options, calendar, self.config.team_schedules(), self._materialize
-            )
-            return _with_sales(facts, table("orders"))
-        if name == "surveys":
-            return survey_facts(table("surveys"), self.facts("tickets"))
-        if name == "invitations":
-            return invitation_facts(table("survey_invitations"), table("surveys"), tickets)
-        if name == "sessions":
-            return session_facts(table("self_service"), tickets)
-        if name == "usage":
-            return usage_facts(self.facts("sessions"), tickets)
-        if name == "orders":
-            return order_facts(table("orders"), tickets)
-        if name == "replies":
-            replies = reply_facts(tickets, table("messages"), options.count_bots)
-            replies = replies.mutate(
-                response_seconds=elapsed_seconds(replies.answered_at, replies.reply_at)
-            )
-            if clock == "business":
-                schedule = schedule_of_team(replies.team, self.config.team_schedules())
-                replies = with_business_seconds(
-                    replies.mutate(__schedule=schedule),
-                    {"response_business_seconds": ("answered_at", "reply_at")},
-                    self.calendar(),
-                    schedule_column="__schedule",
-                ).drop("__schedule")
-            return replies
-        if name == "calls":
-            return call_facts(table("calls"))
-        if name == "occupancy":
-            return occupancy_facts(table("calls"), table("agent_availability"))
-        if name == "handling":
-            return handling_facts(table("calls"), tickets, table("time_entries"))
-        history = status_events(tickets, table("ticket_events"))
-        if name == "backlog":
-            segments = unsolved_segments(history, tickets)
-            return segments.join(tickets, "ticket_id")
-        if name == "flow":
-            return flow_events(history, tickets).join(tickets, "ticket_id")
-        if name == "activity":
-            return activity_facts(
-                self.facts("tickets", asdict(options)),
-                table("messages"),
-                table("calls"),
-                table("time_entries"),
-                table("surveys"),
-            )
-        if name == "sla":
-            if not self.config.sla:
-                raise ValueError(
-                    "no SLA policies configured: add [[sla]] tables to supportmetrics.toml"
-                )
-            facts = self.facts("tickets", asdict(options))
-            customers = table("customers").select("customer_id", "tier")
-            facts = facts.left_join(customers, "customer_id").drop("customer_id_right")
-            return sla_facts(
-                facts,
-                customer_turns(table("messages"), options.count_bots),
-                self.config.sla,
-                self.now,
-                self.calendar(),
-                self.minutes(),
-                self.config.team_schedules(),
-                options.first_reply_met_by,
-            )
-        raise ValueError(f"unknown facts {name!r}; the facts are: {', '.join(FACTS)}")
-
-
-def _with_sales(facts: ir.Table, orders: ir.Table) -> ir.Table:
-    """Ticket facts with the upsell and cross-sell orders attributed to each ticket."""
-    sold = orders.filter(orders.kind.isin(["upsell", "cross_sell"]) & orders.ticket_id.notnull())
-    sales = sold.group_by("ticket_id").aggregate(
-        sales=sold.count(), sales_amount=sold.amount.sum().cast("float64")
-    )
-    rows = facts.left_join(sales, "ticket_id").drop("ticket_id_right")
-    return rows.mutate(sales=rows.sales.coalesce(0), sales_amount=rows.sales_amount.coalesce(0.0))

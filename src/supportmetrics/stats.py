@@ -6,8 +6,18 @@ These run on aggregated rows (one per group and period), never on raw rows.
 from __future__ import annotations
 
 import math
+import re
 
-__all__ = ["mean_interval", "nps_interval", "wilson_interval"]
+__all__ = ["STAT", "is_stat", "mean_interval", "nps_interval", "wilson_interval"]
+
+STAT = re.compile(r"^(mean|median|p\d{1,2}(\.\d+)?)$")
+"""The statistics a distribution takes: mean, median or a percentile pNN (p90, p99.9)."""
+
+
+def is_stat(text: str) -> bool:
+    """Whether `text` names a statistic (`STAT`)."""
+    return STAT.match(text) is not None
+
 
 Z95 = 1.959963984540054
 

@@ -9,8 +9,8 @@ from typing import Annotated, Literal
 import typer
 
 from supportmetrics.cli.output import Format
-from supportmetrics.config import STAT_PATTERN
 from supportmetrics.pairs import PairError, parse_pairs
+from supportmetrics.stats import is_stat
 from supportmetrics.workspace import ENV_VAR
 
 __all__ = [
@@ -57,7 +57,7 @@ WaitOption = Annotated[
 
 def stat(text: str) -> str:
     """The `--stat` value: mean, median or pNN (bad usage otherwise)."""
-    if not STAT_PATTERN.match(text):
+    if not is_stat(text):
         raise typer.BadParameter(f"unknown stat {text!r}; use mean, median, p90 or any pNN")
     return text
 

@@ -5,7 +5,18 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-__all__ = ["customer_turns", "reply_facts"]
+__all__ = ["customer_turns", "is_agent_reply", "reply_facts"]
+
+
+def is_agent_reply(messages: ir.Table, count_bots: bool = False) -> ir.BooleanValue:
+    """Whether each message is a reply to the customer: public, not automated, by an agent (or
+    by a bot, when bots count)."""
+    authors = ("agent", "bot") if count_bots else ("agent",)
+    return (
+        messages.author_type.isin(authors)
+        & messages.public.coalesce(True)
+        & ~messages.automated.coalesce(False)
+    )
 
 
 def customer_turns(messages: ir.Table, count_bots: bool = False) -> ir.Table:
@@ -16,13 +27,7 @@ def customer_turns(messages: ir.Table, count_bots: bool = False) -> ir.Table:
     `answered_at` (the run's first customer message) and, null while unanswered, `message_id`,
     `reply_at` and `reply_author_id`. Replies that answer no customer message are not listed.
     """
-    authors = ("agent", "bot") if count_bots else ("agent",)
-    is_reply = (
-        messages.author_type.isin(authors)
-        & messages.public.coalesce(True)
-        & ~messages.automated.coalesce(False)
-    )
-    m = messages.mutate(is_reply=ibis.ifelse(is_reply, 1, 0))
+    m = messages.mutate(is_reply=ibis.ifelse(is_agent_reply(messages, count_bots), 1, 0))
     window = ibis.cumulative_window(group_by=m.ticket_id, order_by=[m.created_at, m.message_id])
     # Replies before this message: customer messages with the same count wait for the same reply.
     m = m.mutate(turn=m.is_reply.sum().over(window) - m.is_reply)

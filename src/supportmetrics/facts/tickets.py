@@ -15,6 +15,7 @@ import ibis.expr.types as ir
 
 from supportmetrics.calendar import schedule_of_team, with_business_seconds
 from supportmetrics.facts.elapsed import elapsed_seconds
+from supportmetrics.facts.replies import is_agent_reply
 from supportmetrics.facts.status import (
     SOLVED,
     WAIT_STATUSES,
@@ -43,9 +44,7 @@ class TicketOptions:
 
 def _message_facts(tickets: ir.Table, messages: ir.Table, options: TicketOptions) -> ir.Table:
     m = messages.join(tickets.select("ticket_id", opened_at=tickets.created_at), "ticket_id")
-    authors = ("agent", "bot") if options.count_bots else ("agent",)
-    is_reply = m.author_type.isin(authors) & m.public.coalesce(True) & ~m.automated.coalesce(False)
-    m = m.mutate(is_reply=is_reply)
+    m = m.mutate(is_reply=is_agent_reply(m, options.count_bots))
     first = m.group_by("ticket_id").aggregate(
         first_reply_at=m.created_at.min(where=m.is_reply & (m.created_at >= m.opened_at)),
         first_customer_message_at=m.created_at.min(where=m.author_type == "customer"),

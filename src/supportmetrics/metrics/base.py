@@ -9,7 +9,7 @@ periods, filters, statistics) is generic code in `supportmetrics.query`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, ItemsView, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -23,10 +23,12 @@ __all__ = [
     "Extras",
     "FactsName",
     "Metric",
+    "ResolvedMetric",
     "Shape",
     "Unit",
     "Variant",
     "VariantError",
+    "VariantReads",
 ]
 
 Aggregation = Literal[
@@ -166,6 +168,13 @@ class Metric:
             return self.shape(variants)
         return self.aggregation, self.unit, self.better
 
+    def resolve(self, variants: Mapping[str, Any] | None = None) -> ResolvedMetric:
+        """The metric under these variants (as `resolve_variants` returns them; None: the
+        defaults): the fact table, aggregation, unit and direction they make of it."""
+        chosen = self.resolve_variants({}) if variants is None else variants
+        aggregation, unit, better = self.shaped(chosen)
+        return ResolvedMetric(self, chosen, self.facts_for(chosen), aggregation, unit, better)
+
     def resolve_variants(self, given: Mapping[str, str]) -> dict[str, Any]:
         """Defaults overlaid with `given` (text values, parsed); unknown names are an error."""
         known = {v.name: v for v in self.variants}
@@ -178,3 +187,44 @@ class Metric:
         resolved: dict[str, Any] = {name: v.default for name, v in known.items()}
         resolved.update({name: known[name].parse(text) for name, text in given.items()})
         return resolved
+
+
+@dataclass(frozen=True)
+class ResolvedMetric:
+    """A metric under its variants: what every layer (query, dashboard, drill-down) reads instead
+    of the metric's declared defaults."""
+
+    metric: Metric
+    variants: Mapping[str, Any]
+    facts: FactsName
+    aggregation: Aggregation
+    unit: Unit
+    better: Literal["lower", "higher"] | None
+
+    @property
+    def id(self) -> str:
+        return self.metric.id
+
+
+class VariantReads(Mapping[str, Any]):
+    """Variants that remember which of them were read: what makes "every declared variant is used
+    by something" (a build, a shape, extras) checkable by the catalogue validation."""
+
+    def __init__(self, variants: Mapping[str, Any]) -> None:
+        self._variants = dict(variants)
+        self.read: set[str] = set()
+
+    def __getitem__(self, name: str) -> Any:
+        self.read.add(name)
+        return self._variants[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._variants)
+
+    def __len__(self) -> int:
+        return len(self._variants)
+
+    def items(self) -> ItemsView[str, Any]:
+        """All variants, without counting them as read (fact tables take the options they
+        declare; see `supportmetrics.facts.registry`)."""
+        return self._variants.items()

@@ -1,8 +1,15 @@
 """One query API for every metric: metric + dimensions + period + range + filters -> result rows."""
 
 from supportmetrics.query.dimensions import dimension_names
+from supportmetrics.query.lookup import find_metric
 from supportmetrics.query.model import PERIODS, Period, Query, QueryError, Result
-from supportmetrics.query.run import Population, facts_rows, population, run_query
+from supportmetrics.query.run import (
+    Population,
+    facts_rows,
+    population,
+    resolve_metric,
+    run_query,
+)
 
 __all__ = [
     "PERIODS",
@@ -13,6 +20,8 @@ __all__ = [
     "Result",
     "dimension_names",
     "facts_rows",
+    "find_metric",
     "population",
+    "resolve_metric",
     "run_query",
 ]

@@ -9,31 +9,12 @@ import ibis
 import ibis.expr.types as ir
 
 from supportmetrics.engine import Engine
+from supportmetrics.facts.registry import fact_table
 from supportmetrics.query.model import QueryError
 
-__all__ = ["DERIVED_DIMENSIONS", "dimension_names", "filter_rows", "with_dimensions"]
+__all__ = ["dimension_names", "filter_rows", "with_dimensions"]
 
-DERIVED_DIMENSIONS = ("hour_of_day", "day_of_week", "tag")
-AGENT_COLUMN = {
-    "tickets": "assignee_id",
-    "backlog": "assignee_id",
-    "flow": "assignee_id",
-    "replies": "reply_author_id",
-    "calls": "agent_id",
-    "handling": "agent_id",
-    "sla": "assignee_id",
-    "activity": "agent_id",
-    "surveys": "agent_id",
-    "orders": "agent_id",
-    "demos": "agent_id",
-    "reviews": "agent_id",
-    "occupancy": "agent_id",
-}
-"""The column `agent` and `agent.<attribute>` refer to, per fact table."""
 HIDDEN = ("_filed_at", "_value", "_local")
-UNTIMED = ("subscriptions",)
-"""Facts whose metrics are snapshots or cohorts: no row has one time, so no hour_of_day or
-day_of_week."""
 
 
 def dimension_names(engine: Engine, facts_name: str) -> list[str]:
@@ -43,18 +24,15 @@ def dimension_names(engine: Engine, facts_name: str) -> list[str]:
         schema = table.schema()
         return [c for c in table.columns if c != skip and not schema[c].is_timestamp()]
 
+    table = fact_table(facts_name)
     facts = engine.facts(facts_name)
     own = [c for c in useful(facts) if not c.startswith("_")]
-    has_customer = "customer_id" in facts.columns
+    has_customer = table.customer is not None
     customers = [f"customer.{c}" for c in useful(engine.table("customers"), "customer_id")]
-    agent = AGENT_COLUMN.get(facts_name)
+    agent = table.agent
     agents = [f"agent.{c}" for c in useful(engine.table("agents"), "agent_id")]
     shortcuts = [*(["tier", "region"] if has_customer else []), *(["agent"] if agent else [])]
-    derived = [
-        d
-        for d in DERIVED_DIMENSIONS
-        if (d != "tag" or "tags" in facts.columns) and (d == "tag" or facts_name not in UNTIMED)
-    ]
+    derived = [d for d in table.derived_dimensions() if d != "tag" or "tags" in facts.columns]
     return sorted(
         {
             *own,
@@ -72,7 +50,9 @@ def with_dimensions(
     """Add a column per dimension name; returns the table and name -> column."""
     columns: dict[str, str] = {}
     joined: set[str] = set()
-    agent = AGENT_COLUMN.get(facts_name)
+    table = fact_table(facts_name)
+    agent = table.agent if table.agent in rows.columns else None
+    customer = table.customer if table.customer in rows.columns else None
     for name in names:
         column = f"__d_{len(columns)}"
         if name in rows.columns and name not in HIDDEN and not name.startswith("__"):
@@ -87,16 +67,14 @@ def with_dimensions(
             rows = rows.mutate(**{column: rows.tags.unnest()})
             columns[name] = column
             continue
-        elif name == "agent" and agent in rows.columns:
+        elif name == "agent" and agent is not None:
             value = rows[agent]
-        elif (
-            name in ("tier", "region") or name.startswith("customer.")
-        ) and "customer_id" in rows.columns:
+        elif (name in ("tier", "region") or name.startswith("customer.")) and customer is not None:
             attribute = name.removeprefix("customer.")
             rows, value = _attribute(
-                engine, rows, "customers", "customer_id", "customer_id", attribute, joined
+                engine, rows, "customers", customer, "customer_id", attribute, joined
             )
-        elif name.startswith("agent.") and agent in rows.columns:
+        elif name.startswith("agent.") and agent is not None:
             rows, value = _attribute(
                 engine, rows, "agents", agent, "agent_id", name.removeprefix("agent."), joined
             )

@@ -8,7 +8,6 @@ aggregated rows.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -19,11 +18,13 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from supportmetrics.engine import Engine
+from supportmetrics.facts.registry import FACT_TABLES
 from supportmetrics.facts.sla import ticket_sla_summary
 from supportmetrics.localtime import local_timestamp
-from supportmetrics.metrics import CATALOGUE, Metric, metric
+from supportmetrics.metrics.base import Metric, ResolvedMetric
 from supportmetrics.query.cohorts import cohort_rows, result_dimensions
 from supportmetrics.query.dimensions import filter_rows, with_dimensions
+from supportmetrics.query.lookup import find_metric
 from supportmetrics.query.model import PERIODS, Query, QueryError, Result
 from supportmetrics.query.periods import (
     TRUNCATE,
@@ -33,11 +34,10 @@ from supportmetrics.query.periods import (
     previous_label,
 )
 from supportmetrics.query.snapshots import backlog_rows, growth_rows, mrr_rows
-from supportmetrics.stats import mean_interval, nps_interval, wilson_interval
+from supportmetrics.stats import is_stat, mean_interval, nps_interval, wilson_interval
 
-__all__ = ["Population", "facts_rows", "population", "run_query"]
+__all__ = ["Population", "facts_rows", "population", "resolve_metric", "run_query"]
 
-_STAT = re.compile(r"^(mean|median|p(\d{1,2}(\.\d+)?))$")
 _ACTIVITY = {
     "replies": "reply",
     "notes": "note",
@@ -54,32 +54,15 @@ _SAMPLED = ("distribution", "share", "tally", "nps", "customers", "answered", *_
 """Aggregations whose rows say whether they are below the minimum sample."""
 
 
-@dataclass(frozen=True)
-class _Plan:
-    """A metric under its resolved variants: what it aggregates, how, and in which unit."""
-
-    metric: Metric
-    variants: dict[str, Any]
-    facts: str
-    aggregation: str
-    unit: str
-    better: str | None
-
-
 def _check(query: Query) -> Metric:
-    try:
-        chosen = metric(query.metric)
-    except KeyError:
-        raise QueryError(
-            f"unknown metric {query.metric!r}; the metrics are: {', '.join(CATALOGUE)}"
-        ) from None
+    chosen = find_metric(query.metric)
     if query.period is not None and query.period not in PERIODS:
         raise QueryError(f"unknown period {query.period!r}; use one of {', '.join(PERIODS)}")
     if query.clock not in ("calendar", "business"):
         raise QueryError(f"unknown clock {query.clock!r}; use calendar or business")
     if query.clock == "business" and not chosen.has_clock:
         raise QueryError(f"{chosen.id} has no business-hours variant; use --clock calendar")
-    if not _STAT.match(query.stat):
+    if not is_stat(query.stat):
         raise QueryError(f"unknown stat {query.stat!r}; use mean, median, p90 or any pNN")
     if query.start and query.end and query.end < query.start:
         raise QueryError(f"--to {query.end} is before --from {query.start}")
@@ -88,9 +71,11 @@ def _check(query: Query) -> Metric:
     return chosen
 
 
-def _plan(engine: Engine, chosen: Metric, query: Query) -> _Plan:
-    """The metric's variants (its defaults, the team's settings, then the query's own) and what
-    they make of it."""
+def resolve_metric(
+    engine: Engine, chosen: Metric, given: Mapping[str, str] | None = None
+) -> ResolvedMetric:
+    """`chosen` under its variants (its defaults, the team's settings, then `given`) and what
+    they make of it; a QueryError if a variant is unknown or its fact table cannot be built."""
     settings = engine.config.variants.get(chosen.id, {})
     team = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in settings.items()}
     try:
@@ -98,21 +83,20 @@ def _plan(engine: Engine, chosen: Metric, query: Query) -> _Plan:
     except ValueError as exc:
         raise QueryError(f"{exc} (check [variants.{chosen.id}] in the settings)") from None
     try:
-        variants = chosen.resolve_variants({**team, **query.variants})
+        variants = chosen.resolve_variants({**team, **(given or {})})
     except ValueError as exc:
         raise QueryError(str(exc)) from None
-    aggregation, unit, better = chosen.shaped(variants)
-    facts = chosen.facts_for(variants)
-    if facts == "sla" and not engine.config.sla:
+    resolved = chosen.resolve(variants)
+    if resolved.facts == "sla" and not engine.config.sla:
         raise QueryError(
             f"{chosen.id} needs SLA policies: add [[sla]] tables to supportmetrics.toml"
         )
-    return _Plan(chosen, variants, facts, aggregation, unit, better)
+    return resolved
 
 
 def run_query(engine: Engine, query: Query) -> Result:
     """Compute `query` on `engine`."""
-    plan = _plan(engine, _check(query), query)
+    plan = resolve_metric(engine, _check(query), query.variants)
     rows = _rows(engine, plan, query)
     if query.compare == "previous":
         rows = _compare(engine, plan, query, rows)
@@ -128,18 +112,19 @@ class Population:
     facts: str
     aggregation: str
     rows: ir.Table
+    resolved: ResolvedMetric
 
 
 def population(engine: Engine, query: Query) -> Population:
     """The rows behind `query`'s numbers, for drill-down and distributions."""
-    plan = _plan(engine, _check(query), query)
+    plan = resolve_metric(engine, _check(query), query.variants)
     rows = _population(engine, plan, query)
     start, end = (query.start, query.end) if "_filed_at" in rows.columns else (None, None)
     rows = filter_rows(engine, plan.facts, rows, query.where, start, end)
-    return Population(plan.facts, plan.aggregation, rows)
+    return Population(plan.facts, plan.aggregation, rows, plan)
 
 
-def _population(engine: Engine, plan: _Plan, query: Query) -> ir.Table:
+def _population(engine: Engine, plan: ResolvedMetric, query: Query) -> ir.Table:
     facts = engine.facts(plan.facts, plan.variants, query.clock)
     rows = plan.metric.build(facts, plan.variants, query.clock)
     if "_filed_at" not in rows.columns:
@@ -149,7 +134,7 @@ def _population(engine: Engine, plan: _Plan, query: Query) -> ir.Table:
 
 def _rows(
     engine: Engine,
-    plan: _Plan,
+    plan: ResolvedMetric,
     query: Query,
     start: date | None = None,
     end: date | None = None,
@@ -185,7 +170,7 @@ def _rows(
 
 def _aggregated(
     engine: Engine,
-    plan: _Plan,
+    plan: ResolvedMetric,
     query: Query,
     population: ir.Table,
     start: date | None,
@@ -273,7 +258,7 @@ def _add_open_assigned(engine: Engine, rows: list[dict[str, Any]]) -> None:
         row["open_assigned"] = by_agent.get(row["agent"], 0)
 
 
-def _aggregates(plan: _Plan, rows: ir.Table, query: Query) -> dict[str, ir.Value]:
+def _aggregates(plan: ResolvedMetric, rows: ir.Table, query: Query) -> dict[str, ir.Value]:
     kind = plan.aggregation
     if kind == "customers":
         again = (rows.__rows >= 2) | rows.__flagged
@@ -324,7 +309,7 @@ def _aggregates(plan: _Plan, rows: ir.Table, query: Query) -> dict[str, ir.Value
     raise AssertionError(kind)
 
 
-def _finish(plan: _Plan, query: Query, row: dict[str, Any]) -> dict[str, Any]:
+def _finish(plan: ResolvedMetric, query: Query, row: dict[str, Any]) -> dict[str, Any]:
     """Value, n and interval of one aggregated row."""
     if "period" in row and row["period"] is not None:
         row["__period"] = row["period"]
@@ -400,29 +385,27 @@ def _sorted(rows: list[dict[str, Any]], dims: list[str], query: Query) -> list[d
     return arranged
 
 
-EXPORTS = {"tickets": "created_at", "calls": "queued_at"}
-
-
 def facts_rows(
     engine: Engine, name: str, where: Mapping[str, Sequence[str]] | None = None
 ) -> pa.Table:
     """The fact rows `name` (tickets or calls), filtered like a metric; tickets with business-clock
     columns too."""
-    if name not in EXPORTS:
-        raise QueryError(f"unknown facts {name!r}; use {' or '.join(EXPORTS)}")
+    exports = {t.name: t.export for t in FACT_TABLES.values() if t.export is not None}
+    if name not in exports:
+        raise QueryError(f"unknown facts {name!r}; use {' or '.join(exports)}")
     facts = engine.facts(name, clock="business" if name == "tickets" else "calendar")
     if name == "tickets" and engine.config.sla:
         summary = ticket_sla_summary(engine.facts("sla"))
         facts = facts.left_join(summary, "ticket_id").drop("ticket_id_right")
     rows = local_timestamp(
-        facts.mutate(_filed_at=facts[EXPORTS[name]]), {"_local": "_filed_at"}, engine.offsets()
+        facts.mutate(_filed_at=facts[exports[name]]), {"_local": "_filed_at"}, engine.offsets()
     )
     rows = filter_rows(engine, name, rows, where or {}, None, None)
-    return engine.db.to_pyarrow(rows.drop("_filed_at", "_local").order_by(EXPORTS[name]))
+    return engine.db.to_pyarrow(rows.drop("_filed_at", "_local").order_by(exports[name]))
 
 
 def _compare(
-    engine: Engine, plan: _Plan, query: Query, rows: list[dict[str, Any]]
+    engine: Engine, plan: ResolvedMetric, query: Query, rows: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """Add the previous equal-length period's value, the change and the percent change."""
     dims = result_dimensions(plan.aggregation, plan.variants, query.by)

@@ -103,7 +103,7 @@ def growth_rows(
     series = mrr_rows(
         engine,
         facts_name,
-        Query(query.metric, query.by, period, where=query.where),  # type: ignore[arg-type]
+        Query(query.metric, query.by, period, where=query.where),
         stretches,
         widened,
         end,

@@ -23,7 +23,7 @@ from supportmetrics.export import write_facts
 from supportmetrics.metrics import CATALOGUE, Metric
 from supportmetrics.metrics.base import FactsName
 from supportmetrics.query import Query as MetricQuery
-from supportmetrics.query import QueryError, dimension_names, facts_rows, run_query
+from supportmetrics.query import QueryError, dimension_names, facts_rows, find_metric, run_query
 from supportmetrics.web import pages
 from supportmetrics.web.auth import api_user
 from supportmetrics.web.data import DataSource
@@ -70,11 +70,10 @@ def _view(request: Request) -> View:
 
 
 def _metric(metric_id: str) -> Metric:
-    if metric_id not in CATALOGUE:
-        raise HTTPException(
-            404, f"unknown metric {metric_id!r}; the metrics are: {', '.join(CATALOGUE)}"
-        )
-    return CATALOGUE[metric_id]
+    try:
+        return find_metric(metric_id)
+    except QueryError as exc:
+        raise HTTPException(404, str(exc)) from None
 
 
 def _json_rows(table: pa.Table) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from supportmetrics.config import Config, TargetSettings
 from supportmetrics.display import human, human_change
 from supportmetrics.engine import Engine
 from supportmetrics.metrics import CATALOGUE, Metric
-from supportmetrics.query import QueryError
+from supportmetrics.query import QueryError, resolve_metric
 from supportmetrics.web import charts
 from supportmetrics.web.params import View, auto_period
 from supportmetrics.web.queries import (
@@ -68,7 +68,7 @@ def catalogue_entry(chosen: Metric) -> dict[str, Any]:
         "better": chosen.better,
         "filed_under": chosen.filed_under,
         "has_clock": chosen.has_clock,
-        "drill_down": has_drill(chosen),
+        "drill_down": has_drill(chosen.resolve()),
         "variants": [
             {
                 "name": v.name,
@@ -147,7 +147,7 @@ def _headline(engine: Engine, chosen: Metric, view: View, target: TargetSettings
         "low_sample": bool(row.get("low_sample")),
         "ci_low": row.get("ci_low"),
         "ci_high": row.get("ci_high"),
-        "stat": applied.query.stat if chosen.aggregation == "distribution" else None,
+        "stat": applied.query.stat if applied.resolved.aggregation == "distribution" else None,
         "clock": applied.query.clock,
         "from": applied.start.isoformat(),
         "to": applied.end.isoformat(),
@@ -214,9 +214,12 @@ def _drill_value(value: Any) -> str | None:
 def metric_page(engine: Engine, config: Config, metric_id: str, view: View) -> dict[str, Any]:
     """Headline, trend, breakdown by a dimension, duration distribution and drill-down links."""
     chosen = get_metric(metric_id)
-    stat = view.get("stat") or default_stat(chosen)
-    stat_view = view.with_extra(stat=stat if chosen.aggregation == "distribution" else None)
-    page: dict[str, Any] = {"metric": catalogue_entry(chosen), "drill": has_drill(chosen)}
+    resolved = resolve_metric(engine, chosen)
+    stat = view.get("stat") or default_stat(resolved)
+    durations = resolved.aggregation == "distribution"
+    stat_view = view.with_extra(stat=stat if durations else None)
+    drill = has_drill(resolved)
+    page: dict[str, Any] = {"metric": catalogue_entry(chosen), "drill": drill}
     target = config.targets.get(chosen.id)
     applied = metric_query(engine, chosen, view, stat=stat, compare=True)
     result = run(engine, applied)
@@ -227,7 +230,7 @@ def metric_page(engine: Engine, config: Config, metric_id: str, view: View) -> d
         "to": applied.end.isoformat(),
         "days": (applied.end - applied.start).days + 1,
     }
-    page["stat"] = applied.query.stat if chosen.aggregation == "distribution" else None
+    page["stat"] = applied.query.stat if durations else None
     page["clock"] = applied.query.clock
     page["ignored_filters"] = list(applied.ignored)
     page["headline"] = row | {
@@ -236,7 +239,6 @@ def metric_page(engine: Engine, config: Config, metric_id: str, view: View) -> d
     }
     page["target"] = _target(config, chosen, row.get("value")) if target else None
     rows_path = f"/metrics/{chosen.id}/rows"
-    drill = has_drill(chosen)
     page["rows_link"] = _link(rows_path, stat_view) if drill else None
 
     period = view.get("period") or auto_period(applied.start, applied.end)
@@ -253,7 +255,7 @@ def metric_page(engine: Engine, config: Config, metric_id: str, view: View) -> d
         trend.rows, unit, page["target"]["value"] if page["target"] else None
     )
 
-    dimensions = breakdown_dimensions(engine, chosen)
+    dimensions = breakdown_dimensions(engine, resolved)
     page["dimensions"] = dimensions
     by = view.get("by") or next((d for d in ("channel", "queue", "team") if d in dimensions), None)
     page["by"] = by
@@ -275,7 +277,7 @@ def metric_page(engine: Engine, config: Config, metric_id: str, view: View) -> d
         page["breakdown_chart"] = charts.breakdown(split.rows, by, unit)
 
     page["distribution"] = None
-    if chosen.aggregation == "distribution" and unit == "seconds":
+    if durations and unit == "seconds":
         shape = distribution(engine, applied)
         for bucket in shape["buckets"]:
             bounds = {

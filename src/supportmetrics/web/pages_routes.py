@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from supportmetrics.engine import Engine
 from supportmetrics.metrics import CATALOGUE
+from supportmetrics.query import QueryError, find_metric
 from supportmetrics.web import pages
 from supportmetrics.web.auth import page_session
 from supportmetrics.web.data import DataSource
@@ -72,8 +73,7 @@ def catalogue(request: Request, session: CurrentSession) -> Response:
 
 @router.get("/metrics/{metric_id}")
 def metric(request: Request, metric_id: str, session: CurrentSession) -> Response:
-    if metric_id not in CATALOGUE:
-        raise HTTPException(404, f"unknown metric {metric_id!r}; see the metric catalogue")
+    _known(metric_id)
     view = _view(request, METRIC_EXTRA)
     config = request.app.state.config
     page = _data(request).cached(
@@ -81,6 +81,14 @@ def metric(request: Request, metric_id: str, session: CurrentSession) -> Respons
         lambda engine: pages.metric_page(engine, config, metric_id, view),
     )
     return _render(request, "metric.html", session, view, {"page": page})
+
+
+def _known(metric_id: str) -> None:
+    """A 404 naming the metrics (and the closest ids) for a metric the catalogue lacks."""
+    try:
+        find_metric(metric_id)
+    except QueryError as exc:
+        raise HTTPException(404, str(exc)) from None
 
 
 def _number(view: View, name: str) -> float | None:
@@ -96,8 +104,7 @@ def _number(view: View, name: str) -> float | None:
 @router.get("/metrics/{metric_id}/rows")
 def rows(request: Request, metric_id: str, session: CurrentSession) -> Response:
     """One page of the rows behind a metric, with a CSV export of all of them."""
-    if metric_id not in CATALOGUE:
-        raise HTTPException(404, f"unknown metric {metric_id!r}; see the metric catalogue")
+    _known(metric_id)
     chosen = get_metric(metric_id)
     view = _view(request, ROWS_EXTRA)
     offset = int(_number(view, "offset") or 0)

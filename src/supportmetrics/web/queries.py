@@ -18,13 +18,16 @@ import pyarrow as pa
 
 from supportmetrics.config import TargetSettings
 from supportmetrics.engine import Engine
-from supportmetrics.metrics import CATALOGUE, Metric
+from supportmetrics.facts.registry import FACT_TABLES, fact_table
+from supportmetrics.metrics.base import Metric, ResolvedMetric
 from supportmetrics.query import (
     Query,
     QueryError,
     Result,
     dimension_names,
+    find_metric,
     population,
+    resolve_metric,
     run_query,
 )
 from supportmetrics.web.params import ParamError, View, check_periods
@@ -43,7 +46,6 @@ __all__ = [
     "run",
 ]
 
-DRILL_FACTS = ("tickets", "calls")
 DRILL_AGGREGATIONS = ("distribution", "share", "tally", "count")
 BUCKETS: tuple[tuple[str, float, float | None], ...] = (
     ("0-1 h", 0, 3600),
@@ -56,22 +58,20 @@ HISTOGRAM_BINS = 30
 
 
 def get_metric(metric_id: str) -> Metric:
-    try:
-        return CATALOGUE[metric_id]
-    except KeyError:
-        raise QueryError(
-            f"unknown metric {metric_id!r}; the metrics are: {', '.join(CATALOGUE)}"
-        ) from None
+    """The catalogue entry `metric_id` (see `find_metric`)."""
+    return find_metric(metric_id)
 
 
-def has_drill(chosen: Metric) -> bool:
-    """Whether the rows behind the metric's numbers can be listed (tickets or calls facts)."""
-    return chosen.facts in DRILL_FACTS and chosen.aggregation in DRILL_AGGREGATIONS
+def has_drill(resolved: ResolvedMetric) -> bool:
+    """Whether the rows behind the metric's numbers can be listed (a drillable fact table, one
+    row per aggregated row)."""
+    return fact_table(resolved.facts).drillable and resolved.aggregation in DRILL_AGGREGATIONS
 
 
-def default_stat(chosen: Metric) -> str:
+def default_stat(resolved: ResolvedMetric) -> str:
     """Durations are skewed: the dashboard shows their median unless told otherwise."""
-    return "median" if chosen.aggregation == "distribution" and chosen.unit == "seconds" else "mean"
+    duration = resolved.aggregation == "distribution" and resolved.unit == "seconds"
+    return "median" if duration else "mean"
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,8 @@ class Applied:
     ignored: tuple[str, ...]
     start: date
     end: date
+    resolved: ResolvedMetric
+    """The metric under the workspace's (and the target's) variants."""
 
 
 def _dimensions(engine: Engine, facts: str) -> list[str]:
@@ -92,10 +94,10 @@ def _dimensions(engine: Engine, facts: str) -> list[str]:
         raise QueryError(str(exc)) from None
 
 
-def breakdown_dimensions(engine: Engine, chosen: Metric) -> list[str]:
+def breakdown_dimensions(engine: Engine, resolved: ResolvedMetric) -> list[str]:
     """Dimensions worth a breakdown: categories, not ids or measures."""
-    names = _dimensions(engine, chosen.facts)
-    schema = engine.facts(chosen.facts).schema()
+    names = _dimensions(engine, resolved.facts)
+    schema = engine.facts(resolved.facts).schema()
     out = []
     for name in names:
         if name == "tags" or name.endswith("_id"):
@@ -118,29 +120,31 @@ def metric_query(
     target: TargetSettings | None = None,
 ) -> Applied:
     """The Query for `chosen` under `view` (and its target's own scope, when given)."""
-    where = view.where_dict()
-    ignored: tuple[str, ...] = ()
-    if where:
-        valid = set(_dimensions(engine, chosen.facts))
-        ignored = tuple(name for name in where if name not in valid)
-        where = {k: v for k, v in where.items() if k in valid}
     variants: dict[str, str] = {}
-    clock = view.clock if chosen.has_clock else "calendar"
     if target is not None:
-        where |= target.where
         variants = {
             k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in target.variants.items()
         }
+    resolved = resolve_metric(engine, chosen, variants)
+    where = view.where_dict()
+    ignored: tuple[str, ...] = ()
+    if where:
+        valid = set(_dimensions(engine, resolved.facts))
+        ignored = tuple(name for name in where if name not in valid)
+        where = {k: v for k, v in where.items() if k in valid}
+    clock = view.clock if chosen.has_clock else "calendar"
+    if target is not None:
+        where |= target.where
         clock = target.clock
         stat = stat or target.stat
     start, end = view.range(engine.span())
     if period is not None:
         check_periods(start, end, period)
     for name in by:
-        if name not in _dimensions(engine, chosen.facts):
+        if name not in _dimensions(engine, resolved.facts):
             raise QueryError(
                 f"unknown dimension {name!r} for {chosen.id}; the dimensions are: "
-                + ", ".join(_dimensions(engine, chosen.facts))
+                + ", ".join(_dimensions(engine, resolved.facts))
             )
     query = Query(
         chosen.id,
@@ -149,12 +153,12 @@ def metric_query(
         start,
         end,
         where,
-        stat or default_stat(chosen),
+        stat or default_stat(resolved),
         clock,  # type: ignore[arg-type]
         variants,
         "previous" if compare else None,
     )
-    return Applied(query, ignored, start, end)
+    return Applied(query, ignored, start, end, resolved)
 
 
 def run(engine: Engine, applied: Applied) -> Result:
@@ -172,10 +176,11 @@ def _population_rows(
     """The rows the metric aggregates under `applied`, optionally only values in [low, high)."""
     query = applied.query
     behind = population(engine, query)
-    if drill and (behind.facts not in DRILL_FACTS or behind.aggregation not in DRILL_AGGREGATIONS):
+    if drill and not has_drill(behind.resolved):
+        listed = " or ".join(t.name for t in FACT_TABLES.values() if t.drillable)
         raise QueryError(
             f"drill-down is not available for {query.metric}: it is computed over {behind.facts} "
-            "facts, not over the rows of tickets or calls"
+            f"facts, not over the rows of {listed}"
         )
     if (low is not None or high is not None) and behind.aggregation != "distribution":
         raise ParamError("min and max select durations; this metric has none")
