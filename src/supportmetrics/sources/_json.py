@@ -147,6 +147,7 @@ def _classify(
     con: duckdb.DuckDBPyConnection, path: Path, streams: Sequence[Stream], title: str
 ) -> list[tuple[Stream, str]]:
     """Which record kinds `path` holds, each with the SQL reading its records."""
+    stream: Stream | None
     fmt = _shape(path, title)
     objects = f"read_json_objects({sql_literal(path)}, format='{fmt}', maximum_object_size={MAX_OBJECT_BYTES})"
     try:

@@ -258,7 +258,7 @@ def convert(inputs: Sequence[str], out_dir: Path, timezone: str) -> Conversion:
         _stage(con, paths, timezone)
         con.execute(f"CREATE TEMP TABLE segments AS {_calls_sql()}")
         done = "outcome IS NOT NULL AND queued_at IS NOT NULL"
-        path = write_table(con, f"SELECT * FROM segments WHERE {done}", out_dir, "calls")
+        calls_path = write_table(con, f"SELECT * FROM segments WHERE {done}", out_dir, "calls")
         counts = con.execute(
             f"SELECT count(*) FILTER ({done}), count(*) FILTER (outcome IS NULL), "
             "count(*) FILTER (outcome IS NOT NULL AND queued_at IS NULL) FROM segments"
@@ -303,7 +303,7 @@ def convert(inputs: Sequence[str], out_dir: Path, timezone: str) -> Conversion:
             f"agent availability ({len(availability)} agent(s)): {logged} s logged in, "
             f"{paused} s paused"
         )
-    files = {"calls": path} if path else {}
+    files = {"calls": calls_path} if calls_path else {}
     if availability_path:
         files["agent_availability"] = availability_path
     return Conversion(files, notes, {"agent_availability": availability})

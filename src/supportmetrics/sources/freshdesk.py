@@ -10,7 +10,7 @@ from the customer, `private`: an internal note). The API has no status history: 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import duckdb
@@ -127,7 +127,7 @@ STREAMS = (
 )
 
 
-def _case(expr: str, mapping: dict[int, object], default: str = "NULL") -> str:
+def _case(expr: str, mapping: Mapping[int, object], default: str = "NULL") -> str:
     cases = " ".join(
         f"WHEN {k} THEN {sql_literal(v) if isinstance(v, str) else v}" for k, v in mapping.items()
     )

@@ -89,7 +89,7 @@ STATUS_PARTS = {
     "timer_unsnooze": "open",
     "assign_and_unsnooze": "open",
 }
-ASSIGN_PARTS = ("assignment", "default_assignment", "away_mode_assignment")
+ASSIGN_PARTS: tuple[str, ...] = ("assignment", "default_assignment", "away_mode_assignment")
 ASSIGN_PARTS += ("assign_and_reopen", "assign_and_unsnooze")
 MESSAGE_PARTS = ("comment", "note")
 CUSTOMERS = ("user", "lead", "contact")

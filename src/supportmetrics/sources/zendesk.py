@@ -159,7 +159,12 @@ CHANNELS = {
     ),
 }
 """Canonical channel -> the `via.channel` values it takes; any other value is `other`."""
-BOT_CHANNELS = ("answer_bot", "answer_bot_for_agents", "answer_bot_for_sdk", "answer_bot_for_slack")
+BOT_CHANNELS: tuple[str, ...] = (
+    "answer_bot",
+    "answer_bot_for_agents",
+    "answer_bot_for_sdk",
+    "answer_bot_for_slack",
+)
 BOT_CHANNELS += ("answer_bot_for_web_widget", "answer_bot_api", "ai_agent")
 STATUSES = ("new", "open", "pending", "solved", "closed")
 FIELDS = {"status": "status", "assignee_id": "assignee", "group_id": "team", "priority": "priority"}
