@@ -1,7 +1,7 @@
 """One query API for every metric: metric + dimensions + period + range + filters -> result rows."""
 
 from supportmetrics.query.dimensions import dimension_names
-from supportmetrics.query.model import PERIODS, Period, Query, QueryError, Result
+from supportmetrics.query.model import PERIODS, Period, Query, QueryError, Result, Row
 from supportmetrics.query.run import Population, facts_rows, population, run_query
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "Query",
     "QueryError",
     "Result",
+    "Row",
     "dimension_names",
     "facts_rows",
     "population",
