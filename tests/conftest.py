@@ -30,3 +30,23 @@ def write(tmp_path: Path) -> WriteFile:
         return path
 
     return _write
+
+
+SLOW = (
+    "tests/backends/",
+    "tests/benchmarks/",
+    "tests/demo/test_generator.py",
+    "tests/test_crosscheck.py",
+    "tests/test_crosscheck_experience.py",
+    "tests/web/test_browser.py",
+    "tests/web/test_schema.py",
+)
+"""Test modules marked `slow` (whole modules: their cost is a shared demo-sized fixture), measured
+with `pytest --durations=40`; `pytest -m "not slow"` is the inner loop, CI runs everything."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = Path(str(config.rootpath))
+    for item in items:
+        if item.path.relative_to(root).as_posix().startswith(SLOW):
+            item.add_marker(pytest.mark.slow)

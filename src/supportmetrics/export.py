@@ -14,6 +14,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from supportmetrics.store import sql_literal
+
 __all__ = ["FORMULA_START", "neutralise_formulas", "neutralised_sql", "safe_rows", "write_facts"]
 
 FORMULA_START = r"^[=+\-@\t\r]"
@@ -65,7 +67,7 @@ def _json_lines(table: pa.Table, path: Path) -> None:
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     con.register("facts", _for_text(table))
-    con.execute(f"COPY facts TO '{path}' (FORMAT json)")
+    con.execute(f"COPY facts TO {sql_literal(path)} (FORMAT json)")
     con.close()
 
 

@@ -1,4 +1,4 @@
-"""The canonical data model (spec/data-model.md) declared once, as data.
+"""The canonical data model (docs/data-model.md) declared once, as data.
 
 Validation, ingest, the store's DDL, the docs and the API all read these declarations; nothing else
 lists tables or columns.

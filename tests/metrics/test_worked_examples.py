@@ -1,4 +1,4 @@
-"""The worked examples at the end of spec/metrics.md, each computed through the public query API
+"""The worked examples at the end of docs/metrics.md, each computed through the public query API
 from rows in the canonical tables."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """An independent, plain-pandas implementation of the survey, call and churn metrics.
 
-Written from spec/data-model.md and spec/metrics.md (no engine code), vectorised with merge/groupby
+Written from docs/data-model.md and docs/metrics.md (no engine code), vectorised with merge/groupby
 only. Inputs are the canonical tables as stored: naive UTC timestamps, string ids.
 
 Definitions

@@ -1,6 +1,6 @@
 """An independent, plain-pandas implementation of the ticket metrics: the yardstick for the engine.
 
-Written from spec/data-model.md and spec/metrics.md alone (no engine code), vectorised with
+Written from docs/data-model.md and docs/metrics.md alone (no engine code), vectorised with
 merge/groupby/sort only. Inputs are the canonical tables as stored: naive UTC timestamps, string ids.
 
 Definition choices (where the spec is silent, or where it leaves a choice open):

@@ -268,3 +268,11 @@ def test_a_ticket_time_that_is_no_timestamp(tmp_path: Path) -> None:
         "Zendesk ticket 101: created_at 'gestern' is not a timestamp; expected ISO 8601 such as "
         "2024-05-01T14:03:00Z (without an offset: the workspace's time zone)"
     )
+
+
+def test_a_custom_field_id_with_quotes_is_a_column_name_not_sql(tmp_path: Path) -> None:
+    records = _tickets()
+    records[0]["custom_fields"] = [{"id": 'x" , 1 AS "y', "value": "refund"}]
+    (tmp_path / "tickets.json").write_text(json.dumps({"tickets": records}), encoding="utf-8")
+    conversion = convert("zendesk", tmp_path / "run", tmp_path / "tickets.json")
+    assert rows(conversion, "tickets", "ticket_id", 'field_x" , 1 AS "y')[0] == ("101", "refund")

@@ -13,6 +13,9 @@ EXAMPLES = 12
 """Per operation: enough to reach every parameter's odd values, bounded to keep the run short."""
 FEWER = {"GET /api/overview": 4, "GET /api/targets": 4}
 """Operations that compute a dozen metrics per uncached request."""
+TIMEOUT = 120
+"""Seconds a request may take: an uncached overview builds facts, slow on a busy shared machine
+(schemathesis' own 10 s read timeout failed there with no error in the app)."""
 
 
 def test_no_request_gets_a_server_error(web_app: FastAPI, site: Site) -> None:
@@ -33,7 +36,7 @@ def test_no_request_gets_a_server_error(web_app: FastAPI, site: Site) -> None:
             database=None,
         )
         def call(case: schemathesis.Case) -> None:
-            response = case.call(headers=headers)
+            response = case.call(headers=headers, timeout=TIMEOUT)
             case.validate_response(response, checks=[not_a_server_error])
 
         call()

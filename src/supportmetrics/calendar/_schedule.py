@@ -21,8 +21,8 @@ DEFAULT_SCHEDULE_ID = "default"
 _INTERVAL = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
-def _office_hours() -> dict[str, list[str]]:
-    return {day: ["09:00-17:00"] for day in WEEKDAYS[:5]}
+def _office_hours() -> dict[Weekday, list[str]]:
+    return {day: ["09:00-17:00"] for day in get_args(Weekday)[:5]}
 
 
 def parse_interval(text: str) -> tuple[int, int]:

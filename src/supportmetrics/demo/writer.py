@@ -8,6 +8,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from supportmetrics.store import sql_literal
+
 __all__ = ["FORMATS", "write"]
 
 FORMATS = ("csv", "parquet", "jsonl")
@@ -49,10 +51,10 @@ def write(tables: dict[str, pa.Table], out_dir: Path, fmt: str = "csv") -> dict[
         con.execute("SET enable_progress_bar = false")
         for name, table in tables.items():
             con.register("demo_table", table)
-            target = str(paths[name]).replace("'", "''")
+            target = sql_literal(paths[name])
             con.execute(
                 f"COPY (SELECT {_select(table.schema, fmt)} FROM demo_table) "
-                f"TO '{target}' ({options})"
+                f"TO {target} ({options})"
             )
             con.unregister("demo_table")
     return paths

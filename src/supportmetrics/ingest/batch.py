@@ -37,6 +37,7 @@ from supportmetrics.store import (
     attached,
     create_store,
     quote,
+    sql_literal,
     stored_columns,
 )
 
@@ -295,10 +296,6 @@ def _check_custom_cap(
         raise IngestError(problems)
 
 
-def _lit(value: object) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
 def _stage(
     con: duckdb.DuckDBPyConnection, sources: list[SourceFile], step: Step
 ) -> tuple[dict[str, TableLoad], dict[int, set[str]]]:
@@ -356,9 +353,9 @@ def _custom_types(
             types[name] = stored[name]
             typed = custom_expr(raw, raw_type, stored[name])
             con.execute(
-                f"INSERT INTO problems SELECT '{table}', _file, _line, {_lit(name)}, "
+                f"INSERT INTO problems SELECT '{table}', _file, _line, {sql_literal(name)}, "
                 f"left(CAST({raw} AS VARCHAR), 200), 'type', "
-                f"{_lit(f'does not fit the stored type {stored[name]} of custom column {name}')} "
+                f"{sql_literal(f'does not fit the stored type {stored[name]} of custom column {name}')} "
                 f"FROM {_raw(table)} WHERE {raw} IS NOT NULL AND {typed} IS NULL"
             )
         elif raw_type.endswith("[]"):
@@ -395,8 +392,8 @@ def _check_references(
                 f"valid rows nor in the store: load that {ref.table} row too, or fix {ref.column}"
             )
             con.execute(
-                f"INSERT INTO problems SELECT '{name}', r._file, r._line, {_lit(ref.column)}, "
-                f"r.{col}, 'reference', {_lit(message)} FROM {_raw(name)} r "
+                f"INSERT INTO problems SELECT '{name}', r._file, r._line, {sql_literal(ref.column)}, "
+                f"r.{col}, 'reference', {sql_literal(message)} FROM {_raw(name)} r "
                 f"WHERE r.{col} IS NOT NULL AND NOT EXISTS "
                 f"(SELECT 1 FROM ({known}) known WHERE known.k = r.{col})"
             )

@@ -20,7 +20,7 @@ import duckdb
 from supportmetrics.ingest.problems import IngestError, Problem
 from supportmetrics.resources import is_resource_error
 from supportmetrics.schema import TABLES
-from supportmetrics.store import quote
+from supportmetrics.store import quote, sql_literal
 
 __all__ = ["REJECTS_MARK", "SourceFile", "find_sources", "normalise_header", "stage_file"]
 
@@ -328,17 +328,13 @@ def _engine_problem(source: SourceFile, exc: duckdb.Error) -> Problem:
 def _csv_relation(source: SourceFile, names: list[str]) -> str:
     columns = "{" + ", ".join(f"'{i}': 'VARCHAR'" for i in range(len(names))) + "}"
     read = (
-        f"read_csv({_sql_str(source.path)}, columns={columns}, header=true, auto_detect=false, "
+        f"read_csv({sql_literal(source.path)}, columns={columns}, header=true, auto_detect=false, "
         f"delim=',', quote='\"', escape='\"', strict_mode=true, max_line_size={MAX_LINE_BYTES})"
     )
     selected = ", ".join(
         _as_text(quote(str(i)), "VARCHAR", n) + f" AS {quote(n)}" for i, n in enumerate(names)
     )
     return f"SELECT {selected} FROM {read}"
-
-
-def _sql_str(value: object) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def stage_file(con: duckdb.DuckDBPyConnection, source: SourceFile, index: int, target: str) -> int:
@@ -397,7 +393,7 @@ def _as_text(expr: str, duck_type: str, name: str) -> str:
 
 
 def _parquet_relation(con: duckdb.DuckDBPyConnection, source: SourceFile) -> str:
-    read = f"read_parquet({_sql_str(source.path)})"
+    read = f"read_parquet({sql_literal(source.path)})"
     described = _describe(con, source, read)
     names = [normalise_header(row[0]) for row in described]
     _raise_header(source, names)
@@ -411,7 +407,7 @@ def _parquet_relation(con: duckdb.DuckDBPyConnection, source: SourceFile) -> str
 def _json_lines(source: SourceFile) -> str:
     """Every line of a JSON Lines file with its number, blank ones included (they count)."""
     read = (
-        f"read_csv({_sql_str(source.path)}, columns={{'text': 'VARCHAR'}}, header=false, "
+        f"read_csv({sql_literal(source.path)}, columns={{'text': 'VARCHAR'}}, header=false, "
         "auto_detect=false, delim=chr(0), quote='', escape='', new_line='\\r\\n', "
         f"strict_mode=false, max_line_size={MAX_JSON_LINE_BYTES})"
     )  # no NUL is left in the file (checked before), so each line is one field; \n also ends one
@@ -465,7 +461,7 @@ def _json_relation(con: duckdb.DuckDBPyConnection, source: SourceFile) -> str:
     _raise_header(source, names)
     parts = []
     for key, name in zip(keys, names, strict=True):
-        path = _sql_str("$." + '"' + key.replace('"', '\\"') + '"')
+        path = sql_literal("$." + '"' + key.replace('"', '\\"') + '"')
         if name == "tags":
             parts.append(
                 f"CASE WHEN json_type(json, {path}) = 'ARRAY' "

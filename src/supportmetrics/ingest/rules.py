@@ -11,7 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from supportmetrics.schema import SURVEY_SCALES, Column, Kind, Table
-from supportmetrics.store import quote
+from supportmetrics.store import quote, sql_literal
 from supportmetrics.time_range import RANGE_TEXT, in_range_sql, offset_beyond_sql
 
 __all__ = [
@@ -30,10 +30,6 @@ _TRUE = "('true', '1', 'yes', 't', 'y')"
 _FALSE = "('false', '0', 'no', 'f', 'n')"
 _INTEGER = r"'^[+-]?\d+(\.0*)?$'"
 _NUMBER = r"'^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$'"
-
-
-def _lit(value: object) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _bool(raw: str) -> str:
@@ -76,7 +72,7 @@ def _parsed(column: Column, raw: str) -> str:
     if kind is Kind.TIMESTAMP:
         return f"(TRY_CAST({raw} AS TIMESTAMPTZ) AT TIME ZONE 'UTC')"
     if kind is Kind.ENUM:
-        allowed = ", ".join(_lit(v) for v in column.values)
+        allowed = ", ".join(sql_literal(v) for v in column.values)
         return f"CASE WHEN lower({raw}) IN ({allowed}) THEN lower({raw}) END"
     if kind is Kind.BOOL:
         return _bool(raw)
@@ -92,7 +88,7 @@ def insert_expr(column: Column, raw: str | None) -> str:
         default = (
             str(column.default).lower() if isinstance(column.default, bool) else column.default
         )
-        value = f"COALESCE({value}, {typed_expr(column, _lit(default))})"
+        value = f"COALESCE({value}, {typed_expr(column, sql_literal(default))})"
     return f"CAST({value} AS {column.kind.sql_type})"
 
 
@@ -145,8 +141,8 @@ class Rule:
 
     def select(self, staged: str) -> str:
         return (
-            f"SELECT _file, _line, {_lit(self.column)} AS column_name, "
-            f"left(CAST({self.value} AS VARCHAR), 200) AS value, {_lit(self.rule)} AS rule, "
+            f"SELECT _file, _line, {sql_literal(self.column)} AS column_name, "
+            f"left(CAST({self.value} AS VARCHAR), 200) AS value, {sql_literal(self.rule)} AS rule, "
             f"{self.message} AS message FROM {staged} WHERE {self.condition}"
         )
 
@@ -173,11 +169,11 @@ def _timestamp_select(column: Column, staged: str) -> str:
     raw = quote(column.name)
     within = in_range_sql("_parsed")
     message = (
-        f"CASE WHEN _parsed IS NULL THEN {_lit(_HINTS[Kind.TIMESTAMP])} "
-        f"WHEN {within} THEN {_lit(_OFFSET_HINT)} ELSE {_lit(_RANGE_HINT)} END"
+        f"CASE WHEN _parsed IS NULL THEN {sql_literal(_HINTS[Kind.TIMESTAMP])} "
+        f"WHEN {within} THEN {sql_literal(_OFFSET_HINT)} ELSE {sql_literal(_RANGE_HINT)} END"
     )
     return (
-        f"SELECT _file, _line, {_lit(column.name)} AS column_name, left({raw}, 200) AS value, "
+        f"SELECT _file, _line, {sql_literal(column.name)} AS column_name, left({raw}, 200) AS value, "
         f"CASE WHEN _parsed IS NULL THEN 'type' WHEN {within} THEN 'offset' ELSE 'range' END "
         f"AS rule, {message} AS message FROM (SELECT _file, _line, {raw}, "
         f"{_parsed(column, raw)} AS _parsed FROM {staged} WHERE {raw} IS NOT NULL) "
@@ -198,20 +194,22 @@ def _column_rules(table: Table, column: Column, present: Collection[str]) -> lis
                 name,
                 "required",
                 f"{raw} IS NULL",
-                _lit(f"missing value: every {table.name} row needs {name}"),
+                sql_literal(f"missing value: every {table.name} row needs {name}"),
                 "NULL",
             )
         )
     if column.kind is Kind.ENUM:
         hint = f"unknown value: use one of {', '.join(column.values)}"
-        rules.append(Rule(name, "enum", f"{raw} IS NOT NULL AND {typed} IS NULL", _lit(hint), raw))
+        rules.append(
+            Rule(name, "enum", f"{raw} IS NOT NULL AND {typed} IS NULL", sql_literal(hint), raw)
+        )
     elif column.kind in _HINTS and column.kind is not Kind.TIMESTAMP:  # see _timestamp_select
         rules.append(
             Rule(
                 name,
                 "type",
                 f"{raw} IS NOT NULL AND {typed} IS NULL",
-                _lit(_HINTS[column.kind]),
+                sql_literal(_HINTS[column.kind]),
                 raw,
             )
         )
@@ -221,7 +219,7 @@ def _column_rules(table: Table, column: Column, present: Collection[str]) -> lis
                 name,
                 "range",
                 f"{typed} < {column.minimum}",
-                _lit(f"must be at least {column.minimum:g}"),
+                sql_literal(f"must be at least {column.minimum:g}"),
                 raw,
             )
         )
@@ -231,7 +229,7 @@ def _column_rules(table: Table, column: Column, present: Collection[str]) -> lis
                 name,
                 "range",
                 f"{typed} > {column.maximum}",
-                _lit(f"must be at most {column.maximum:g}"),
+                sql_literal(f"must be at most {column.maximum:g}"),
                 raw,
             )
         )
@@ -253,22 +251,24 @@ def _row_rules(table: Table, present: Collection[str]) -> list[Rule]:
                     order.later,
                     "order",
                     f"{later} < {earlier}",
-                    _lit(f"{order.later} is before {order.earlier} (")
+                    sql_literal(f"{order.later} is before {order.earlier} (")
                     + f" || CAST({quote(order.earlier)} AS VARCHAR) || "
-                    + _lit("); fix one of the two timestamps"),
+                    + sql_literal("); fix one of the two timestamps"),
                     quote(order.later),
                 )
             )
     for column, when_column, when_value in table.required_when:
         if when_column in present:
-            condition = f"{_typed(table, when_column)} = {_lit(when_value)}"
+            condition = f"{_typed(table, when_column)} = {sql_literal(when_value)}"
             missing = f"{quote(column)} IS NULL" if column in present else "true"
             rules.append(
                 Rule(
                     column,
                     "required",
                     f"{condition} AND {missing}",
-                    _lit(f"missing value: {column} is required when {when_column} is {when_value}"),
+                    sql_literal(
+                        f"missing value: {column} is required when {when_column} is {when_value}"
+                    ),
                     "NULL",
                 )
             )
@@ -282,9 +282,9 @@ def _row_rules(table: Table, present: Collection[str]) -> list[Rule]:
                 "rating",
                 "range",
                 f"{rating} > COALESCE({scale}, 5)",
-                _lit("rating above the scale maximum (")
+                sql_literal("rating above the scale maximum (")
                 + f" || CAST(COALESCE({scale}, 5) AS VARCHAR) || "
-                + _lit("); set scale_max if the platform uses another scale"),
+                + sql_literal("); set scale_max if the platform uses another scale"),
                 quote("rating"),
             )
         )
@@ -295,7 +295,7 @@ def survey_scale_sql(survey: str, bound: str, given: str | None) -> str:
     """A survey row's scale bound: its own, else its survey's default, else NULL (custom)."""
     index = 0 if bound == "min" else 1
     cases = " ".join(
-        f"WHEN {_lit(name)} THEN {scale[index]:g}" for name, scale in SURVEY_SCALES.items()
+        f"WHEN {sql_literal(name)} THEN {scale[index]:g}" for name, scale in SURVEY_SCALES.items()
     )
     default = f"CASE lower({survey}) {cases} END"
     return f"COALESCE({given}, {default})" if given else default
@@ -316,16 +316,16 @@ def _scale_rules(present: Collection[str]) -> list[Rule]:
             "score",
             "scale",
             f"{score} < {low} OR {score} > {high}",
-            _lit("score outside the survey's scale ")
+            sql_literal("score outside the survey's scale ")
             + f" || CAST({low} AS VARCHAR) || '-' || CAST({high} AS VARCHAR) || "
-            + _lit("; set scale_min/scale_max if this survey uses another scale"),
+            + sql_literal("; set scale_min/scale_max if this survey uses another scale"),
             quote("score"),
         ),
         Rule(
             "scale_max",
             "scale",
             f"{low} >= {high}",
-            _lit("scale_max must be above scale_min"),
+            sql_literal("scale_max must be above scale_min"),
             f"CAST({high} AS VARCHAR)",
         ),
     ]
@@ -338,7 +338,7 @@ def _nul_rule(name: str) -> Rule:
         name,
         "nul",
         f"contains({text}, chr(0))",
-        _lit("a NUL character in the value: remove it (it usually means a damaged export)"),
+        sql_literal("a NUL character in the value: remove it (it usually means a damaged export)"),
         f"replace({text}, chr(0), '\\0')",
     )
 
@@ -356,7 +356,7 @@ def violations(table: Table, staged: str, present: Collection[str]) -> list[str]
     ]
     key = quote(table.key)
     selects.append(
-        f"SELECT s._file, s._line, {_lit(table.key)}, s.{key}, 'unique', "
+        f"SELECT s._file, s._line, {sql_literal(table.key)}, s.{key}, 'unique', "
         f"'duplicate id: it appears ' || d.n || ' times in this batch; keep one row per id' "
         f"FROM {staged} s JOIN (SELECT {key}, count(*) AS n FROM {staged} "
         f"WHERE {key} IS NOT NULL GROUP BY {key} HAVING count(*) > 1) d USING ({key})"

@@ -1,4 +1,4 @@
-"""The metric catalogue (spec/metrics.md): every metric declared once, by family."""
+"""The metric catalogue (docs/metrics.md): every metric declared once, by family."""
 
 from supportmetrics.metrics.base import Benchmark, Metric, Variant, VariantError
 from supportmetrics.metrics.contact_center import CONTACT_CENTER

@@ -118,7 +118,7 @@ class Benchmark:
     """A published reference value or band, with where it comes from."""
 
     text: str
-    source: str = "support metrics articles in spec/metrics.md"
+    source: str = "support metrics articles, listed in docs/metrics.md"
 
 
 Build = Callable[[ir.Table, Mapping[str, Any], Clock], ir.Table]

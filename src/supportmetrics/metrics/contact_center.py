@@ -1,4 +1,4 @@
-"""Contact center: inbound calls offered to queues (spec/metrics.md, Contact center)."""
+"""Contact center: inbound calls offered to queues (docs/metrics.md, Contact center)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Experience: what customers and employees say in surveys (spec/metrics.md, Experience)."""
+"""Experience: what customers and employees say in surveys (docs/metrics.md, Experience)."""
 
 from __future__ import annotations
 

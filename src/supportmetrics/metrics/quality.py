@@ -1,4 +1,4 @@
-"""Quality: whether problems are solved, and solved for good (spec/metrics.md, Quality)."""
+"""Quality: whether problems are solved, and solved for good (docs/metrics.md, Quality)."""
 
 from __future__ import annotations
 

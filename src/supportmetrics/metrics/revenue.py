@@ -1,4 +1,4 @@
-"""Retention, loyalty and revenue (spec/metrics.md, Retention, loyalty and revenue)."""
+"""Retention, loyalty and revenue (docs/metrics.md, Retention, loyalty and revenue)."""
 
 from __future__ import annotations
 

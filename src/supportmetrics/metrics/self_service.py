@@ -1,4 +1,4 @@
-"""Self-service: knowledge base, bots and IVR (spec/metrics.md, Self-service)."""
+"""Self-service: knowledge base, bots and IVR (docs/metrics.md, Self-service)."""
 
 from __future__ import annotations
 

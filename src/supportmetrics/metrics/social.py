@@ -1,4 +1,4 @@
-"""Social: named shortcuts for the social channel (spec/metrics.md, Social)."""
+"""Social: named shortcuts for the social channel (docs/metrics.md, Social)."""
 
 from __future__ import annotations
 

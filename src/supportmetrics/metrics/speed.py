@@ -1,4 +1,4 @@
-"""Speed: how long customers wait (spec/metrics.md, Speed)."""
+"""Speed: how long customers wait (docs/metrics.md, Speed)."""
 
 from __future__ import annotations
 

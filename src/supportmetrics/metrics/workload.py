@@ -1,4 +1,4 @@
-"""Workload: how much there is to do (spec/metrics.md, Workload)."""
+"""Workload: how much there is to do (docs/metrics.md, Workload)."""
 
 from __future__ import annotations
 

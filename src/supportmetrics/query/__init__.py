@@ -2,7 +2,7 @@
 
 from supportmetrics.query.dimensions import dimension_names
 from supportmetrics.query.lookup import find_metric
-from supportmetrics.query.model import PERIODS, Period, Query, QueryError, Result
+from supportmetrics.query.model import PERIODS, Period, Query, QueryError, Result, Row
 from supportmetrics.query.run import (
     Population,
     facts_rows,
@@ -18,6 +18,7 @@ __all__ = [
     "Query",
     "QueryError",
     "Result",
+    "Row",
     "dimension_names",
     "facts_rows",
     "find_metric",

@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-__all__ = ["PERIODS", "Period", "Query", "QueryError", "Result"]
+__all__ = ["PERIODS", "Period", "Query", "QueryError", "Result", "Row"]
 
 Period = Literal["hour", "day", "week", "month", "quarter", "year"]
 PERIODS: tuple[str, ...] = ("hour", "day", "week", "month", "quarter", "year")
+Row = dict[str, Any]
+"""One result row: column name -> value (dimensions, period, value, n, ci_low ...), JSON-ready."""
 
 
 class QueryError(ValueError):
@@ -42,7 +44,7 @@ class Result:
     metric: str
     unit: str
     better: str | None
-    rows: list[dict[str, Any]]
+    rows: list[Row]
     query: Query
     warnings: list[str] = field(default_factory=list)
     """Stored rows left out of the result, and why (see `Engine.warnings`)."""

@@ -17,9 +17,10 @@ import duckdb
 
 from supportmetrics.schema import TABLES
 from supportmetrics.sources.base import Conversion, SourceError
+from supportmetrics.store import sql_literal
 from supportmetrics.time_range import RANGE_TEXT, in_range_sql, offset_beyond_sql
 
-__all__ = ["connect", "limits", "lit", "timestamp", "write_table"]
+__all__ = ["connect", "limits", "timestamp", "write_table"]
 
 _MEMORY_LIMIT: ContextVar[str] = ContextVar("memory_limit", default="2GB")
 _TEMP_PARENT: ContextVar[Path | None] = ContextVar("temp_parent", default=None)
@@ -48,17 +49,12 @@ def connect(timezone: str) -> Iterator[duckdb.DuckDBPyConnection]:
         config={"memory_limit": _MEMORY_LIMIT.get(), "temp_directory": str(spill / "spill")},
     )
     try:
-        con.execute(f"SET TimeZone = {lit(timezone)}")
+        con.execute(f"SET TimeZone = {sql_literal(timezone)}")
         con.execute("SET enable_progress_bar = false")
         yield con
     finally:
         con.close()
         shutil.rmtree(spill, ignore_errors=True)
-
-
-def lit(value: object) -> str:
-    """A SQL string literal."""
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def timestamp(expr: str) -> str:
@@ -75,11 +71,11 @@ def timestamp(expr: str) -> str:
 
 def _check_range(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> None:
     """A SourceError naming the first record of a written table with a timestamp out of range."""
-    read = f"read_parquet({lit(path)})"
+    read = f"read_parquet({sql_literal(path)})"
     columns = con.execute(f"DESCRIBE SELECT * FROM {read}").fetchall()
     key = TABLES[table].key
     checks = [
-        f"SELECT CAST({_ident(key)} AS VARCHAR), {lit(name)}, CAST({_ident(name)} AS VARCHAR) "
+        f"SELECT CAST({_ident(key)} AS VARCHAR), {sql_literal(name)}, CAST({_ident(name)} AS VARCHAR) "
         f"FROM {read} WHERE NOT {in_range_sql(_ident(name), zoned=kind.endswith('TIME ZONE'))}"
         for name, kind, *_ in columns
         if kind.startswith("TIMESTAMP")
@@ -104,7 +100,7 @@ def write_table(con: duckdb.DuckDBPyConnection, sql: str, out_dir: Path, table: 
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{table}.parquet"
     try:
-        row = con.execute(f"COPY ({sql}) TO {lit(path)} (FORMAT parquet)").fetchone()
+        row = con.execute(f"COPY ({sql}) TO {sql_literal(path)} (FORMAT parquet)").fetchone()
     except duckdb.Error as exc:
         path.unlink(missing_ok=True)
         reason = str(exc).splitlines()[0].split("Error: ", 1)[-1].strip()

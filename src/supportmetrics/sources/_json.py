@@ -20,8 +20,8 @@ from pathlib import Path
 
 import duckdb
 
-from supportmetrics.sources._engine import lit
 from supportmetrics.sources.base import SourceError
+from supportmetrics.store import sql_literal
 
 __all__ = ["Stream", "input_files", "load_streams"]
 
@@ -51,7 +51,11 @@ class Stream:
         return "STRUCT(" + ", ".join(f'"{k}" {t}' for k, t in self.columns.items()) + ")"
 
     def columns_sql(self) -> str:
-        return "{" + ", ".join(f"{lit(k)}: {lit(t)}" for k, t in self.columns.items()) + "}"
+        return (
+            "{"
+            + ", ".join(f"{sql_literal(k)}: {sql_literal(t)}" for k, t in self.columns.items())
+            + "}"
+        )
 
 
 def input_files(inputs: Sequence[str], title: str) -> list[Path]:
@@ -143,10 +147,9 @@ def _classify(
     con: duckdb.DuckDBPyConnection, path: Path, streams: Sequence[Stream], title: str
 ) -> list[tuple[Stream, str]]:
     """Which record kinds `path` holds, each with the SQL reading its records."""
+    stream: Stream | None
     fmt = _shape(path, title)
-    objects = (
-        f"read_json_objects({lit(path)}, format='{fmt}', maximum_object_size={MAX_OBJECT_BYTES})"
-    )
+    objects = f"read_json_objects({sql_literal(path)}, format='{fmt}', maximum_object_size={MAX_OBJECT_BYTES})"
     try:
         first = con.execute(f"SELECT json_keys(json), json FROM {objects} LIMIT 1").fetchone()
     except duckdb.Error as exc:
@@ -159,7 +162,7 @@ def _classify(
     keys = set(first[0])
 
     def read(columns: str) -> str:
-        return f"read_json({lit(path)}, columns={columns}, format='{fmt}', maximum_object_size={MAX_OBJECT_BYTES})"
+        return f"read_json({sql_literal(path)}, columns={columns}, format='{fmt}', maximum_object_size={MAX_OBJECT_BYTES})"
 
     pages = [
         (s, n)
@@ -174,7 +177,7 @@ def _classify(
         for stream, name in pages:
             sql = (
                 f'SELECT unnest(r) FROM (SELECT unnest(p."{name}") AS r FROM '
-                f"{read('{' + lit(name) + ': ' + lit(stream.struct() + '[]') + '}')} p)"
+                f"{read('{' + sql_literal(name) + ': ' + sql_literal(stream.struct() + '[]') + '}')} p)"
             )
             sample = con.execute(
                 f"SELECT json_keys(j) FROM (SELECT unnest(json_extract(json, '$.\"{name}\"[*]')) "
@@ -195,7 +198,7 @@ def _classify(
         if stream is None:
             raise _unknown(path, streams, title, inner_keys)
         _check(stream, inner_keys, path, title, "record 1 (_airbyte_data)")
-        columns = "{'_airbyte_data': " + lit(stream.struct()) + "}"
+        columns = "{'_airbyte_data': " + sql_literal(stream.struct()) + "}"
         return [(stream, f"SELECT unnest(_airbyte_data) FROM {read(columns)}")]
     if {"type", "stream"} <= keys:
         found = []
@@ -206,12 +209,14 @@ def _classify(
             stream = _by_name(streams, str(name))
             if stream is None:
                 continue
-            columns = "{'type': 'VARCHAR', 'stream': 'VARCHAR', 'record': " + lit(stream.struct())
+            columns = "{'type': 'VARCHAR', 'stream': 'VARCHAR', 'record': " + sql_literal(
+                stream.struct()
+            )
             found.append(
                 (
                     stream,
                     f"SELECT unnest(record) FROM {read(columns + '}')} "
-                    f"WHERE type = 'RECORD' AND stream = {lit(name)}",
+                    f"WHERE type = 'RECORD' AND stream = {sql_literal(name)}",
                 )
             )
         if not found:

@@ -30,8 +30,9 @@ from pathlib import Path
 
 import duckdb
 
-from supportmetrics.sources._engine import connect, lit, write_table
+from supportmetrics.sources._engine import connect, write_table
 from supportmetrics.sources.base import Conversion, Source, SourceError
+from supportmetrics.store import sql_literal
 
 __all__ = ["SOURCE", "convert"]
 
@@ -107,7 +108,7 @@ def _check_head(path: Path) -> None:
 def _stage(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], timezone: str) -> None:
     """Table `ql`: one row per non-empty line, in file order (`rec`), its fields typed."""
     columns = "{" + ", ".join(f"'f{i}': 'VARCHAR'" for i in range(FIELDS)) + "}"
-    files = "[" + ", ".join(lit(p) for p in paths) + "]"
+    files = "[" + ", ".join(sql_literal(p) for p in paths) + "]"
     data = ", ".join(f"NULLIF(TRIM(f{i + 4}), '') AS d{i}" for i in range(1, DATA_FIELDS + 1))
     none = "('', 'NONE', 'REALTIME')"
     con.execute(
@@ -115,7 +116,7 @@ def _stage(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], timezone: str)
         CREATE TEMP TABLE ql AS
         SELECT row_number() OVER () AS rec, * FROM (
             SELECT CASE WHEN regexp_full_match(f0, '\\d+(\\.\\d+)?') THEN to_timestamp(f0::DOUBLE)
-                        ELSE timezone({lit(timezone)}, TRY_CAST(f0 AS TIMESTAMP)) END AS ts,
+                        ELSE timezone({sql_literal(timezone)}, TRY_CAST(f0 AS TIMESTAMP)) END AS ts,
                    CASE WHEN TRIM(f1) NOT IN {none} THEN TRIM(f1) END AS callid,
                    CASE WHEN TRIM(f2) NOT IN {none} THEN TRIM(f2) END AS queue,
                    CASE WHEN TRIM(f3) NOT IN {none} THEN TRIM(f3) END AS agent,
@@ -136,13 +137,15 @@ def _int(field: str) -> str:
 
 
 def _calls_sql() -> str:
-    events = ", ".join(lit(e) for e in CALL_EVENTS)
-    ends = ", ".join(lit(e) for e in (*EXITS, *ENDS))
-    exit_wait = " ".join(f"WHEN {lit(e)} THEN {_int(f)}" for e, (_, f) in EXITS.items())
-    end_wait = " ".join(f"WHEN {lit(e)} THEN {_int(w)}" for e, (w, _) in ENDS.items())
-    end_talk = " ".join(f"WHEN {lit(e)} THEN {_int(t)}" for e, (_, t) in ENDS.items())
-    outcome = " ".join(f"WHEN {lit(e)} THEN {lit(o)}" for e, (o, _) in EXITS.items())
-    transfers = ", ".join(lit(e) for e in TRANSFERS)
+    events = ", ".join(sql_literal(e) for e in CALL_EVENTS)
+    ends = ", ".join(sql_literal(e) for e in (*EXITS, *ENDS))
+    exit_wait = " ".join(f"WHEN {sql_literal(e)} THEN {_int(f)}" for e, (_, f) in EXITS.items())
+    end_wait = " ".join(f"WHEN {sql_literal(e)} THEN {_int(w)}" for e, (w, _) in ENDS.items())
+    end_talk = " ".join(f"WHEN {sql_literal(e)} THEN {_int(t)}" for e, (_, t) in ENDS.items())
+    outcome = " ".join(
+        f"WHEN {sql_literal(e)} THEN {sql_literal(o)}" for e, (o, _) in EXITS.items()
+    )
+    transfers = ", ".join(sql_literal(e) for e in TRANSFERS)
     return f"""
     WITH ev AS (
         SELECT *, sum(CASE WHEN event = 'ENTERQUEUE' THEN 1 ELSE 0 END)
@@ -166,7 +169,7 @@ def _calls_sql() -> str:
         FROM ev GROUP BY callid, seg
     ), typed AS (
         SELECT *,
-               CASE WHEN connect_at IS NOT NULL OR end_event IN ({", ".join(lit(e) for e in ENDS)})
+               CASE WHEN connect_at IS NOT NULL OR end_event IN ({", ".join(sql_literal(e) for e in ENDS)})
                     THEN 'answered' ELSE CASE end_event {outcome} END END AS outcome,
                row_number() OVER (PARTITION BY callid ORDER BY seg) AS n
         FROM seg
@@ -199,13 +202,15 @@ def _availability_sql() -> str:
     """
     kind_case = (
         "CASE event "
-        + " ".join(f"WHEN {lit(e)} THEN {lit(k)}" for e, (k, _) in STATES.items())
+        + " ".join(f"WHEN {sql_literal(e)} THEN {sql_literal(k)}" for e, (k, _) in STATES.items())
         + " END"
     )
     state_case = (
-        "CASE event " + " ".join(f"WHEN {lit(e)} THEN {v}" for e, (_, v) in STATES.items()) + " END"
+        "CASE event "
+        + " ".join(f"WHEN {sql_literal(e)} THEN {v}" for e, (_, v) in STATES.items())
+        + " END"
     )
-    names = ", ".join(lit(e) for e in STATES)
+    names = ", ".join(sql_literal(e) for e in STATES)
     return f"""
         WITH points AS (
             SELECT agent, ts, rec,
@@ -253,7 +258,7 @@ def convert(inputs: Sequence[str], out_dir: Path, timezone: str) -> Conversion:
         _stage(con, paths, timezone)
         con.execute(f"CREATE TEMP TABLE segments AS {_calls_sql()}")
         done = "outcome IS NOT NULL AND queued_at IS NOT NULL"
-        path = write_table(con, f"SELECT * FROM segments WHERE {done}", out_dir, "calls")
+        calls_path = write_table(con, f"SELECT * FROM segments WHERE {done}", out_dir, "calls")
         counts = con.execute(
             f"SELECT count(*) FILTER ({done}), count(*) FILTER (outcome IS NULL), "
             "count(*) FILTER (outcome IS NOT NULL AND queued_at IS NULL) FROM segments"
@@ -262,7 +267,7 @@ def convert(inputs: Sequence[str], out_dir: Path, timezone: str) -> Conversion:
             "SELECT count(*), min(rec) FROM ql WHERE ts IS NULL "
             "OR NOT coalesce(regexp_full_match(event, '[A-Z][A-Z_]*'), false)"
         ).fetchone()
-        known = ", ".join(lit(e) for e in (*CALL_EVENTS, *STATES))
+        known = ", ".join(sql_literal(e) for e in (*CALL_EVENTS, *STATES))
         ignored = con.execute(
             f"SELECT event, count(*) FROM ql WHERE ts IS NOT NULL AND event NOT IN ({known}) "
             "GROUP BY event ORDER BY event"
@@ -298,7 +303,7 @@ def convert(inputs: Sequence[str], out_dir: Path, timezone: str) -> Conversion:
             f"agent availability ({len(availability)} agent(s)): {logged} s logged in, "
             f"{paused} s paused"
         )
-    files = {"calls": path} if path else {}
+    files = {"calls": calls_path} if calls_path else {}
     if availability_path:
         files["agent_availability"] = availability_path
     return Conversion(files, notes, {"agent_availability": availability})

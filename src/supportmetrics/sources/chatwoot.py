@@ -35,8 +35,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from supportmetrics.sources._engine import connect, lit, write_table
+from supportmetrics.sources._engine import connect, write_table
 from supportmetrics.sources.base import Conversion, Source, SourceError
+from supportmetrics.store import sql_literal
 
 __all__ = ["REQUIRED_TABLES", "SOURCE", "convert"]
 
@@ -76,7 +77,7 @@ def _utc(column: str) -> str:
 
 
 def _channel(column: str) -> str:
-    cases = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in CHANNELS.items())
+    cases = " ".join(f"WHEN {sql_literal(k)} THEN {sql_literal(v)}" for k, v in CHANNELS.items())
     return f"CASE {column} {cases} ELSE 'other' END"
 
 
@@ -122,7 +123,7 @@ SELECT m.id::text AS message_id, m.conversation_id::text AS ticket_id,
        CASE WHEN m.message_type = 0 THEN 'customer'
             WHEN m.message_type = 3 THEN 'system'
             WHEN m.sender_type = 'User' THEN 'agent'
-            WHEN m.sender_type IN ({", ".join(lit(b) for b in BOTS)}) THEN 'bot'
+            WHEN m.sender_type IN ({", ".join(sql_literal(b) for b in BOTS)}) THEN 'bot'
             ELSE 'system' END AS author_type,
        CASE WHEN m.sender_type IN ('User', 'Contact') THEN m.sender_id::text END AS author_id,
        (NOT m.private)::text AS public,
@@ -262,7 +263,7 @@ def _open(url: str) -> Any:
 
 def _check_tables(con: Any, url: str) -> set[str]:
     """SourceError naming the missing Chatwoot tables; else the conversations table's columns."""
-    names = ", ".join(lit(t) for t in REQUIRED_TABLES)
+    names = ", ".join(sql_literal(t) for t in REQUIRED_TABLES)
     found = {
         row[0]
         for row in con.execute(
@@ -291,10 +292,10 @@ TAGS = "list_filter(list_transform(string_split(tags, ','), lambda x: trim(x)), 
 def _duck_select(table: str, csv: Path) -> str:
     """The engine's query turning the server's CSV for `table` into typed columns."""
     types = TYPES[table]
-    columns = "{" + ", ".join(f"{lit(c)}: {lit(t)}" for c, t in types.items()) + "}"
+    columns = "{" + ", ".join(f"{sql_literal(c)}: {sql_literal(t)}" for c, t in types.items()) + "}"
     select = ", ".join(TAGS if c == "tags" else f'"{c}"' for c in types)
     return (
-        f"SELECT {select} FROM read_csv({lit(csv)}, columns={columns}, header=true, "
+        f"SELECT {select} FROM read_csv({sql_literal(csv)}, columns={columns}, header=true, "
         "auto_detect=false, delim=',', quote='\"', escape='\"')"
     )
 
@@ -334,7 +335,7 @@ def convert(inputs: Sequence[str], out_dir: Path, timezone: str) -> Conversion:
                 if written:
                     files[table] = written
                     (counts[table],) = duck.execute(  # type: ignore[misc]
-                        f"SELECT count(*) FROM read_parquet({lit(written)})"
+                        f"SELECT count(*) FROM read_parquet({sql_literal(written)})"
                     ).fetchone()
     finally:
         con.close()

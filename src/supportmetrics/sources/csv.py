@@ -32,8 +32,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import duckdb
 
 from supportmetrics.schema import TABLES, Column, Kind
-from supportmetrics.sources._engine import Writer, connect, lit
+from supportmetrics.sources._engine import Writer, connect
 from supportmetrics.sources.base import Conversion, Source, SourceError
+from supportmetrics.store import sql_literal
 from supportmetrics.time_range import RANGE_TEXT, in_range_sql, offset_beyond_sql
 
 __all__ = ["SOURCE", "convert"]
@@ -175,9 +176,7 @@ def convert(inputs: Sequence[str], out_dir: Path, timezone: str) -> Conversion:
 
 
 def _read(con: duckdb.DuckDBPyConnection, table: _Table, path: Path) -> tuple[str, list[str]]:
-    read = (
-        f"read_csv({lit(path)}, header = true, all_varchar = true, delim = {lit(table.delimiter)})"
-    )
+    read = f"read_csv({sql_literal(path)}, header = true, all_varchar = true, delim = {sql_literal(table.delimiter)})"
     try:
         header = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {read}").fetchall()]
     except duckdb.Error as exc:
@@ -214,7 +213,7 @@ def _expr(table: _Table, name: str, spec: dict[str, Any], header: list[str], pat
     raw = _source(spec, header, path, where)
     values = spec.get("values")
     if values:
-        cases = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in values.items())
+        cases = " ".join(f"WHEN {sql_literal(k)} THEN {sql_literal(v)}" for k, v in values.items())
         raw = f"CASE {raw} {cases} ELSE {raw} END"
     column: Column | None = TABLES[table.name].by_name.get(name)
     if column is None:
@@ -225,18 +224,18 @@ def _expr(table: _Table, name: str, spec: dict[str, Any], header: list[str], pat
     if column.kind is Kind.ENUM:
         return f"lower({raw})"
     if column.kind is Kind.TAGS:
-        parts = f"string_split({raw}, {lit(spec.get('separator', ';'))})"
+        parts = f"string_split({raw}, {sql_literal(spec.get('separator', ';'))})"
         return f"list_filter(list_transform({parts}, lambda x: trim(x)), lambda x: x <> '')"
     return raw
 
 
 def _timestamp(raw: str, fmt: str | None, zone: str) -> str:
     if fmt:
-        parsed = f"try_strptime({raw}, {lit(fmt)})"
-        return parsed if "%z" in fmt or "%Z" in fmt else f"timezone({lit(zone)}, {parsed})"
+        parsed = f"try_strptime({raw}, {sql_literal(fmt)})"
+        return parsed if "%z" in fmt or "%Z" in fmt else f"timezone({sql_literal(zone)}, {parsed})"
     return (
         f"CASE WHEN regexp_matches({raw}, {_OFFSET}) THEN TRY_CAST({raw} AS TIMESTAMPTZ) "
-        f"ELSE timezone({lit(zone)}, TRY_CAST({raw} AS TIMESTAMP)) END"
+        f"ELSE timezone({sql_literal(zone)}, TRY_CAST({raw} AS TIMESTAMP)) END"
     )
 
 
@@ -257,7 +256,7 @@ def _check(
         raw = _raw_text(source)
         checks = []
         if column.kind is Kind.ENUM:
-            bad = f"{sql} NOT IN ({', '.join(lit(v) for v in column.values)})"
+            bad = f"{sql} NOT IN ({', '.join(sql_literal(v) for v in column.values)})"
             fix = (
                 f"map it with values = {{ ... }} in [{table.name}.columns] {name}; "
                 f"allowed: {', '.join(column.values)}"
@@ -307,7 +306,7 @@ def _first_bad(
 def _raw_text(spec: dict[str, Any]) -> str:
     """The source text of a mapped column: trimmed, empty as NULL."""
     if "value" in spec:
-        return lit(spec["value"])
+        return sql_literal(spec["value"])
     if "date" in spec:
         parts = [_quote(spec["date"])] + ([_quote(spec["time"])] if "time" in spec else [])
         return f"NULLIF(trim(concat_ws(' ', {', '.join(parts)})), '')"

@@ -10,14 +10,15 @@ from the customer, `private`: an internal note). The API has no status history: 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import duckdb
 
-from supportmetrics.sources._engine import Writer, connect, lit, timestamp
+from supportmetrics.sources._engine import Writer, connect, timestamp
 from supportmetrics.sources._json import Stream, load_streams
 from supportmetrics.sources.base import Conversion, Source
+from supportmetrics.store import sql_literal
 
 __all__ = ["CHANNELS", "PRIORITIES", "SOURCE", "STATUSES", "convert"]
 
@@ -126,9 +127,9 @@ STREAMS = (
 )
 
 
-def _case(expr: str, mapping: dict[int, object], default: str = "NULL") -> str:
+def _case(expr: str, mapping: Mapping[int, object], default: str = "NULL") -> str:
     cases = " ".join(
-        f"WHEN {k} THEN {lit(v) if isinstance(v, str) else v}" for k, v in mapping.items()
+        f"WHEN {k} THEN {sql_literal(v) if isinstance(v, str) else v}" for k, v in mapping.items()
     )
     return f"CASE {expr} {cases} ELSE {default} END"
 
@@ -196,7 +197,7 @@ class _Converter(Writer):
             ).fetchall()
         ]
         custom = "".join(
-            f", NULLIF(t.custom_fields->>{lit('$.' + chr(34) + f + chr(34))}, '') AS \"{f}\""
+            f", NULLIF(t.custom_fields->>{sql_literal('$.' + chr(34) + f + chr(34))}, '') AS \"{f}\""
             for f in fields
         )
         status = _case("t.status", STATUSES, "'open'")

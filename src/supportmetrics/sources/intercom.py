@@ -16,9 +16,10 @@ from pathlib import Path
 
 import duckdb
 
-from supportmetrics.sources._engine import Writer, connect, lit, timestamp
+from supportmetrics.sources._engine import Writer, connect, timestamp
 from supportmetrics.sources._json import Stream, load_streams
 from supportmetrics.sources.base import Conversion, Source
+from supportmetrics.store import sql_literal
 
 __all__ = ["CHANNELS", "SOURCE", "convert"]
 
@@ -88,14 +89,14 @@ STATUS_PARTS = {
     "timer_unsnooze": "open",
     "assign_and_unsnooze": "open",
 }
-ASSIGN_PARTS = ("assignment", "default_assignment", "away_mode_assignment")
+ASSIGN_PARTS: tuple[str, ...] = ("assignment", "default_assignment", "away_mode_assignment")
 ASSIGN_PARTS += ("assign_and_reopen", "assign_and_unsnooze")
 MESSAGE_PARTS = ("comment", "note")
 CUSTOMERS = ("user", "lead", "contact")
 
 
 def _in(values: Sequence[str]) -> str:
-    return "(" + ", ".join(lit(v) for v in values) + ")"
+    return "(" + ", ".join(sql_literal(v) for v in values) + ")"
 
 
 def _time(expr: str) -> str:
@@ -156,7 +157,7 @@ class _Converter(Writer):
 
     def tickets(self) -> None:
         channel = " ".join(
-            f"WHEN c.source.type IN {_in(v)} THEN {lit(k)}" for k, v in CHANNELS.items()
+            f"WHEN c.source.type IN {_in(v)} THEN {sql_literal(k)}" for k, v in CHANNELS.items()
         )
         self.write(
             "tickets",
@@ -201,7 +202,9 @@ class _Converter(Writer):
         )
 
     def events(self) -> None:
-        status = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in STATUS_PARTS.items())
+        status = " ".join(
+            f"WHEN {sql_literal(k)} THEN {sql_literal(v)}" for k, v in STATUS_PARTS.items()
+        )
         self.con.execute(
             f"""
             CREATE VIEW changes AS

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import duckdb
 
-from supportmetrics.sources._engine import connect, lit, write_table
+from supportmetrics.sources._engine import connect, write_table
 from supportmetrics.sources.base import Conversion, Source, SourceError
+from supportmetrics.store import sql_literal
 
 __all__ = ["COLUMNS", "SOURCE", "convert"]
 
@@ -59,18 +60,18 @@ def _id(expr: str) -> str:
 
 def _stage(con: duckdb.DuckDBPyConnection, path: Path, names: list[str]) -> None:
     """Table `tw`: every tweet without its text; `bad`: rows whose fields do not parse."""
-    columns = "{" + ", ".join(f"{lit(n)}: 'VARCHAR'" for n in names) + "}"
+    columns = "{" + ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in names) + "}"
     con.execute(
         f"""
         CREATE TEMP TABLE parsed AS
         SELECT {_id("tweet_id")} AS tweet_id, trim(author_id) AS author,
                CASE lower(trim(inbound)) WHEN 'true' THEN true WHEN 'false' THEN false END
                    AS inbound,
-               TRY_STRPTIME(trim(created_at), {lit(TIME_FORMAT)}) AS ts,
+               TRY_STRPTIME(trim(created_at), {sql_literal(TIME_FORMAT)}) AS ts,
                {_id("in_response_to_tweet_id")} AS parent,
                nullif(trim(in_response_to_tweet_id), '') IS NOT NULL AS answers,
                tweet_id AS raw_id, created_at AS raw_at
-        FROM read_csv({lit(path)}, columns={columns}, header=true, auto_detect=false, delim=',',
+        FROM read_csv({sql_literal(path)}, columns={columns}, header=true, auto_detect=false, delim=',',
                       quote='"', escape='"', strict_mode=false, max_line_size=8388608)
         """
     )

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import duckdb
 
-from supportmetrics.sources._engine import Writer, connect, lit, timestamp
+from supportmetrics.sources._engine import Writer, connect, timestamp
 from supportmetrics.sources._json import Stream, load_streams
 from supportmetrics.sources.base import Conversion, Source
 from supportmetrics.sources.zendesk_reconcile import METRICS_FILE, reconcile
+from supportmetrics.store import quote, sql_literal
 
 __all__ = ["CHANNELS", "SOURCE", "convert"]
 
@@ -158,18 +159,25 @@ CHANNELS = {
     ),
 }
 """Canonical channel -> the `via.channel` values it takes; any other value is `other`."""
-BOT_CHANNELS = ("answer_bot", "answer_bot_for_agents", "answer_bot_for_sdk", "answer_bot_for_slack")
+BOT_CHANNELS: tuple[str, ...] = (
+    "answer_bot",
+    "answer_bot_for_agents",
+    "answer_bot_for_sdk",
+    "answer_bot_for_slack",
+)
 BOT_CHANNELS += ("answer_bot_for_web_widget", "answer_bot_api", "ai_agent")
 STATUSES = ("new", "open", "pending", "solved", "closed")
 FIELDS = {"status": "status", "assignee_id": "assignee", "group_id": "team", "priority": "priority"}
 
 
 def _in(values: Sequence[str]) -> str:
-    return "(" + ", ".join(lit(v) for v in values) + ")"
+    return "(" + ", ".join(sql_literal(v) for v in values) + ")"
 
 
 def _channel(expr: str) -> str:
-    cases = " ".join(f"WHEN lower({expr}) IN {_in(v)} THEN {lit(k)}" for k, v in CHANNELS.items())
+    cases = " ".join(
+        f"WHEN lower({expr}) IN {_in(v)} THEN {sql_literal(k)}" for k, v in CHANNELS.items()
+    )
     return f"CASE {cases} ELSE 'other' END"
 
 
@@ -253,8 +261,8 @@ class _Converter(Writer):
             ).fetchall()
         ]
         custom = "".join(
-            f", {_json_text(f'list_filter(t.custom_fields, lambda x: x.id = {lit(i)})[1].value')} "
-            f'AS "field_{i}"'
+            f", {_json_text(f'list_filter(t.custom_fields, lambda x: x.id = {sql_literal(i)})[1].value')} "
+            f"AS {quote(f'field_{i}')}"
             for i in fields
         )
         solved = (
@@ -368,7 +376,7 @@ class _Converter(Writer):
             WHERE e.type IN ('Create', 'Change') AND e.field_name IN {_in(list(FIELDS))}
             """
         )
-        cases = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in FIELDS.items())
+        cases = " ".join(f"WHEN {sql_literal(k)} THEN {sql_literal(v)}" for k, v in FIELDS.items())
         self.con.execute("CREATE VIEW events AS SELECT * FROM changes")
         self.dropped("events", "c")
         history = (
@@ -438,7 +446,7 @@ class _Converter(Writer):
                 any_value(reply_time_in_minutes.business) AS reply_business,
                 any_value(full_resolution_time_in_minutes.calendar) AS resolution_calendar,
                 any_value(full_resolution_time_in_minutes.business) AS resolution_business
-            FROM src_ticket_metrics GROUP BY ticket_id) TO {lit(path)} (FORMAT parquet)
+            FROM src_ticket_metrics GROUP BY ticket_id) TO {sql_literal(path)} (FORMAT parquet)
             """
         )
         self.conversion.details["zendesk_ticket_metrics"] = str(path)

@@ -54,7 +54,7 @@ def _matches(ours: str, theirs: str) -> str:
     return f"({both_none} OR coalesce(abs(({ours}) - ({theirs})) <= {TOLERANCE_MINUTES}, false))"
 
 
-def _compared(path: str, tickets: str) -> str:
+def _compared(path: str, tickets: Path) -> str:
     """One row per ticket and measure: ours and Zendesk's minutes, whether they match, and why
     not (a key of _REASONS)."""
     pairs = []

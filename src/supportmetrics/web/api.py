@@ -27,6 +27,16 @@ from supportmetrics.query import QueryError, dimension_names, facts_rows, find_m
 from supportmetrics.web import pages
 from supportmetrics.web.auth import api_user
 from supportmetrics.web.data import DataSource
+from supportmetrics.web.models import (
+    AgentsPage,
+    CatalogueEntry,
+    FactsPage,
+    MetricResult,
+    RowsPage,
+    Tile,
+    TileGroup,
+    UserInfo,
+)
 from supportmetrics.web.params import View, check_periods, parse_pairs, parse_view
 from supportmetrics.web.queries import drill_rows, metric_query
 from supportmetrics.web.users import User
@@ -58,6 +68,8 @@ ClockParam = Annotated[Literal["calendar", "business"], Query()]
 LimitParam = Annotated[int, Query(ge=1, le=10_000)]
 OffsetParam = Annotated[int, Query(ge=0, le=100_000_000)]
 MIN_HELP = "Only values >= min (durations, in seconds)"
+_AS_RETURNED: dict[str, Any] = {"response_model_exclude_unset": True}
+"""Responses carry exactly the keys the endpoint returns (see `supportmetrics.web.models`)."""
 MAX_HELP = "Only values < max (durations, in seconds)"
 
 
@@ -85,17 +97,24 @@ def _json_rows(table: pa.Table) -> list[dict[str, Any]]:
     return rows
 
 
-@router.get("/me", summary="Who is calling")
+@router.get("/me", summary="Who is calling", response_model=UserInfo)
 def me(user: Caller) -> dict[str, str]:
     return {"username": user.username, "role": user.role}
 
 
-@router.get("/metrics", summary="The metric catalogue")
+@router.get(
+    "/metrics", summary="The metric catalogue", response_model=list[CatalogueEntry], **_AS_RETURNED
+)
 def catalogue(user: Caller) -> list[dict[str, Any]]:
     return [pages.catalogue_entry(m) for m in CATALOGUE.values()]
 
 
-@router.get("/metrics/{metric_id}", summary="Compute a metric (as `supportmetrics metric`)")
+@router.get(
+    "/metrics/{metric_id}",
+    summary="Compute a metric (as `supportmetrics metric`)",
+    response_model=MetricResult,
+    **_AS_RETURNED,
+)
 def metric(
     request: Request,
     metric_id: MetricId,
@@ -145,7 +164,12 @@ def metric(
     return _data(request).cached(key, compute)
 
 
-@router.get("/metrics/{metric_id}/rows", summary="The rows behind a metric (drill-down)")
+@router.get(
+    "/metrics/{metric_id}/rows",
+    summary="The rows behind a metric (drill-down)",
+    response_model=RowsPage,
+    **_AS_RETURNED,
+)
 def rows(
     request: Request,
     metric_id: MetricId,
@@ -233,7 +257,12 @@ def _csv_file(table: pa.Table, name: str, *, raw: bool) -> FileResponse:
     )
 
 
-@router.get("/facts/{name}", summary="Per-ticket or per-call facts (as `supportmetrics facts`)")
+@router.get(
+    "/facts/{name}",
+    summary="Per-ticket or per-call facts (as `supportmetrics facts`)",
+    response_model=FactsPage,
+    **_AS_RETURNED,
+)
 def facts(
     request: Request,
     name: Literal["tickets", "calls"],
@@ -277,7 +306,12 @@ def dimensions(
     return _data(request).cached(("dimensions", facts_name), names)
 
 
-@router.get("/overview", summary="The headline tiles of the overview page")
+@router.get(
+    "/overview",
+    summary="The headline tiles of the overview page",
+    response_model=list[TileGroup],
+    **_AS_RETURNED,
+)
 def overview(
     request: Request,
     user: Caller,
@@ -295,7 +329,12 @@ def overview(
     )
 
 
-@router.get("/agents", summary="Agent activity, speed next to quality")
+@router.get(
+    "/agents",
+    summary="Agent activity, speed next to quality",
+    response_model=AgentsPage,
+    **_AS_RETURNED,
+)
 def agents(
     request: Request,
     user: Caller,
@@ -308,7 +347,12 @@ def agents(
     return _data(request).cached(("agents", view.key()), lambda e: pages.agents_page(e, view))
 
 
-@router.get("/targets", summary="Targets with owner, next action, status and trend")
+@router.get(
+    "/targets",
+    summary="Targets with owner, next action, status and trend",
+    response_model=list[Tile],
+    **_AS_RETURNED,
+)
 def targets(
     request: Request,
     user: Caller,

@@ -6,7 +6,7 @@ drawn in hours, shares as percentages; tooltips show the same text as the table.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import altair as alt
 
@@ -14,7 +14,7 @@ from supportmetrics.display import human
 
 __all__ = ["agents_scatter", "bars", "breakdown", "histogram", "sparkline", "trend"]
 
-_WIDTH = "container"
+_WIDTH: Literal["container"] = "container"
 
 
 def _plot_value(value: Any, unit: str) -> float | None:

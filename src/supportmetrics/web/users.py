@@ -7,6 +7,7 @@ are not guessable, so a slow hash buys nothing and would cost every request).
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import os
 import re
@@ -142,7 +143,7 @@ class Users:
             if not db.execute("DELETE FROM users WHERE username = ?", (username,)).rowcount:
                 raise UserError(f"no user {username!r}")
 
-    def list(self) -> list[User]:
+    def list(self) -> builtins.list[User]:
         with self._db() as db:
             rows = db.execute("SELECT username, role FROM users ORDER BY username").fetchall()
         return [User(*row) for row in rows]
@@ -232,7 +233,7 @@ class Users:
             raise UserError(f"no user {username!r}") from None
         return secret
 
-    def tokens(self, username: str | None = None) -> list[ApiToken]:
+    def tokens(self, username: str | None = None) -> builtins.list[ApiToken]:
         query = "SELECT id, username, label, created_at, last_used_at FROM tokens"
         with self._db() as db:
             if username is None:
