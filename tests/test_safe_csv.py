@@ -96,10 +96,16 @@ def test_metric_csv_neutralises_dimension_values_unless_raw(ws: Path) -> None:
     args = ("metric", "ticket_volume", "--by", "team", "-w", str(ws), "--format", "csv")
     result = run(*args)
     assert result.exit_code == 0, result.output
-    lines = result.stdout.split("\n")
-    assert lines[0].split(",")[:2] == ["team", "value"]
-    teams = {line.split(",")[0] for line in lines[1:] if line}
-    # a CR inside a cell is not quoted by this writer, so compare the cells as written
-    assert teams == {"'=cmd|' /C calc'!A0", "'\tx", "'\rx", "'-2+3"}
-    raw = {line.split(",")[0] for line in run(*args, "--raw").stdout.split("\n")[1:] if line}
-    assert raw == {"=cmd|' /C calc'!A0", "\tx", "\rx", "-2+3"}
+    rows = list(csv.DictReader(io.StringIO(result.stdout, newline="")))
+    assert list(rows[0])[:2] == ["team", "value"]
+    assert {row["team"] for row in rows} == {"'=cmd|' /C calc'!A0", "'\tx", "'\rx", "'-2+3"}
+    raw = csv.DictReader(io.StringIO(run(*args, "--raw").stdout, newline=""))
+    assert {row["team"] for row in raw} == {"=cmd|' /C calc'!A0", "\tx", "\rx", "-2+3"}
+
+
+def test_metric_csv_quotes_a_carriage_return_in_a_cell(ws: Path) -> None:
+    """RFC 4180 line ends (CR LF): a cell holding a CR is quoted, so its row stays one row."""
+    args = ("metric", "ticket_volume", "--by", "team", "-w", str(ws), "--format", "csv", "--raw")
+    text = run(*args).stdout
+    assert '"\rx"' in text
+    assert len(list(csv.reader(io.StringIO(text, newline="")))) == 5

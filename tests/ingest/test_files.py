@@ -61,6 +61,13 @@ def test_a_ten_megabyte_field(workspace, tmp_path) -> None:
     assert "longer than 8 MiB" in problem.message
 
 
+def test_a_json_line_over_its_limit_names_the_json_limit(workspace, tmp_path) -> None:
+    row = b'{"ticket_id": "T1", "created_at": "2024-01-01", "subject": "' + b"x" * 65 * 2**20
+    problem = _problem(workspace, [_bytes(tmp_path, "tickets.jsonl", row + b'"}\n')])
+    assert problem.rule == "malformed"
+    assert "longer than 64 MiB" in problem.message
+
+
 def test_a_long_but_acceptable_field_loads(workspace, tmp_path) -> None:
     data = HEADER.encode() + b"T1,2024-01-01,email\n"
     path = _bytes(tmp_path, "tickets.csv", data.replace(b"email", b"email") + b"")

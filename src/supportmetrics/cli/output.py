@@ -82,7 +82,7 @@ def emit(
         out.print_json(json.dumps(rows, default=str))
     elif fmt is Format.csv:
         if rows:
-            writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+            writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\r\n")
             writer.writeheader()
             writer.writerows(rows if raw else safe_rows(rows))
     else:

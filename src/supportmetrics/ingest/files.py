@@ -314,8 +314,9 @@ def _engine_problem(source: SourceFile, exc: duckdb.Error) -> Problem:
         reason = 'a quoted value is never closed: check for a missing " (write a quote inside a value as "")'
     elif "Expected Number of Columns" in reason:
         reason = f"{reason.strip()}: every row needs as many fields as the header"
-    elif "Maximum line size" in reason or "max_line_size" in text:
-        reason = f"a row is longer than {MAX_LINE_BYTES // 2**20} MiB: check for an unclosed quote"
+    elif "Maximum line size" in reason or "max_line_size" in text or "maximum_object_size" in text:
+        limit = MAX_JSON_LINE_BYTES if source.fmt == "jsonl" else MAX_LINE_BYTES
+        reason = f"a row is longer than {limit // 2**20} MiB: check for an unclosed quote"
     elif "Invalid unicode" in reason:
         reason = "not UTF-8 text: re-save the file as UTF-8"
     elif source.fmt == "parquet":
