@@ -176,6 +176,19 @@ def test_agent_activity(team) -> None:
     assert rows["A3"]["replies"] == 1 and rows["A3"]["open_assigned"] == 0
 
 
+def test_agent_activity_compares_each_agent_with_their_own_previous_range(team) -> None:
+    # Wed-Thu: A1 a note (0 replies), A3 one reply; Mon-Tue before: A1 2 replies, A2 4
+    result = team.metric(
+        "agent_activity", start=date(2024, 1, 3), end=date(2024, 1, 4), compare="previous"
+    )
+    rows = {r["agent"]: (r["value"], r["previous"], r["change"]) for r in result.rows}
+    assert rows == {"A1": (0, 2, -2), "A3": (1, None, None)}
+    by_day = team.metric("agent_activity", period="day", compare="previous")
+    # A2 replied on Tuesday only, A1 on Monday: neither has a Monday/Tuesday row of their own
+    previous = {(r["agent"], r["period"]): r["previous"] for r in by_day.rows}
+    assert previous[("A2", "2024-01-02")] is None and previous[("A1", "2024-01-03")] is None
+
+
 def test_team_variant_defaults_from_settings(team) -> None:
     path = team.root / CONFIG_FILE
     path.write_text(
