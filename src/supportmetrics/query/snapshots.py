@@ -8,8 +8,9 @@ window, also in the engine) gives the snapshot at each period's end.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import ibis
 import ibis.expr.types as ir
@@ -52,7 +53,8 @@ def backlog_rows(
         )
     )
     totals = {"value": "delta", "n": "delta", "aged": "aged"}
-    return _running(engine, changes, list(dims), totals, query, start, end)
+    horizon = timedelta(hours=aged_hours)
+    return _running(engine, changes, list(dims), totals, query, start, end, horizon)
 
 
 def mrr_rows(
@@ -138,40 +140,23 @@ def _running(
     query: Query,
     start: date | None,
     end: date | None,
+    horizon: timedelta = timedelta(0),
 ) -> list[dict[str, Any]]:
-    """Running sums (output key -> change column) over a gap-free list of periods, per group,
-    summed by the backend: per period the changes, then a cumulative window over the periods."""
+    """Running sums (output key -> change column) per group at the end of every period from the
+    first change's to the last change's (or `end`'s, if later), in one backend query: the changes
+    summed per period, every group crossed with every period, a cumulative window over them.
+    `horizon`: how far after the data's last timestamp a change can be."""
     period = query.period or "day"
     changes = local_timestamp(changes, {"_local": "at"}, engine.offsets())
     at = changes._local.truncate(TRUNCATE[period]).name("__at")
     columns = sorted(set(totals.values()))
     per_period = changes.group_by([*dims, at]).aggregate(**{c: changes[c].sum() for c in columns})
-    span = engine.db.to_pyarrow(
-        per_period.aggregate(first=per_period.__at.min(), last=per_period.__at.max())
-    ).to_pylist()[0]
-    if span["first"] is None:
-        return []
-    last = span["last"]
-    if end is not None:
-        last = max(last, floor(datetime.combine(end, datetime.min.time()), period))
-    moments = spine(span["first"], last, period)
-    shown = [
-        m
-        for m in moments
-        if (start is None or next_start(m, period).date() > start)
-        and (end is None or m.date() <= end)
-    ]
-    if not query.period:  # one snapshot: at the end of the range (or of the data)
-        shown = shown[-1:]
-    if not shown:
-        return []
-    grid = ibis.memtable(
-        {
-            "__at": moments,
-            "__shown": [m in shown for m in moments],
-            "__label": [label(m, period) for m in moments],
-        }
-    )
+    end_start = floor(datetime.combine(end, datetime.min.time()), period) if end else None
+    grid = _periods(engine, period, start, end, end_start, horizon)
+    span = per_period.aggregate(__first=per_period.__at.min(), __last=per_period.__at.max())
+    last = span.__last if end_start is None else ibis.greatest(span.__last, end_start)
+    grid = grid.cross_join(span)
+    grid = grid.filter((grid.__at >= grid.__first) & (grid.__at <= last))
     if dims:
         grid = per_period.select(*dims).distinct().cross_join(grid)
     on = [grid[d].identical_to(per_period[d]) for d in dims] + [grid.__at == per_period.__at]
@@ -185,6 +170,9 @@ def _running(
         **{c: joined[c].coalesce(0).sum().over(window) for c in columns},
     )
     running = running.filter(running.__shown)
+    if not query.period:  # one snapshot: at the end of the range (or of the data)
+        running = running.mutate(__final=running.__at.max().over(ibis.window()))
+        running = running.filter(running.__at == running.__final)
     out = running.select(
         *dims,
         "__at",
@@ -195,6 +183,41 @@ def _running(
     for row in rows:
         del row["__at"]
     return rows
+
+
+def _periods(
+    engine: Engine,
+    period: str,
+    start: date | None,
+    end: date | None,
+    end_start: datetime | None,
+    horizon: timedelta,
+) -> ir.Table:
+    """Every local period start (`__at`, `__label`) that can hold a change: from the data's first
+    timestamp to its last plus `horizon` (a day wider each side, for daylight-saving shifts) and
+    to `end_start`; `__shown` when the period ends after `start` and starts by `end`."""
+    first, last = engine.bounds()
+    zone = ZoneInfo(engine.config.timezone)
+
+    def local(moment: datetime) -> datetime:
+        return moment.replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None)
+
+    lo = floor(local(first) - timedelta(days=1), period)
+    hi = floor(local(last + horizon) + timedelta(days=1), period)
+    if end_start is not None:
+        hi = max(hi, end_start)
+    moments = spine(lo, hi, period)
+    return ibis.memtable(
+        {
+            "__at": moments,
+            "__shown": [
+                (start is None or next_start(m, period).date() > start)
+                and (end is None or m.date() <= end)
+                for m in moments
+            ],
+            "__label": [label(m, period) for m in moments],
+        }
+    )
 
 
 def _last_per_group(rows: Sequence[dict[str, Any]], dims: list[str]) -> list[dict[str, Any]]:
