@@ -1,6 +1,7 @@
 """The catalogue checked against the fact-table registry (as MetricFlow validates semantic models):
 each fact table's declaration matches the table its build makes, each metric files rows under one
-of its fact table's time columns, and every declared variant is used by something."""
+of its fact table's time columns, aggregates by a known kind, splits by dimensions its fact table
+has, and every declared variant is used by something."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from supportmetrics.facts.registry import FACT_TABLES, OPTION_NAMES, fact_table
 from supportmetrics.metrics import CATALOGUE, Metric
 from supportmetrics.metrics.base import FactsName, ResolvedMetric, VariantReads
 from supportmetrics.query import QueryError, dimension_names, find_metric, run
+from supportmetrics.query.aggregations import AGGREGATIONS
 
 SLA = '\n[[sla]]\nname = "all"\nfirst_response_time = "4h"\nresolution_time = "2d"\n'
 
@@ -76,8 +78,9 @@ def _columns(node: ops.Node) -> set[str]:
     return found
 
 
-def _filed_at(engine: Engine, resolved: ResolvedMetric) -> set[str] | None:
-    """The fact columns a metric's `_filed_at` is computed from (None: it files no rows)."""
+def _built_filed_at(engine: Engine, resolved: ResolvedMetric) -> set[str] | None:
+    """The fact columns a metric's build computes `_filed_at` from, for a metric whose filed-at
+    is no single column (None: its build sets none)."""
     facts = engine.facts(resolved.facts, resolved.variants)
     rows = resolved.metric.build(facts, resolved.variants, "calendar")
     if "_filed_at" not in rows.columns:
@@ -100,6 +103,9 @@ def _resolutions(metric: Metric) -> list[dict[str, str]]:
     if metric.facts_by is not None:
         name, choices = metric.facts_by
         given += [{name: value} for value in choices]
+    if metric.filed_at_by is not None:
+        name, filed = metric.filed_at_by
+        given += [{name: value} for value in filed]
     for v in metric.variants:
         if v.choices and metric.shape is not None:
             given += [{v.name: value} for value in v.choices]
@@ -115,11 +121,40 @@ def test_each_metric_files_rows_under_a_time_column_of_its_facts(
     for given in _resolutions(metric):
         resolved = metric.resolve(metric.resolve_variants(given))
         table = fact_table(resolved.facts)
-        filed = _filed_at(engine, resolved)
-        if filed is not None:
-            assert filed and filed <= set(table.time_columns), (metric_id, given, filed)
+        built = _built_filed_at(engine, resolved)
+        if resolved.filed_at is not None:
+            assert resolved.filed_at in table.time_columns, (metric_id, given, resolved.filed_at)
+            assert built is None, (metric_id, "declares filed_at and sets _filed_at too")
+        elif built is not None:
+            assert built and built <= set(table.time_columns), (metric_id, given, built)
         if metric.top is not None:
             assert metric.top in engine.facts(resolved.facts).columns, metric_id
+
+
+def test_every_metric_declares_its_filed_at_column_but_snapshots_and_cohorts() -> None:
+    """Snapshot and cohort metrics file no rows; survey_response_rate's build files a row under its
+    invitation's sending, or its response's submission when it answers none."""
+    undeclared = {m.id for m in CATALOGUE.values() if m.filed_at is None and m.filed_at_by is None}
+    assert undeclared == {
+        "customer_churn",
+        "customer_retention",
+        "mrr",
+        "mrr_growth",
+        "support_retention_link",
+        "survey_response_rate",
+    }
+
+
+@pytest.mark.parametrize("metric_id", list(CATALOGUE))
+def test_each_metric_aggregates_by_a_known_kind_over_dimensions_its_facts_have(
+    ws: supportmetrics.Workspace, metric_id: str
+) -> None:
+    metric = CATALOGUE[metric_id]
+    for given in _resolutions(metric):
+        resolved = metric.resolve(metric.resolve_variants(given))
+        assert resolved.aggregation in AGGREGATIONS, (metric_id, given, resolved.aggregation)
+        offered = dimension_names(ws.engine(), resolved.facts)
+        assert set(metric.split_by) <= set(offered), (metric_id, given)
 
 
 @pytest.mark.parametrize("metric_id", [m.id for m in CATALOGUE.values() if m.variants])
@@ -146,6 +181,8 @@ def test_every_declared_variant_is_used(
     used |= {n for r in reads for n in r.read}
     if metric.facts_by is not None:
         used.add(metric.facts_by[0])
+    if metric.filed_at_by is not None:
+        used.add(metric.filed_at_by[0])
     assert {v.name for v in metric.variants} <= used
 
 

@@ -136,6 +136,28 @@ def test_backlog_is_a_snapshot_at_each_period_end(team) -> None:
     assert [(r["team"], r["value"]) for r in by_team.rows] == [("billing", 2), ("tech", 0)]
 
 
+def test_backlog_running_sums_per_group_and_period(team) -> None:
+    # Every group has a row for every day, from its changes before --from on: tech's tickets are
+    # each solved the day they open (0), billing carries T2 and, from Wednesday, T6.
+    days = {"period": "day", "start": date(2024, 1, 2), "end": date(2024, 1, 4)}
+    by_team = team.metric("backlog", by=["team"], **days)
+    assert [(r["team"], r["period"], r["value"]) for r in by_team.rows] == [
+        ("billing", "2024-01-02", 1),
+        ("billing", "2024-01-03", 2),
+        ("billing", "2024-01-04", 2),
+        ("tech", "2024-01-02", 0),
+        ("tech", "2024-01-03", 0),
+        ("tech", "2024-01-04", 0),
+    ]
+    # No ticket has an assignee: one group whose agent is null, the same as unsplit
+    by_agent = team.metric("backlog", by=["agent"], **days)
+    assert [(r["agent"], r["value"], r["aged"]) for r in by_agent.rows] == [
+        (None, 1, 1),
+        (None, 2, 1),
+        (None, 2, 2),
+    ]
+
+
 def test_backlog_flow(team) -> None:
     result = team.metric("backlog_flow", period="day")
     day2 = next(r for r in result.rows if r["period"] == "2024-01-02")
@@ -174,6 +196,19 @@ def test_agent_activity(team) -> None:
     assert (rows["A1"]["replies"], rows["A1"]["notes"], rows["A1"]["activity_kinds"]) == (2, 1, 2)
     assert (rows["A2"]["value"], rows["A2"]["activity_kinds"]) == (4, 1)
     assert rows["A3"]["replies"] == 1 and rows["A3"]["open_assigned"] == 0
+
+
+def test_agent_activity_compares_each_agent_with_their_own_previous_range(team) -> None:
+    # Wed-Thu: A1 a note (0 replies), A3 one reply; Mon-Tue before: A1 2 replies, A2 4
+    result = team.metric(
+        "agent_activity", start=date(2024, 1, 3), end=date(2024, 1, 4), compare="previous"
+    )
+    rows = {r["agent"]: (r["value"], r["previous"], r["change"]) for r in result.rows}
+    assert rows == {"A1": (0, 2, -2), "A3": (1, None, None)}
+    by_day = team.metric("agent_activity", period="day", compare="previous")
+    # A2 replied on Tuesday only, A1 on Monday: neither has a Monday/Tuesday row of their own
+    previous = {(r["agent"], r["period"]): r["previous"] for r in by_day.rows}
+    assert previous[("A2", "2024-01-02")] is None and previous[("A1", "2024-01-03")] is None
 
 
 def test_team_variant_defaults_from_settings(team) -> None:

@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import typer
 
@@ -34,6 +34,7 @@ from supportmetrics.cli.output import (
 )
 from supportmetrics.display import human
 from supportmetrics.export import write_facts
+from supportmetrics.facts.registry import FACT_TABLES
 from supportmetrics.metrics import CATALOGUE
 from supportmetrics.query import Period, QueryError, Result
 from supportmetrics.resources import ResourceError
@@ -45,8 +46,9 @@ commands = typer.Typer()
 metrics_app = typer.Typer(help="The metric catalogue.", no_args_is_help=True)
 commands.add_typer(metrics_app, name="metrics")
 
-FactsName = Literal["tickets", "calls"]
-"""The facts `facts` exports."""
+_EXPORTED = [t.name for t in FACT_TABLES.values() if t.export is not None]
+FactsName = StrEnum("FactsName", [(name, name) for name in _EXPORTED])  # type: ignore[misc]
+"""The facts `facts` exports: the fact tables the registry marks exported."""
 
 
 class FactsFormat(StrEnum):
@@ -201,7 +203,7 @@ def metrics_list(fmt: FormatOption = Format.table) -> None:
 
 @commands.command("facts")
 def facts_command(
-    name: Annotated[FactsName, typer.Argument(help="tickets or calls.")],
+    name: Annotated[FactsName, typer.Argument(help=f"{' or '.join(_EXPORTED)}.")],
     where: Annotated[
         list[str] | None,
         typer.Option("--where", metavar="<COL=VAL[,VAL]>", help="Filter (repeatable)."),
@@ -221,7 +223,7 @@ def facts_command(
     where_filters = filters(where)
     ws = open_workspace(workspace)
     try:
-        table = ws.facts(name, where=where_filters)
+        table = ws.facts(name.value, where=where_filters)
         warn(ws.engine().warnings())
     except QueryError as exc:
         raise fail(str(exc), EXIT_USAGE) from None
@@ -231,4 +233,4 @@ def facts_command(
         ws.close()
     write_facts(table, fmt.value, out_file, raw=raw)
     if out_file is not None:
-        err.print(f"wrote {table.num_rows:,} {name} rows to {out_file}")
+        err.print(f"wrote {table.num_rows:,} {name.value} rows to {out_file}")

@@ -1,26 +1,29 @@
 """What a metric is: a small declaration over a fact table.
 
 A metric names its fact table, how it aggregates (a distribution of values, a share of flags, a count,
-or a backlog snapshot), the date each row is filed under, its unit, direction, variants and published
-benchmarks. `build` turns the fact table into the metric's population: the rows it aggregates, with
-`_filed_at` (the timestamp that places a row in a period) and `_value`. Everything else (dimensions,
-periods, filters, statistics) is generic code in `supportmetrics.query`.
+or a backlog snapshot), the time column each row is filed under (`filed_at`), its unit, direction,
+variants and published benchmarks. `build` turns the fact table into the metric's population: the
+rows it aggregates, with `_value`; the query layer files each row under its `filed_at` column
+(`_filed_at`, the timestamp that places a row in a period). Everything else (dimensions, periods,
+filters, statistics) is generic code in `supportmetrics.query`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, ItemsView, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import ibis.expr.types as ir
 
 __all__ = [
     "Aggregation",
     "Benchmark",
+    "Beside",
     "Build",
     "Clock",
     "Extras",
+    "FactSource",
     "FactsName",
     "Metric",
     "ResolvedMetric",
@@ -31,24 +34,9 @@ __all__ = [
     "VariantReads",
 ]
 
-Aggregation = Literal[
-    "churn",  # customers active at period start and not at its end, of those active at start
-    "retention",  # the complement of churn
-    "link",  # churn and NPS of customers by whether they contacted support, or by their CSAT
-    "distribution",  # mean / median / percentile of `_value`
-    "share",  # share of true `_value` (x 100 when the unit is percent)
-    "tally",  # count of true `_value`, with the share beside it
-    "nps",  # % of `_value` = "promoter" - % of "detractor"
-    "count",  # rows
-    "ratio",  # sum of `_value` / sum of `_base`, over the agents with a base
-    "answered",  # share of answered invitations, anonymous ones answered by counts per survey
-    "customers",  # share of customers (`customer_id`) with two rows, or one true `_value`
-    "backlog",  # snapshot at period end of stretches [start, end)
-    "mrr",  # snapshot at period end of amounts over [start, end)
-    "growth",  # change of the mrr snapshot against the previous period or year
-    "flow",
-    "activity",
-]
+Aggregation = str
+"""The name of an aggregation kind: one module of `supportmetrics.query.aggregations` each (share,
+distribution, count, sum, backlog, churn ...), whose docstrings say what it computes."""
 Unit = Literal["seconds", "share", "count", "percent", "score", "amount", "points"]
 Clock = Literal["calendar", "business"]
 FactsName = Literal[
@@ -124,6 +112,17 @@ class Benchmark:
 Build = Callable[[ir.Table, Mapping[str, Any], Clock], ir.Table]
 Extras = Callable[[ir.Table, Mapping[str, Any]], dict[str, ir.Value]]
 """Extra aggregates reported beside the value (e.g. promoters, passives and detractors of NPS)."""
+
+
+class FactSource(Protocol):
+    """Where fact tables come from (the engine)."""
+
+    def facts(self, name: str) -> ir.Table: ...
+
+
+Beside = Callable[[FactSource], ir.Table]
+"""Counts of now reported beside each row whatever its period (agent_activity's open_assigned): a
+table keyed by result dimensions (e.g. `agent`), joined on them, 0 where a row has none."""
 Shape = Callable[[Mapping[str, Any]], tuple[Aggregation, Unit, Literal["lower", "higher"] | None]]
 """For a metric whose variants change what it is (csat as a share or a mean score)."""
 
@@ -152,12 +151,28 @@ class Metric:
     """A variant that chooses the fact table: (variant name, value -> facts)."""
     top: str | None = None
     """A column whose most frequent values among flagged rows each result row lists (`top`)."""
+    filed_at: str | None = None
+    """The time column of the fact table each row is filed under (None: the build sets `_filed_at`
+    itself, or the metric files no rows: snapshots and cohorts)."""
+    filed_at_by: tuple[str, Mapping[str, str]] | None = None
+    """A variant that chooses the filed-at column: (variant name, value -> column)."""
+    split_by: tuple[str, ...] = ()
+    """Dimensions every result row is split by, before the query's own (agent_activity: agent)."""
+    beside: Beside | None = field(default=None, repr=False, compare=False)
+    """Counts of now beside each row (see `Beside`)."""
 
     def facts_for(self, variants: Mapping[str, Any]) -> FactsName:
         """The fact table under these variants."""
         if self.facts_by is None:
             return self.facts
         name, choices = self.facts_by
+        return choices[variants[name]]
+
+    def filed_at_for(self, variants: Mapping[str, Any]) -> str | None:
+        """The filed-at column under these variants."""
+        if self.filed_at_by is None:
+            return self.filed_at
+        name, choices = self.filed_at_by
         return choices[variants[name]]
 
     def shaped(
@@ -170,10 +185,12 @@ class Metric:
 
     def resolve(self, variants: Mapping[str, Any] | None = None) -> ResolvedMetric:
         """The metric under these variants (as `resolve_variants` returns them; None: the
-        defaults): the fact table, aggregation, unit and direction they make of it."""
+        defaults): the fact table, aggregation, unit, direction and filed-at column they make of
+        it."""
         chosen = self.resolve_variants({}) if variants is None else variants
         aggregation, unit, better = self.shaped(chosen)
-        return ResolvedMetric(self, chosen, self.facts_for(chosen), aggregation, unit, better)
+        facts, filed_at = self.facts_for(chosen), self.filed_at_for(chosen)
+        return ResolvedMetric(self, chosen, facts, aggregation, unit, better, filed_at)
 
     def resolve_variants(self, given: Mapping[str, str]) -> dict[str, Any]:
         """Defaults overlaid with `given` (text values, parsed); unknown names are an error."""
@@ -200,6 +217,8 @@ class ResolvedMetric:
     aggregation: Aggregation
     unit: Unit
     better: Literal["lower", "higher"] | None
+    filed_at: str | None = None
+    """The fact column the query layer files each row under (see `Metric.filed_at`)."""
 
     @property
     def id(self) -> str:

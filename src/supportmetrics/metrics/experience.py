@@ -35,8 +35,7 @@ def _satisfied(rows: ir.Table, threshold: str | int) -> ir.BooleanValue:
 
 
 def _responses(facts: ir.Table, survey: str) -> ir.Table:
-    rows = facts.filter(facts.survey == survey)
-    return rows.mutate(_filed_at=rows.submitted_at)
+    return facts.filter(facts.survey == survey)
 
 
 def _share_or_mean(facts: ir.Table, variants: Mapping[str, Any], clock: Clock) -> ir.Table:
@@ -116,6 +115,7 @@ EXPERIENCE = (
         unit="percent",
         better="higher",
         filed_under="submitted_at",
+        filed_at="submitted_at",
         build=_share_or_mean,
         variants=(
             Variant(
@@ -142,6 +142,7 @@ EXPERIENCE = (
         unit="points",
         better="higher",
         filed_under="submitted_at",
+        filed_at="submitted_at",
         build=_nps,
         variants=(_survey_variant("nps"),),
         benchmarks=_NPS_BANDS,
@@ -157,6 +158,7 @@ EXPERIENCE = (
         unit="score",
         better="higher",
         filed_under="submitted_at",
+        filed_at="submitted_at",
         build=_ces,
         variants=(
             Variant("score", "mean", "the mean score, or the share of easy", ("mean", "easy")),
@@ -197,6 +199,7 @@ EXPERIENCE = (
         unit="percent",
         better="higher",
         filed_under="submitted_at",
+        filed_at="submitted_at",
         build=_employee,
         variants=(
             Variant("kind", "esat", "which survey", ("esat", "enps")),

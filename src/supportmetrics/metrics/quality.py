@@ -28,11 +28,12 @@ REPEAT_SAME_ISSUE = Variant(
 
 
 def _share(flag: str, population: str, filed: str) -> Any:
-    """A build: the share of rows with `flag` among rows where `population` is true."""
+    """A build: the share of rows with `flag` among rows where `population` is true and `filed`
+    (the metric's filed-at column) is known."""
 
     def build(facts: ir.Table, variants: Mapping[str, Any], clock: Clock) -> ir.Table:
         rows = facts.filter(facts[population] & facts[filed].notnull())
-        return rows.mutate(_filed_at=rows[filed], _value=rows[flag])
+        return rows.mutate(_value=rows[flag])
 
     return build
 
@@ -44,34 +45,30 @@ def _fcr(facts: ir.Table, variants: Mapping[str, Any], clock: Clock) -> ir.Table
         "no_repeat_contact": ~rows.reopened & ~rows.repeat_contact,
         "single_agent": rows.single_agent,
     }[variants["definition"]]
-    return rows.mutate(_filed_at=rows.last_solved_at, _value=flag)
+    return rows.mutate(_value=flag)
 
 
 def _interactions(facts: ir.Table, variants: Mapping[str, Any], clock: Clock) -> ir.Table:
     rows = facts.filter(facts.last_solved_at.notnull())
-    return rows.mutate(
-        _filed_at=rows.last_solved_at, _value=rows[variants["count"]].cast("float64")
-    )
+    return rows.mutate(_value=rows[variants["count"]].cast("float64"))
 
 
 def _resolution_rate(facts: ir.Table, variants: Mapping[str, Any], clock: Clock) -> ir.Table:
-    return facts.mutate(_filed_at=facts.created_at, _value=facts.solved)
+    return facts.mutate(_value=facts.solved)
 
 
 def _repeat(complement: bool) -> Any:
     def build(facts: ir.Table, variants: Mapping[str, Any], clock: Clock) -> ir.Table:
         rows = facts.filter(facts.last_solved_at.notnull())
         flag = ~rows.repeat_contact if complement else rows.repeat_contact
-        return rows.mutate(_filed_at=rows.last_solved_at, _value=flag)
+        return rows.mutate(_value=flag)
 
     return build
 
 
 def _request_quality(facts: ir.Table, variants: Mapping[str, Any], clock: Clock) -> ir.Table:
     rows = facts.filter(facts.request_quality.notnull())
-    return rows.mutate(
-        _filed_at=rows.created_at, _value=rows.request_quality >= variants["threshold"]
-    )
+    return rows.mutate(_value=rows.request_quality >= variants["threshold"])
 
 
 def _rating_counts(rows: ir.Table, variants: Mapping[str, Any]) -> dict[str, ir.Value]:
@@ -87,9 +84,9 @@ def _sla(facts: ir.Table, variants: Mapping[str, Any], clock: Clock) -> ir.Table
     if variants["target"] != "all":
         rows = rows.filter(rows.target == variants["target"])
     if variants["per"] == "target":
-        return rows.mutate(_filed_at=rows.due_at, _value=rows.met)
+        return rows.mutate(_value=rows.met)
     per_ticket = rows.group_by("ticket_id").aggregate(
-        _filed_at=rows.due_at.max(), _value=rows.met.all()
+        due_at=rows.due_at.max(), _value=rows.met.all()
     )
     tickets = rows.select(*(c for c in rows.columns if c not in _SLA_COLUMNS)).distinct()
     return per_ticket.join(tickets, "ticket_id")
@@ -109,6 +106,7 @@ QUALITY = (
         unit="share",
         better="higher",
         filed_under="solve time",
+        filed_at="last_solved_at",
         build=_fcr,
         variants=(
             Variant(
@@ -132,6 +130,7 @@ QUALITY = (
         unit="share",
         better="lower",
         filed_under="first solve",
+        filed_at="first_solved_at",
         build=_share("reopened", "ever_solved", "first_solved_at"),
     ),
     Metric(
@@ -144,6 +143,7 @@ QUALITY = (
         unit="share",
         better="higher",
         filed_under="ticket created_at",
+        filed_at="created_at",
         build=_resolution_rate,
     ),
     Metric(
@@ -156,6 +156,7 @@ QUALITY = (
         unit="count",
         better="lower",
         filed_under="solve time",
+        filed_at="last_solved_at",
         build=_interactions,
         variants=(
             Variant(
@@ -174,6 +175,7 @@ QUALITY = (
         unit="share",
         better="lower",
         filed_under="solve time",
+        filed_at="last_solved_at",
         build=_repeat(complement=False),
         variants=(REPEAT_DAYS, REPEAT_SAME_ISSUE),
     ),
@@ -189,6 +191,7 @@ QUALITY = (
         unit="share",
         better="higher",
         filed_under="solve time",
+        filed_at="last_solved_at",
         build=_repeat(complement=True),
         variants=(REPEAT_DAYS, REPEAT_SAME_ISSUE),
     ),
@@ -203,6 +206,7 @@ QUALITY = (
         unit="share",
         better="higher",
         filed_under="ticket created_at",
+        filed_at="created_at",
         build=_request_quality,
         variants=(Variant("threshold", 3, "lowest rating that counts as relevant"),),
         extras=_rating_counts,
@@ -226,6 +230,7 @@ QUALITY = (
         unit="share",
         better="higher",
         filed_under="the target's due time",
+        filed_at="due_at",
         build=_sla,
         variants=(
             Variant(

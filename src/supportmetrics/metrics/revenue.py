@@ -27,17 +27,17 @@ def _repurchase(facts: ir.Table, variants: Mapping[str, Any], clock: Clock) -> i
     days = int(variants["lookback_days"])
     recent = facts.previous_order_at >= facts.ordered_at - ibis.interval(days=days)
     again = recent.coalesce(False) if days else ibis.literal(False)
-    return facts.mutate(_filed_at=facts.ordered_at, _value=again)
+    return facts.mutate(_value=again)
 
 
 def _sales(facts: ir.Table, variants: Mapping[str, Any], clock: Clock) -> ir.Table:
     if variants["per"] == "tickets":
-        return facts.mutate(_filed_at=facts.created_at, _value=facts.sales > 0)
+        return facts.mutate(_value=facts.sales > 0)
     rows = facts.filter(
         facts.kind.isin(["upsell", "cross_sell"])
         & (facts.ticket_id.notnull() | facts.agent_id.notnull())
     )
-    return rows.mutate(_filed_at=rows.ordered_at, _value=ibis.literal(True))
+    return rows.mutate(_value=ibis.literal(True))
 
 
 def _revenue(rows: ir.Table, variants: Mapping[str, Any]) -> dict[str, ir.Value]:
@@ -52,17 +52,16 @@ def _sales_shape(variants: Mapping[str, Any]) -> tuple[Any, Any, Any]:
 
 
 def _demos(facts: ir.Table, variants: Mapping[str, Any], clock: Clock) -> ir.Table:
-    return facts.mutate(_filed_at=facts.held_at, _value=facts.registered_at.notnull())
+    return facts.mutate(_value=facts.registered_at.notnull())
 
 
 def _reviews(facts: ir.Table, variants: Mapping[str, Any], clock: Clock) -> ir.Table:
-    rows = facts.mutate(_filed_at=facts.posted_at)
     if variants["value"] == "rating":
-        scale = rows.scale_max.cast("float64").coalesce(5.0)
-        return rows.mutate(_value=5 * rows.rating / scale)
+        scale = facts.scale_max.cast("float64").coalesce(5.0)
+        return facts.mutate(_value=5 * facts.rating / scale)
     if variants["value"] == "requested":
-        return rows.mutate(_value=rows.requested.coalesce(False))
-    return rows.mutate(_value=ibis.literal(True))
+        return facts.mutate(_value=facts.requested.coalesce(False))
+    return facts.mutate(_value=ibis.literal(True))
 
 
 def _reviews_shape(variants: Mapping[str, Any]) -> tuple[Any, Any, Any]:
@@ -112,6 +111,7 @@ REVENUE = (
         unit="share",
         better="higher",
         filed_under="ordered_at",
+        filed_at="ordered_at",
         build=_repurchase,
         variants=(Variant("lookback_days", 0, "days before an order that count (0: the period)"),),
     ),
@@ -156,6 +156,7 @@ REVENUE = (
         unit="count",
         better="higher",
         filed_under="ordered_at (per=tickets: ticket created_at)",
+        filed_at_by=("per", {"orders": "ordered_at", "tickets": "created_at"}),
         build=_sales,
         variants=(Variant("per", "orders", "count orders, or tickets", ("orders", "tickets")),),
         benchmarks=(Benchmark("cross-selling can lift profit up to 30%"),),
@@ -173,6 +174,7 @@ REVENUE = (
         unit="share",
         better="higher",
         filed_under="held_at",
+        filed_at="held_at",
         build=_demos,
         benchmarks=(Benchmark("4-26% for software"),),
     ),
@@ -187,6 +189,7 @@ REVENUE = (
         unit="count",
         better="higher",
         filed_under="posted_at",
+        filed_at="posted_at",
         build=_reviews,
         variants=(Variant("value", "count", "what to report", ("count", "rating", "requested")),),
         shape=_reviews_shape,

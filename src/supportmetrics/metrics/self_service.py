@@ -14,7 +14,7 @@ __all__ = ["SELF_SERVICE"]
 
 
 def _usage(facts: ir.Table, variants: Mapping[str, Any], clock: Clock) -> ir.Table:
-    return facts.mutate(_filed_at=facts.at, _value=facts.self_service)
+    return facts.mutate(_value=facts.self_service)
 
 
 def _success(facts: ir.Table, variants: Mapping[str, Any], clock: Clock) -> ir.Table:
@@ -26,27 +26,25 @@ def _success(facts: ir.Table, variants: Mapping[str, Any], clock: Clock) -> ir.T
         "resolved": resolved,
         "no_ticket": no_ticket,
     }[variants["definition"]]
-    return facts.mutate(_filed_at=facts.started_at, _value=flag)
+    return facts.mutate(_value=flag)
 
 
 def _failed_searches(facts: ir.Table, variants: Mapping[str, Any], clock: Clock) -> ir.Table:
     rows = facts.filter((facts.type == "search") & facts.results_count.notnull())
-    return rows.mutate(_filed_at=rows.at, _value=rows.results_count == 0)
+    return rows.mutate(_value=rows.results_count == 0)
 
 
 def _helpfulness(facts: ir.Table, variants: Mapping[str, Any], clock: Clock) -> ir.Table:
     rows = facts.filter((facts.type == "article_vote") & facts.helpful.notnull())
-    return rows.mutate(_filed_at=rows.at, _value=rows.helpful)
+    return rows.mutate(_value=rows.helpful)
 
 
 def _bot_resolution(facts: ir.Table, variants: Mapping[str, Any], clock: Clock) -> ir.Table:
     if variants["source"] == "tickets":
         rows = facts.filter(facts.bot_messages > 0)
-        return rows.mutate(
-            _filed_at=rows.created_at, _value=rows.solved & (rows.agent_replies == 0)
-        )
+        return rows.mutate(_value=rows.solved & (rows.agent_replies == 0))
     rows = facts.filter(facts.kind == "bot")
-    return rows.mutate(_filed_at=rows.started_at, _value=rows.resolved.coalesce(False))
+    return rows.mutate(_value=rows.resolved.coalesce(False))
 
 
 SELF_SERVICE = (
@@ -61,6 +59,7 @@ SELF_SERVICE = (
         unit="share",
         better="higher",
         filed_under="session start, ticket created_at",
+        filed_at="at",
         build=_usage,
     ),
     Metric(
@@ -76,6 +75,7 @@ SELF_SERVICE = (
         unit="share",
         better="higher",
         filed_under="session start",
+        filed_at="started_at",
         build=_success,
         variants=(
             Variant(
@@ -98,6 +98,7 @@ SELF_SERVICE = (
         unit="count",
         better="lower",
         filed_under="search time",
+        filed_at="at",
         build=_failed_searches,
         top="query",
     ),
@@ -111,6 +112,7 @@ SELF_SERVICE = (
         unit="share",
         better="higher",
         filed_under="vote time",
+        filed_at="at",
         build=_helpfulness,
     ),
     Metric(
@@ -125,6 +127,7 @@ SELF_SERVICE = (
         unit="share",
         better="higher",
         filed_under="session start, ticket created_at",
+        filed_at_by=("source", {"sessions": "started_at", "tickets": "created_at"}),
         build=_bot_resolution,
         variants=(
             Variant("source", "sessions", "bot sessions or tickets", ("sessions", "tickets")),

@@ -9,7 +9,7 @@ months to the end of the data.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -23,17 +23,10 @@ from supportmetrics.query.model import Query
 from supportmetrics.query.periods import TRUNCATE, floor, label, next_start, spine, to_utc
 from supportmetrics.stats import nps_interval, wilson_interval
 
-__all__ = ["LINK_SEGMENTS", "cohort_rows", "result_dimensions", "windows"]
+__all__ = ["LINK_SEGMENTS", "cohort_rows", "windows"]
 
 LINK_SEGMENTS = {"contact": "contacted_support", "csat": "csat_segment"}
 """support_retention_link's `by` variant -> the segment column its rows lead with."""
-
-
-def result_dimensions(
-    aggregation: str, variants: Mapping[str, Any], by: Sequence[str]
-) -> list[str]:
-    """The dimension keys of a result's rows: the link's segment first, then `--by`."""
-    return ([LINK_SEGMENTS[variants["by"]]] if aggregation == "link" else []) + list(by)
 
 
 def windows(engine: Engine, query: Query, start: date | None, end: date | None) -> ir.Table:
@@ -147,16 +140,16 @@ def cohort_rows(
     engine: Engine,
     facts_name: str,
     aggregation: str,
-    variants: Mapping[str, Any],
+    by: Sequence[str],
     query: Query,
     subscriptions: ir.Table,
     start: date | None,
     end: date | None,
 ) -> list[dict[str, Any]]:
-    """Rows of customer_churn, customer_retention or support_retention_link (see the module)."""
+    """Rows of the `aggregation` churn, retention or link (see the module), split by `by` (the
+    link's segment first)."""
     periods = windows(engine, query, start, end)
     cohort = _cohort(subscriptions, periods)
-    by = result_dimensions(aggregation, variants, query.by)
     if aggregation == "link":
         cohort = _link(engine, cohort, periods, query.period)
     cohort = filter_rows(engine, facts_name, cohort, query.where, None, None)

@@ -1,15 +1,16 @@
 """Snapshots at period ends: the backlog (unsolved tickets) and MRR (recurring revenue), and MRR growth.
 
 Each stretch [start, end) adds its weight at its start and takes it away at its end; per period the
-changes are summed in the engine, and a running sum over a gap-free list of periods gives the
-snapshot at each period's end.
+changes are summed in the engine, and a running sum over a gap-free list of periods (a cumulative
+window, also in the engine) gives the snapshot at each period's end.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import ibis
 import ibis.expr.types as ir
@@ -26,18 +27,16 @@ __all__ = ["backlog_rows", "growth_rows", "mrr_rows"]
 def backlog_rows(
     engine: Engine,
     facts_name: str,
-    variants: Mapping[str, Any],
+    aged_hours: int,
     query: Query,
     segments: ir.Table,
     start: date | None,
     end: date | None,
 ) -> list[dict[str, Any]]:
     """Unsolved stretches that cover each period end, and how many of them were older than
-    `aged_hours` then (an aged stretch adds 1 to `aged` when the ticket turns N hours old)."""
+    `aged_hours` hours then (an aged stretch adds 1 to `aged` when the ticket turns N hours old)."""
     rows, dims = _split(engine, facts_name, query, segments)
-    aged_at = ibis.greatest(
-        rows.start, rows.created_at + ibis.interval(hours=int(variants["aged_hours"]))
-    )
+    aged_at = ibis.greatest(rows.start, rows.created_at + ibis.interval(hours=aged_hours))
     aged = rows.end.isnull() | (aged_at < rows.end)
     base = {n: rows[c] for n, c in dims.items()}
     changes = (
@@ -54,7 +53,8 @@ def backlog_rows(
         )
     )
     totals = {"value": "delta", "n": "delta", "aged": "aged"}
-    return _running(engine, changes, list(dims), totals, query, start, end)
+    horizon = timedelta(hours=aged_hours)
+    return _running(engine, changes, list(dims), totals, query, start, end, horizon)
 
 
 def mrr_rows(
@@ -84,7 +84,7 @@ def mrr_rows(
 def growth_rows(
     engine: Engine,
     facts_name: str,
-    variants: Mapping[str, Any],
+    versus: str,
     query: Query,
     stretches: ir.Table,
     start: date | None,
@@ -94,7 +94,7 @@ def growth_rows(
     previous) or of the same period a year before (versus=year). Monthly without --period."""
     period = query.period or "month"
     steps = 1
-    if variants["versus"] == "year":
+    if versus == "year":
         if period in ("hour", "day", "week"):
             raise QueryError("mrr_growth versus=year needs --period month, quarter or year")
         steps = {"month": 12, "quarter": 4, "year": 1}[period]
@@ -140,45 +140,84 @@ def _running(
     query: Query,
     start: date | None,
     end: date | None,
+    horizon: timedelta = timedelta(0),
 ) -> list[dict[str, Any]]:
-    """Running sums (output key -> change column) over a gap-free list of periods, per group."""
+    """Running sums (output key -> change column) per group at the end of every period from the
+    first change's to the last change's (or `end`'s, if later), in one backend query: the changes
+    summed per period, every group crossed with every period, a cumulative window over them.
+    `horizon`: how far after the data's last timestamp a change can be."""
     period = query.period or "day"
     changes = local_timestamp(changes, {"_local": "at"}, engine.offsets())
-    keys = [*dims, changes._local.truncate(TRUNCATE[period]).name("period")]
+    at = changes._local.truncate(TRUNCATE[period]).name("__at")
     columns = sorted(set(totals.values()))
-    per_period = engine.db.to_pyarrow(
-        changes.group_by(keys).aggregate(**{c: changes[c].sum() for c in columns})
-    ).to_pylist()
-    if not per_period:
-        return []
-    starts = sorted({row["period"] for row in per_period})
-    last = starts[-1]
-    if end is not None:
-        last = max(last, floor(datetime.combine(end, datetime.min.time()), period))
-    moments = spine(starts[0], last, period)
-    by_group: dict[tuple[Any, ...], dict[datetime, dict[str, Any]]] = {}
-    for row in per_period:
-        by_group.setdefault(tuple(row[d] for d in dims), {})[row["period"]] = row
-    out = []
-    for group, group_changes in by_group.items():
-        running = dict.fromkeys(columns, 0)
-        for moment in moments:
-            change = group_changes.get(moment)
-            if change:
-                for c in columns:
-                    running[c] += change[c] or 0
-            if start is not None and next_start(moment, period).date() <= start:
-                continue
-            if end is not None and moment.date() > end:
-                continue
-            row = dict(zip(dims, group, strict=True))
-            if query.period:
-                row["period"] = label(moment, period)
-            row |= {key: running[column] for key, column in totals.items()}
-            out.append(row)
+    per_period = changes.group_by([*dims, at]).aggregate(**{c: changes[c].sum() for c in columns})
+    end_start = floor(datetime.combine(end, datetime.min.time()), period) if end else None
+    grid = _periods(engine, period, start, end, end_start, horizon)
+    span = per_period.aggregate(__first=per_period.__at.min(), __last=per_period.__at.max())
+    last = span.__last if end_start is None else ibis.greatest(span.__last, end_start)
+    grid = grid.cross_join(span)
+    grid = grid.filter((grid.__at >= grid.__first) & (grid.__at <= last))
+    if dims:
+        grid = per_period.select(*dims).distinct().cross_join(grid)
+    on = [grid[d].identical_to(per_period[d]) for d in dims] + [grid.__at == per_period.__at]
+    joined = grid.left_join(per_period, on)
+    window = ibis.cumulative_window(group_by=[joined[d] for d in dims], order_by=joined.__at)
+    running = joined.select(
+        *dims,
+        "__at",
+        "__shown",
+        "__label",
+        **{c: joined[c].coalesce(0).sum().over(window) for c in columns},
+    )
+    running = running.filter(running.__shown)
     if not query.period:  # one snapshot: at the end of the range (or of the data)
-        out = _last_per_group(out, dims)
-    return out
+        running = running.mutate(__final=running.__at.max().over(ibis.window()))
+        running = running.filter(running.__at == running.__final)
+    out = running.select(
+        *dims,
+        "__at",
+        *([running.__label.name("period")] if query.period else []),
+        **{key: running[column] for key, column in totals.items()},
+    )
+    rows: list[dict[str, Any]] = engine.db.to_pyarrow(out.order_by(["__at", *dims])).to_pylist()
+    for row in rows:
+        del row["__at"]
+    return rows
+
+
+def _periods(
+    engine: Engine,
+    period: str,
+    start: date | None,
+    end: date | None,
+    end_start: datetime | None,
+    horizon: timedelta,
+) -> ir.Table:
+    """Every local period start (`__at`, `__label`) that can hold a change: from the data's first
+    timestamp to its last plus `horizon` (a day wider each side, for daylight-saving shifts) and
+    to `end_start`; `__shown` when the period ends after `start` and starts by `end`."""
+    first, last = engine.bounds()
+    zone = ZoneInfo(engine.config.timezone)
+
+    def local(moment: datetime) -> datetime:
+        return moment.replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None)
+
+    lo = floor(local(first) - timedelta(days=1), period)
+    hi = floor(local(last + horizon) + timedelta(days=1), period)
+    if end_start is not None:
+        hi = max(hi, end_start)
+    moments = spine(lo, hi, period)
+    return ibis.memtable(
+        {
+            "__at": moments,
+            "__shown": [
+                (start is None or next_start(m, period).date() > start)
+                and (end is None or m.date() <= end)
+                for m in moments
+            ],
+            "__label": [label(m, period) for m in moments],
+        }
+    )
 
 
 def _last_per_group(rows: Sequence[dict[str, Any]], dims: list[str]) -> list[dict[str, Any]]:

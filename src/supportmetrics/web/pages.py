@@ -25,6 +25,7 @@ from supportmetrics.web.queries import (
     has_drill,
     metric_query,
     run,
+    takes_stat,
 )
 
 __all__ = [
@@ -147,7 +148,7 @@ def _headline(engine: Engine, chosen: Metric, view: View, target: TargetSettings
         "low_sample": bool(row.get("low_sample")),
         "ci_low": row.get("ci_low"),
         "ci_high": row.get("ci_high"),
-        "stat": applied.query.stat if applied.resolved.aggregation == "distribution" else None,
+        "stat": applied.query.stat if takes_stat(applied.resolved) else None,
         "clock": applied.query.clock,
         "from": applied.start.isoformat(),
         "to": applied.end.isoformat(),
@@ -216,7 +217,7 @@ def metric_page(engine: Engine, config: Config, metric_id: str, view: View) -> d
     chosen = get_metric(metric_id)
     resolved = resolve_metric(engine, chosen)
     stat = view.get("stat") or default_stat(resolved)
-    durations = resolved.aggregation == "distribution"
+    durations = takes_stat(resolved)
     stat_view = view.with_extra(stat=stat if durations else None)
     drill = has_drill(resolved)
     page: dict[str, Any] = {"metric": catalogue_entry(chosen), "drill": drill}

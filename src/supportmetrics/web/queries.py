@@ -30,11 +30,11 @@ from supportmetrics.query import (
     resolve_metric,
     run_query,
 )
+from supportmetrics.query.aggregations import aggregation
 from supportmetrics.web.params import ParamError, View, check_periods
 
 __all__ = [
     "BUCKETS",
-    "DRILL_AGGREGATIONS",
     "Applied",
     "breakdown_dimensions",
     "default_stat",
@@ -44,9 +44,9 @@ __all__ = [
     "has_drill",
     "metric_query",
     "run",
+    "takes_stat",
 ]
 
-DRILL_AGGREGATIONS = ("distribution", "share", "tally", "count")
 BUCKETS: tuple[tuple[str, float, float | None], ...] = (
     ("0-1 h", 0, 3600),
     ("1-4 h", 3600, 4 * 3600),
@@ -65,12 +65,17 @@ def get_metric(metric_id: str) -> Metric:
 def has_drill(resolved: ResolvedMetric) -> bool:
     """Whether the rows behind the metric's numbers can be listed (a drillable fact table, one
     row per aggregated row)."""
-    return fact_table(resolved.facts).drillable and resolved.aggregation in DRILL_AGGREGATIONS
+    return fact_table(resolved.facts).drillable and aggregation(resolved.aggregation).drillable
+
+
+def takes_stat(resolved: ResolvedMetric) -> bool:
+    """Whether the metric's value is a statistic of values (mean, median, pNN) the view chooses."""
+    return aggregation(resolved.aggregation).takes_stat
 
 
 def default_stat(resolved: ResolvedMetric) -> str:
     """Durations are skewed: the dashboard shows their median unless told otherwise."""
-    duration = resolved.aggregation == "distribution" and resolved.unit == "seconds"
+    duration = takes_stat(resolved) and resolved.unit == "seconds"
     return "median" if duration else "mean"
 
 
@@ -182,7 +187,7 @@ def _population_rows(
             f"drill-down is not available for {query.metric}: it is computed over {behind.facts} "
             f"facts, not over the rows of {listed}"
         )
-    if (low is not None or high is not None) and behind.aggregation != "distribution":
+    if (low is not None or high is not None) and not behind.kind.takes_stat:
         raise ParamError("min and max select durations; this metric has none")
     rows = behind.rows
     if low is not None:
