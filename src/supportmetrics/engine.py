@@ -5,6 +5,7 @@ version for every later process when the engine has a `FactCache`).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
@@ -83,6 +84,8 @@ class Engine:
         self._volatile: set[tuple[Any, ...]] = set()
         """The fact tables that depend on `now`: never persisted."""
         self._cache: dict[tuple[Any, ...], ir.Table] = {}
+        self._names = itertools.count()
+        """Numbers the fact tables' names (a build may build others first)."""
         self._bounds: tuple[datetime, datetime] | None = None
         self._calendar: pa.Table | None = None
         self._steps: dict[Any, ir.Table] = {}
@@ -242,7 +245,7 @@ class Engine:
     def _build(
         self, key: tuple[Any, ...], table: FactTable, options: TicketOptions, clock: Clock
     ) -> ir.Table:
-        table_name = f"{self._prefix}_facts_{len(self._cache)}"
+        table_name = f"{self._prefix}_facts_{next(self._names)}"
         file = FactCache.file_name(table.name, clock, asdict(options))
         if self.persisted is not None:
             found = self.persisted.read(self.db, file, table_name)

@@ -5,7 +5,7 @@ gets a `FactCache`. Its folder holds one sub-folder per data version and, inside
 fingerprint (the settings facts depend on and the package's code):
 
     <facts folder>/<data version>/<fingerprint>/tickets.calendar.<options>.parquet
-                                               /scans.json   (bounds and out-of-range counts)
+                                               /bounds.json, out_of_range.json   (the scans)
 
 A file is written under a temporary name (`.<name>.<pid>.<random>.tmp`), flushed to disk and renamed
 into place, so a reader finds a whole file or none: a process killed mid-write leaves only a
@@ -170,8 +170,11 @@ class FactCache:
 
     def _prepared(self) -> Path:
         """The folder, created readable by its owner only (it holds the team's data, as the store
-        does); on first use in this version the other versions' folders are deleted."""
-        if not self.folder.is_dir():
+        does); on first use in this version the other versions' folders are deleted, and the
+        temporary files of processes that are gone."""
+        if self.folder.is_dir():
+            _remove_dead_temporaries(self.folder)
+        else:
             prune(self.root, keep=self.version)
             self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
             self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
