@@ -105,7 +105,8 @@ class EngineSettings(_Section):
     facts_folder: str = Field(
         ".supportmetrics/facts",
         min_length=1,
-        description="where those files go, relative to the workspace (or an absolute path)",
+        description="where those files go, relative to the workspace (or an absolute path): a "
+        "folder of this workspace's own, as each store deletes the versions it does not hold",
     )
 
 
