@@ -148,6 +148,20 @@ def test_the_cache_can_be_turned_off(tmp_path: Path) -> None:
     assert not ws.facts_folder.exists()
 
 
+def test_a_folder_that_cannot_take_the_files_leaves_the_facts_per_process(loaded) -> None:
+    ws, _ = loaded
+    config = ws.root / "supportmetrics.toml"
+    text = config.read_text().replace('".supportmetrics/facts"', '"supportmetrics.toml/x"')
+    config.write_text(text)
+    ws = supportmetrics.connect(ws.root)
+    result = ws.metric("first_response_time", by=["channel"])
+    assert {row["channel"]: row["value"] for row in result.rows} == {"chat": 1800, "email": 3600}
+    [warning] = result.warnings
+    assert warning.startswith(
+        f"the facts could not be kept in {ws.root / 'supportmetrics.toml/x'} ("
+    )
+
+
 def test_an_unreadable_file_is_built_again(loaded) -> None:
     ws, _ = loaded
     assert _by_channel(ws) == {"chat": 1800, "email": 3600}

@@ -20,7 +20,7 @@ from ibis.common.exceptions import TableNotFound
 from supportmetrics.backends import Backend, backend_of
 from supportmetrics.calendar import calendar_table, minutes_table
 from supportmetrics.config import Config
-from supportmetrics.fact_cache import FactCache
+from supportmetrics.fact_cache import FactCache, Unwritable
 from supportmetrics.facts.registry import FACT_TABLES, FactTable, fact_options, fact_table
 from supportmetrics.facts.tickets import TicketOptions
 from supportmetrics.localtime import offsets_table
@@ -85,6 +85,8 @@ class Engine:
         """The fact tables that depend on `now`: never persisted."""
         self._cache: dict[tuple[Any, ...], ir.Table] = {}
         self._names = itertools.count()
+        self._unwritable: list[str] = []
+        """Why the facts cache could not take a file (then the facts stay per connection)."""
         """Numbers the fact tables' names (a build may build others first)."""
         self._bounds: tuple[datetime, datetime] | None = None
         self._calendar: pa.Table | None = None
@@ -151,13 +153,12 @@ class Engine:
                     continue
             keys = {name: spec.key for name, spec in TABLES.items()}
             self._out_of_range = out_of_range(self.db, stored, keys)
-            if self.persisted is not None:
-                self.persisted.save("out_of_range", [asdict(o) for o in self._out_of_range])
+            self._persist("out_of_range", [asdict(o) for o in self._out_of_range])
         return self._out_of_range
 
     def warnings(self) -> list[str]:
         """What every result should mention: the stored rows metrics leave out, and why."""
-        return [str(found) for found in self.out_of_range()]
+        return [str(found) for found in self.out_of_range()] + self._unwritable[:1]
 
     def span(self) -> tuple[date, date]:
         """First and last UTC date of any timestamp the facts use (today when the store is empty)."""
@@ -184,10 +185,8 @@ class Engine:
                 found += [v.replace(tzinfo=None) for v in row.values() if v is not None]
             now = datetime.now()
             self._bounds = (min(found, default=now), max(found, default=now))
-            if (
-                found and self.persisted is not None
-            ):  # an empty store's bounds are the moving present
-                self.persisted.save("bounds", [v.isoformat() for v in self._bounds])
+            if found:  # an empty store's bounds are the moving present
+                self._persist("bounds", [v.isoformat() for v in self._bounds])
         return self._bounds
 
     def _memtable(self, key: str, build: Any) -> ir.Table:
@@ -260,9 +259,20 @@ class Engine:
             self._reads_now = outer or reads_now
         if reads_now:
             self._volatile.add(key)
-        if self.persisted is None or reads_now:
-            return self.backend.materialise(self.db, table_name, expr)
-        return self.persisted.write(self.db, file, table_name, expr)
+        if self.persisted is not None and not reads_now:
+            try:
+                return self.persisted.write(self.db, file, table_name, expr)
+            except Unwritable as exc:
+                self._unwritable.append(str(exc))
+        return self.backend.materialise(self.db, table_name, expr)
+
+    def _persist(self, name: str, value: Any) -> None:
+        """Keep a scan's result for this data version, if the engine has a facts cache."""
+        if self.persisted is not None:
+            try:
+                self.persisted.save(name, value)
+            except Unwritable as exc:
+                self._unwritable.append(str(exc))
 
     def _materialize(self, expr: ir.Table) -> ir.Table:
         """`expr` stored by the backend's policy for the connection's lifetime, once: the calendar

@@ -22,7 +22,7 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -35,12 +35,17 @@ from ibis.common.exceptions import IbisError
 
 from supportmetrics.config import Config
 
-__all__ = ["FactCache", "fingerprint", "prune"]
+__all__ = ["FactCache", "Unwritable", "fingerprint", "prune"]
 
 _PACKAGE = Path(__file__).resolve().parent
 _SETTINGS_IGNORED = {"ingest", "engine", "server", "statistics", "targets"}
 """Config sections no fact table reads (a change to them keeps the cached facts)."""
 _TEMP = ".tmp"
+
+
+class Unwritable(RuntimeError):
+    """The facts folder cannot take a file (permissions, disk full ...); the message says where and
+    why. The facts are then kept per connection, as without the cache."""
 
 
 def _digest(text: str | bytes, size: int = 8) -> str:
@@ -136,37 +141,45 @@ class FactCache:
             return None
 
     def write(self, db: ibis.BaseBackend, file: str, table_name: str, expr: ir.Table) -> ir.Table:
-        """Compute `expr` into `file` (atomically) and return it as a view named `table_name`."""
-        path = self._prepared() / file
-        temp = self._temporary(path)
-        try:
+        """Compute `expr` into `file` (atomically) and return it as a view named `table_name`;
+        `Unwritable` if the folder cannot take it."""
+        with self._writing(file) as temp:
             db.to_parquet(expr, temp)
-            _publish(temp, path)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                temp.unlink()
-        return db.read_parquet(path, table_name=table_name)
+        return db.read_parquet(self.folder / file, table_name=table_name)
 
     def load(self, name: str) -> Any:
         """The JSON value saved as `name` for this version, or None."""
         try:
             return json.loads((self.folder / f"{name}.json").read_text(encoding="utf-8"))
-        except (FileNotFoundError, ValueError):
+        except (OSError, ValueError):
             return None
 
     def save(self, name: str, value: Any) -> None:
-        """Save `value` as JSON under `name` (atomically)."""
-        path = self._prepared() / f"{name}.json"
-        temp = self._temporary(path)
-        try:
+        """Save `value` as JSON under `name` (atomically); `Unwritable` if the folder cannot take
+        it."""
+        with self._writing(f"{name}.json") as temp:
             temp.write_text(json.dumps(value), encoding="utf-8")
-            _publish(temp, path)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                temp.unlink()
 
-    def _temporary(self, path: Path) -> Path:
-        return path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}{_TEMP}")
+    @contextlib.contextmanager
+    def _writing(self, file: str) -> Iterator[Path]:
+        """A temporary path to write `file` to; renamed into place when the block succeeds,
+        deleted otherwise."""
+        try:
+            path = self._prepared() / file
+            temp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}{_TEMP}")
+            try:
+                yield temp
+                _publish(temp, path)
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    temp.unlink()
+        except (OSError, duckdb.IOException) as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise Unwritable(
+                f"the facts could not be kept in {self.root} ({reason}); each process builds "
+                "them until that is fixed (or set [engine] facts_folder elsewhere, or "
+                "facts_cache = false)"
+            ) from exc
 
     def _prepared(self) -> Path:
         """The folder, created readable by its owner only (it holds the team's data, as the store
