@@ -108,6 +108,7 @@ SQL_PROCESS = """
 import json, sys
 import duckdb
 con = duckdb.connect(sys.argv[1], read_only=True)
+con.execute("SET enable_progress_bar = false")
 rows = con.execute(sys.argv[2]).fetchall()
 print(json.dumps({str(label): value for label, value in rows}))
 """
