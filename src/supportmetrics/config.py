@@ -97,6 +97,17 @@ class EngineSettings(_Section):
         description="memory the metric engine may use on the embedded store before it spills "
         "facts and joins to disk, e.g. 6GB or 512MB",
     )
+    facts_cache: bool = Field(
+        True,
+        description="keep the facts built from the embedded store as Parquet files, reused by "
+        "every later command, API call and dashboard until the store changes",
+    )
+    facts_folder: str = Field(
+        ".supportmetrics/facts",
+        min_length=1,
+        description="where those files go, relative to the workspace (or an absolute path): a "
+        "folder of this workspace's own, as each store deletes the versions it does not hold",
+    )
 
 
 class ServerSettings(_Section):
@@ -337,6 +348,8 @@ max_custom_columns = 200         # most custom columns a table may have
 
 [engine]
 memory_limit = "6GB"             # memory the metric engine may use before spilling to disk
+facts_cache = true               # keep the facts as files, reused by every command until the next ingest
+facts_folder = ".supportmetrics/facts"   # where, relative to this folder
 """
 
 

@@ -1,10 +1,13 @@
 """The engine: a backend holding the canonical tables, the workspace settings, and the facts built
-from them (materialised once per definition variant and reused by every query).
+from them (materialised once per definition variant and reused by every query; persisted per data
+version for every later process when the engine has a `FactCache`).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
+from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import uuid4
@@ -17,7 +20,9 @@ from ibis.common.exceptions import TableNotFound
 from supportmetrics.backends import Backend, backend_of
 from supportmetrics.calendar import calendar_table, minutes_table
 from supportmetrics.config import Config
-from supportmetrics.facts.registry import FACT_TABLES, fact_options, fact_table
+from supportmetrics.fact_cache import FactCache, Unwritable
+from supportmetrics.facts.registry import FACT_TABLES, FactTable, fact_options, fact_table
+from supportmetrics.facts.tickets import TicketOptions
 from supportmetrics.localtime import offsets_table
 from supportmetrics.metrics.base import Clock
 from supportmetrics.schema import TABLES, Kind
@@ -64,14 +69,25 @@ class Engine:
         config: Config,
         now: datetime | None = None,
         backend: Backend | None = None,
+        persisted: FactCache | None = None,
     ) -> None:
         self.db = db
         self.backend = backend or backend_of(db)
         """Its materialisation policy stores the facts and the intermediate steps."""
         self.config = config
-        self.now = now or datetime.now(UTC).replace(tzinfo=None)
-        """The instant open tickets are judged at (SLA breaches); naive UTC."""
+        self.persisted = persisted
+        """Where the facts of this data version are kept for every process (None: per
+        connection only)."""
+        self._now = now or datetime.now(UTC).replace(tzinfo=None)
+        self._reads_now = False
+        """Whether the fact table being built has read `now` (directly or through another)."""
+        self._volatile: set[tuple[Any, ...]] = set()
+        """The fact tables that depend on `now`: never persisted."""
         self._cache: dict[tuple[Any, ...], ir.Table] = {}
+        self._names = itertools.count()
+        self._unwritable: list[str] = []
+        """Why the facts cache could not take a file (then the facts stay per connection)."""
+        """Numbers the fact tables' names (a build may build others first)."""
         self._bounds: tuple[datetime, datetime] | None = None
         self._calendar: pa.Table | None = None
         self._steps: dict[Any, ir.Table] = {}
@@ -79,6 +95,13 @@ class Engine:
         self._out_of_range: list[OutOfRange] | None = None
         self._prefix = f"_sm_{uuid4().hex[:8]}"
         """Names this engine's materialised tables apart from another's on a shared session."""
+
+    @property
+    def now(self) -> datetime:
+        """The instant open tickets are judged at (SLA breaches); naive UTC. A fact table whose
+        build reads it is not persisted (it would be stale a moment later)."""
+        self._reads_now = True
+        return self._now
 
     def close(self, disconnect: bool = True) -> None:
         """Release the cached tables the backend's policy made, then (if `disconnect`) the
@@ -115,6 +138,13 @@ class Engine:
         """Stored timestamp columns holding values outside the supported range (written by a
         version that accepted them), counted once; `table` leaves their rows out."""
         if self._out_of_range is None:
+            saved = self.persisted.load("out_of_range") if self.persisted is not None else None
+            if saved is not None:
+                self._out_of_range = [
+                    OutOfRange(o["table"], o["column"], o["rows"], tuple(o["examples"]))
+                    for o in saved
+                ]
+                return self._out_of_range
             stored = {}
             for name in TABLES:
                 try:
@@ -123,11 +153,12 @@ class Engine:
                     continue
             keys = {name: spec.key for name, spec in TABLES.items()}
             self._out_of_range = out_of_range(self.db, stored, keys)
+            self._persist("out_of_range", [asdict(o) for o in self._out_of_range])
         return self._out_of_range
 
     def warnings(self) -> list[str]:
         """What every result should mention: the stored rows metrics leave out, and why."""
-        return [str(found) for found in self.out_of_range()]
+        return [str(found) for found in self.out_of_range()] + self._unwritable[:1]
 
     def span(self) -> tuple[date, date]:
         """First and last UTC date of any timestamp the facts use (today when the store is empty)."""
@@ -138,6 +169,11 @@ class Engine:
         """The earliest and latest timestamp (naive UTC) the facts use (now when the store is
         empty)."""
         if self._bounds is None:
+            saved = self.persisted.load("bounds") if self.persisted is not None else None
+            if saved is not None:
+                first, last = (datetime.fromisoformat(v) for v in saved)
+                self._bounds = (first, last)
+                return self._bounds
             found = []
             for table, columns in _TIMESTAMPS.items():
                 t = self.table(table)
@@ -149,6 +185,8 @@ class Engine:
                 found += [v.replace(tzinfo=None) for v in row.values() if v is not None]
             now = datetime.now()
             self._bounds = (min(found, default=now), max(found, default=now))
+            if found:  # an empty store's bounds are the moving present
+                self._persist("bounds", [v.isoformat() for v in self._bounds])
         return self._bounds
 
     def _memtable(self, key: str, build: Any) -> ir.Table:
@@ -173,7 +211,7 @@ class Engine:
             self._calendar = calendar_table(
                 self.config.business_schedules(),
                 first - timedelta(days=7),
-                max(last, self.now.date()) + timedelta(days=60),
+                max(last, self._now.date()) + timedelta(days=60),
                 self.config.timezone,
             )
         return self._calendar
@@ -189,17 +227,52 @@ class Engine:
     def facts(
         self, name: str, variants: Mapping[str, Any] | None = None, clock: Clock = "calendar"
     ) -> ir.Table:
-        """The fact table `name` for these variants and clock, materialised on first use."""
+        """The fact table `name` for these variants and clock, materialised on first use: read
+        from the `FactCache` when this data version's file is there, else built (and persisted
+        there unless the build depends on `now`)."""
         table = fact_table(name)
         if table.build is None:
             return self.table(name)
         options = fact_options(table, variants or {})
         key = (name, options, clock)
+        if key in self._volatile:
+            self._reads_now = True
         if key not in self._cache:
-            expr = table.build(self, options, clock)
-            table_name = f"{self._prefix}_facts_{len(self._cache)}"
-            self._cache[key] = self.backend.materialise(self.db, table_name, expr)
+            self._cache[key] = self._build(key, table, options, clock)
         return self._cache[key]
+
+    def _build(
+        self, key: tuple[Any, ...], table: FactTable, options: TicketOptions, clock: Clock
+    ) -> ir.Table:
+        table_name = f"{self._prefix}_facts_{next(self._names)}"
+        file = FactCache.file_name(table.name, clock, asdict(options))
+        if self.persisted is not None:
+            found = self.persisted.read(self.db, file, table_name)
+            if found is not None:
+                return found
+        assert table.build is not None
+        outer, self._reads_now = self._reads_now, False
+        try:
+            expr = table.build(self, options, clock)
+        finally:
+            reads_now = self._reads_now
+            self._reads_now = outer or reads_now
+        if reads_now:
+            self._volatile.add(key)
+        if self.persisted is not None and not reads_now:
+            try:
+                return self.persisted.write(self.db, file, table_name, expr)
+            except Unwritable as exc:
+                self._unwritable.append(str(exc))
+        return self.backend.materialise(self.db, table_name, expr)
+
+    def _persist(self, name: str, value: Any) -> None:
+        """Keep a scan's result for this data version, if the engine has a facts cache."""
+        if self.persisted is not None:
+            try:
+                self.persisted.save(name, value)
+            except Unwritable as exc:
+                self._unwritable.append(str(exc))
 
     def _materialize(self, expr: ir.Table) -> ir.Table:
         """`expr` stored by the backend's policy for the connection's lifetime, once: the calendar

@@ -13,12 +13,13 @@ from typing import Literal
 import duckdb
 import pyarrow as pa
 
-from supportmetrics.backends import Target, open_backend
+from supportmetrics.backends import Target, backend_named, open_backend
 from supportmetrics.backends.duckdb import READ_TIMEOUT
 from supportmetrics.columns import CustomColumn, custom_columns, drop_custom_columns
 from supportmetrics.compaction import Compaction, compact_attached
 from supportmetrics.config import CONFIG_FILE, DEFAULT_TOML, Config, load_config, validate_config
 from supportmetrics.engine import Engine
+from supportmetrics.fact_cache import FactCache, fingerprint, prune
 from supportmetrics.ingest import IngestReport, OnError, find_sources, run_batch
 from supportmetrics.ingest.batch import Step
 from supportmetrics.query import Period, Query, Result, facts_rows, run_query
@@ -79,6 +80,11 @@ class Workspace:
     @property
     def store_path(self) -> Path:
         return self.root / self.config.store.path
+
+    @property
+    def facts_folder(self) -> Path:
+        """Where the facts persisted per data version are kept (`[engine] facts_folder`)."""
+        return self.root / self.config.engine.facts_folder
 
     @classmethod
     def init(cls, root: Path, timezone: str | None = None) -> Workspace:
@@ -162,7 +168,7 @@ class Workspace:
         # lets one process hold a file either read-only or writable, not both
         if write and not self.store_path.exists():
             self._create_store()
-        return run_batch(
+        report = run_batch(
             sources,
             self.store_path,
             timezone=self.config.timezone,
@@ -174,6 +180,21 @@ class Workspace:
             max_custom_columns=self.config.ingest.max_custom_columns,
             step=step or (lambda _: None),
         )
+        if report.written:
+            report.facts = self._stale_facts()
+        return report
+
+    def _stale_facts(self) -> str:
+        """After a write to the store: delete the persisted facts of earlier data (holding the
+        store read-only, so no process is using another version), and say how the facts are
+        refreshed."""
+        if self.facts_folder.is_dir():
+            target = Target(self.config, self.store_path, self.root / TEMP_FOLDER)
+            with self.read():
+                prune(self.facts_folder, keep=backend_named("duckdb").data_version(target))
+        if self.config.engine.facts_cache:
+            return "rebuilt on next query (then kept for every later one until the next ingest)"
+        return "built by each process that queries ([engine] facts_cache = false)"
 
     @contextlib.contextmanager
     def _writer(self, wait: float | None, doing: str) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -201,7 +222,9 @@ class Workspace:
         Needs free disk space for a copy of the live data; the store is unchanged on failure.
         """
         with self._writer(wait, "compacting the store") as con:
-            return compact_attached(con, STORE, self.store_path)
+            compaction = compact_attached(con, STORE, self.store_path)
+        self._stale_facts()
+        return compaction
 
     def custom_columns(self) -> list[CustomColumn]:
         """Every custom column of every table, with its type and number of values."""
@@ -213,7 +236,9 @@ class Workspace:
         """Drop custom columns named `TABLE.NAME` (patterns such as `tickets.x_*` allowed), all
         or none; returns the dropped columns as `table.column`."""
         with self._writer(wait, "dropping columns") as con:
-            return drop_custom_columns(con, STORE, list(names))
+            dropped = drop_custom_columns(con, STORE, list(names))
+        self._stale_facts()
+        return dropped
 
     def read(self) -> duckdb.DuckDBPyConnection:
         """A read-only connection to the store (waits while a writer holds it)."""
@@ -228,8 +253,19 @@ class Workspace:
         if self._engine is None:
             target = Target(self.config, self.store_path, self.root / TEMP_FOLDER)
             db, backend = open_backend(target, self.session)
-            self._engine = Engine(db, self.config, backend=backend)
+            version = backend.data_version(target) if self._persists() else None
+            persisted = (
+                FactCache(self.facts_folder, version, fingerprint(self.config))
+                if version is not None
+                else None
+            )
+            self._engine = Engine(db, self.config, backend=backend, persisted=persisted)
         return self._engine
+
+    def _persists(self) -> bool:
+        """Whether facts are persisted: `[engine] facts_cache`, on the workspace's own store
+        (not on a session passed in from Python)."""
+        return self.config.engine.facts_cache and self.session is None
 
     def close(self) -> None:
         """Release the store (the engine's connection and its cached facts)."""

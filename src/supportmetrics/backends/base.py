@@ -21,6 +21,7 @@ __all__ = [
     "cached_table",
     "no_preparation",
     "temporary_table",
+    "unversioned",
     "view",
 ]
 
@@ -63,12 +64,23 @@ def no_preparation(db: ibis.BaseBackend, target: Target) -> None:
     """Use the backend's own settings."""
 
 
+def unversioned(target: Target) -> str | None:
+    """No data version: the facts are materialised per connection, never persisted."""
+    return None
+
+
 @dataclass(frozen=True)
 class Backend:
     """One engine: connect (from the settings, or from a `session` object passed in from
-    Python), prepare the connection, and the materialisation policy of the engine's facts."""
+    Python), prepare the connection, the materialisation policy of the engine's facts, and the
+    version of the data (see `supportmetrics.fact_cache`)."""
 
     name: str
     connect: Callable[[Target, object | None], ibis.BaseBackend]
     materialise: Materialise = temporary_table
     prepare: Callable[[ibis.BaseBackend, Target], None] = no_preparation
+    data_version: Callable[[Target], str | None] = unversioned
+    """A value that changes with every write to the data, read while the connection holds it
+    unchanged; when a backend gives one, the facts are persisted per version as Parquet files
+    (read and written with the connection's `read_parquet` and `to_parquet`) and reused by every
+    later process. None (the default) keeps them per connection."""

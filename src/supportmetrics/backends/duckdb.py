@@ -1,6 +1,10 @@
-"""The embedded store: the workspace's DuckDB file, opened read-only, within `[engine]` limits."""
+"""The embedded store: the workspace's DuckDB file, opened read-only, within `[engine]` limits;
+its facts are persisted per data version (see `supportmetrics.fact_cache`)."""
 
 from __future__ import annotations
+
+import hashlib
+import os
 
 import duckdb
 import ibis
@@ -12,6 +16,9 @@ __all__ = ["BACKEND", "READ_TIMEOUT"]
 
 READ_TIMEOUT = 30.0
 """Seconds to wait for a writer to release the store before opening it."""
+_HEADERS = 3 * 4096
+"""DuckDB's file header and its two database headers: every checkpoint rewrites one of them with
+a new iteration count."""
 
 
 def _connect(target: Target, session: object | None) -> ibis.BaseBackend:
@@ -35,4 +42,23 @@ def _prepare(db: ibis.BaseBackend, target: Target) -> None:
     db.raw_sql(f"SET temp_directory = {sql_literal(str(spill))}")
 
 
-BACKEND = Backend("duckdb", _connect, temporary_table, _prepare)
+def _data_version(target: Target) -> str | None:
+    """The store file's headers, identity, size and modification time, hashed: a committed write
+    changes them (DuckDB checkpoints on close, and the read-only connection holding the file
+    keeps writers out). None while a write-ahead log is beside the file (a writer stopped before
+    its checkpoint: that data is read from the log, not the file)."""
+    path = target.store_path
+    if path.with_name(path.name + ".wal").exists():
+        return None
+    try:
+        with path.open("rb") as store:
+            stat = os.fstat(store.fileno())
+            headers = store.read(_HEADERS)
+    except FileNotFoundError:
+        return None
+    hashed = hashlib.blake2b(headers, digest_size=10)
+    hashed.update(f"{stat.st_dev}-{stat.st_ino}-{stat.st_size}-{stat.st_mtime_ns}".encode())
+    return hashed.hexdigest()
+
+
+BACKEND = Backend("duckdb", _connect, temporary_table, _prepare, _data_version)

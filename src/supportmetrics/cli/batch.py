@@ -143,5 +143,7 @@ def print_report(report: IngestReport, fmt: Format) -> None:
             else ""
         )
         err.print(f"store file: {size(before)} before, {size(after)} after{compacted}")
+    if report.facts:
+        err.print(f"facts: {report.facts}")
     for note in report.notes:
         err.print(f"note: {note}")

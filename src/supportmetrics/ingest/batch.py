@@ -76,6 +76,8 @@ class IngestReport:
     store_bytes: tuple[int, int] | None = None
     compacted: Compaction | None = None
     notes: list[str] = field(default_factory=list)
+    facts: str | None = None
+    """How the facts are refreshed after this write (None for a dry run)."""
 
     @property
     def rows_read(self) -> int:
@@ -120,6 +122,7 @@ class IngestReport:
             else None,
             "compacted": self.compacted.to_dict() if self.compacted else None,
             "notes": self.notes,
+            "facts": self.facts,
         }
 
 

@@ -1,10 +1,10 @@
 """The server's access to the workspace: a small pool of engines for concurrent queries, a result
 cache, and releasing the store when idle so `supportmetrics ingest` can write.
 
-DuckDB lets a process hold the store file read-only or writable, not both, and the engine keeps
-facts materialised per connection. So the server opens the store on the first request, runs up to
-`max_queries` uncached queries side by side (each on its own engine: its own read-only connection to
-the one store, with its own materialised facts), caches results keyed by the store file's
+DuckDB lets a process hold the store file read-only or writable, not both. So the server opens the
+store on the first request, runs up to `max_queries` uncached queries side by side (each on its own
+engine: its own read-only connection to the one store, reading the facts persisted for this data
+version, see `supportmetrics.fact_cache`, or building them if none are), caches results keyed by the store file's
 modification time and size, and closes every connection after `idle_seconds` without a query; a
 waiting ingest (it retries for `[ingest] busy_timeout`) then gets the file, and the next request
 reopens the store with fresh facts. A cached answer never waits for a query, and two requests for
