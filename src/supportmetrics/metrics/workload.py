@@ -41,7 +41,7 @@ WORKLOAD = (
         "workload",
         "Ticket volume",
         "Tickets created.",
-        facts="tickets",
+        facts="ticket_rows",
         aggregation="count",
         unit="count",
         better=None,
