@@ -22,7 +22,7 @@ def waiting_times(
     """Per ticket with a status segment: `<wait>_seconds` for each of `WAIT_STATUSES` (and, with a
     calendar, `<wait>_business_seconds` on the team's schedule), null where it spent no time.
 
-    `facts` gives what `status_segments` reads, and `team`.
+    `facts` gives per ticket `created_at`, `last_solved_at` and `team`.
     """
     segments = status_segments(history, facts)
     segments = segments.mutate(seconds=elapsed_seconds(segments.start, segments.end))
