@@ -48,11 +48,21 @@ class TicketOptions:
     """What stops the SLA first-reply clock (SLA facts only; ticket facts ignore it)."""
 
 
-def _message_facts(tickets: ir.Table, messages: ir.Table, options: TicketOptions) -> ir.Table:
+def _with_replies(tickets: ir.Table, messages: ir.Table, count_bots: bool) -> ir.Table:
+    """The messages of `tickets`, with their ticket's creation (`opened_at`) and `is_reply`."""
     m = messages.join(tickets.select("ticket_id", opened_at=tickets.created_at), "ticket_id")
-    m = m.mutate(is_reply=is_agent_reply(m, options.count_bots))
+    return m.mutate(is_reply=is_agent_reply(m, count_bots))
+
+
+def _first_reply_at(m: ir.Table) -> ir.TimestampValue:
+    """The first agent reply at or after the ticket's creation."""
+    return m.created_at.min(where=m.is_reply & (m.created_at >= m.opened_at))
+
+
+def _message_facts(tickets: ir.Table, messages: ir.Table, options: TicketOptions) -> ir.Table:
+    m = _with_replies(tickets, messages, options.count_bots)
     counts = m.group_by("ticket_id").aggregate(
-        first_reply_at=m.created_at.min(where=m.is_reply & (m.created_at >= m.opened_at)),
+        first_reply_at=_first_reply_at(m),
         first_customer_message_at=m.created_at.min(where=m.author_type == "customer"),
         agent_replies=m.count(where=m.is_reply),
         customer_messages=m.count(where=m.author_type == "customer"),
@@ -140,13 +150,14 @@ def ticket_core(
     return _with_durations(facts).drop(*_HELPERS)
 
 
-def first_response_seconds(
-    tickets: ir.Table, messages: ir.Table, options: TicketOptions = TicketOptions()
-) -> ir.Table:
-    """`ticket_id, first_response_seconds` of `tickets`, as `ticket_core` has it: for a few
-    tickets (those rated in surveys) without building the facts of every ticket."""
-    facts = tickets.left_join(_message_facts(tickets, messages, options), "ticket_id")
-    facts = _clock(facts.drop("ticket_id_right"), options)
+def first_response_seconds(tickets: ir.Table, messages: ir.Table) -> ir.Table:
+    """`ticket_id, first_response_seconds` of `tickets` under the default variants, as
+    `ticket_core` has it: for a few tickets (those rated in surveys) without building the facts
+    of every ticket."""
+    m = _with_replies(tickets, messages, count_bots=False)
+    first = m.group_by("ticket_id").aggregate(first_reply_at=_first_reply_at(m))
+    facts = tickets.left_join(first, "ticket_id").drop("ticket_id_right")
+    facts = _clock(facts, TicketOptions())
     start, stop = _PAIRS["first_response"]
     return facts.select(
         "ticket_id", first_response_seconds=elapsed_seconds(facts[start], facts[stop])
@@ -208,15 +219,12 @@ def ticket_facts(
 
 def _clock(facts: ir.Table, options: TicketOptions) -> ir.Table:
     """When the first-response clock starts and stops for each ticket, per the variants."""
-    start = {
-        "created": facts.created_at,
-        "first_customer_message": facts.first_customer_message_at.coalesce(facts.created_at),
-        "last_bot_handoff": (
-            facts.last_bot_handoff_at.coalesce(facts.created_at)
-            if "last_bot_handoff_at" in facts.columns
-            else facts.created_at
-        ),
-    }[options.clock_start]
+    if options.clock_start == "first_customer_message":
+        start = facts.first_customer_message_at.coalesce(facts.created_at)
+    elif options.clock_start == "last_bot_handoff" and "last_bot_handoff_at" in facts.columns:
+        start = facts.last_bot_handoff_at.coalesce(facts.created_at)
+    else:
+        start = facts.created_at
     agent_created = facts.created_by == "agent"
     if options.agent_created == "second_reply":
         stop = ibis.ifelse(agent_created, facts.second_reply_at, facts.first_reply_at)
