@@ -137,7 +137,7 @@ def flow(engine: Any, options: TicketOptions, clock: ClockName) -> ir.Table:
 def activity(engine: Any, options: TicketOptions, clock: ClockName) -> ir.Table:
     table = engine.table
     return activity_facts(
-        engine.facts("tickets", asdict(options)),
+        engine.facts("ticket_core", asdict(options)),
         table("messages"),
         table("calls"),
         table("time_entries"),

@@ -141,7 +141,7 @@ FACT_TABLES: dict[str, FactTable] = _declare(
         ("at",),
         agent="agent_id",
         customer=None,
-        options=_TICKET_OPTIONS,
+        options=_CORE_OPTIONS,
         build=builds.activity,
     ),
     FactTable(
