@@ -35,8 +35,7 @@ def status_events(tickets: ir.Table, events: ir.Table) -> ir.Table:
     real = events.filter(events.type == "status").select(
         "ticket_id", "at", "from_value", "to_value"
     )
-    with_history = real.select("ticket_id").distinct()
-    bare = tickets.anti_join(with_history, "ticket_id")
+    bare = tickets.anti_join(real, "ticket_id")
     solve_at = bare.solved_at.coalesce(bare.closed_at)
     solved = bare.filter(solve_at.notnull()).select(
         "ticket_id",
