@@ -12,7 +12,7 @@ from supportmetrics.query import Query, QueryError, population
 def test_the_rows_behind_first_response_time(team) -> None:
     engine = team.engine()
     behind = population(engine, Query("first_response_time", where={"channel": ["email", "web"]}))
-    assert (behind.facts, behind.aggregation) == ("tickets", "distribution")
+    assert (behind.facts, behind.aggregation) == ("ticket_core", "distribution")
     rows = engine.db.to_pyarrow(behind.rows.order_by("ticket_id").select("ticket_id", "_value"))
     assert rows.to_pylist() == [
         {"ticket_id": "T1", "_value": 3600},

@@ -17,7 +17,13 @@ from supportmetrics.facts.self_service import session_facts, usage_facts
 from supportmetrics.facts.sla import sla_facts
 from supportmetrics.facts.status import flow_events, status_events, unsolved_segments
 from supportmetrics.facts.surveys import invitation_facts, survey_facts
-from supportmetrics.facts.tickets import TicketOptions, ticket_facts
+from supportmetrics.facts.tickets import (
+    TicketOptions,
+    first_response_seconds,
+    ticket_facts,
+    with_business_durations,
+)
+from supportmetrics.facts.tickets import ticket_core as _ticket_core
 
 __all__ = [
     "activity",
@@ -32,6 +38,8 @@ __all__ = [
     "sessions",
     "sla",
     "surveys",
+    "ticket_core",
+    "ticket_rows",
     "tickets",
     "usage",
 ]
@@ -47,8 +55,27 @@ def tickets(engine: Any, options: TicketOptions, clock: ClockName) -> ir.Table:
     return _with_sales(facts, engine.table("orders"))
 
 
+def ticket_core(engine: Any, options: TicketOptions, clock: ClockName) -> ir.Table:
+    """The calendar facts once; the business clock adds its durations to them."""
+    if clock == "calendar":
+        return _ticket_core(engine.table, options)
+    calendar = engine.facts("ticket_core", asdict(options))
+    return with_business_durations(calendar, engine.calendar(), engine.config.team_schedules())
+
+
+def ticket_rows(engine: Any, options: TicketOptions, clock: ClockName) -> ir.Table:
+    return engine.table("tickets")
+
+
 def surveys(engine: Any, options: TicketOptions, clock: ClockName) -> ir.Table:
-    return survey_facts(engine.table("surveys"), engine.facts("tickets"))
+    """Responses with their ticket's columns and first response time, computed for the rated
+    tickets only (the ticket facts are not built)."""
+    responses = engine.table("surveys")
+    tickets = engine.table("tickets")
+    rated = tickets.semi_join(responses, "ticket_id")
+    first = first_response_seconds(rated, engine.table("messages"))
+    tickets = tickets.left_join(first, "ticket_id").drop("ticket_id_right")
+    return survey_facts(responses, tickets)
 
 
 def invitations(engine: Any, options: TicketOptions, clock: ClockName) -> ir.Table:
@@ -110,7 +137,7 @@ def flow(engine: Any, options: TicketOptions, clock: ClockName) -> ir.Table:
 def activity(engine: Any, options: TicketOptions, clock: ClockName) -> ir.Table:
     table = engine.table
     return activity_facts(
-        engine.facts("tickets", asdict(options)),
+        engine.facts("ticket_core", asdict(options)),
         table("messages"),
         table("calls"),
         table("time_entries"),

@@ -29,6 +29,17 @@ __all__ = [
 OPTION_NAMES: tuple[str, ...] = tuple(f.name for f in fields(TicketOptions))
 """The definition variants that change fact tables (the fields of `TicketOptions`)."""
 _TICKET_OPTIONS = tuple(n for n in OPTION_NAMES if n != "first_reply_met_by")
+_CORE_OPTIONS = ("clock_start", "agent_created", "count_bots")
+"""The variants `ticket_core` depends on: the first-response clock (not the repeat window)."""
+_TICKET_TIMES = (
+    "created_at",
+    "solved_at",
+    "closed_at",
+    "first_reply_at",
+    "first_customer_message_at",
+    "first_solved_at",
+    "last_solved_at",
+)
 
 
 BuildFacts = Callable[[Any, TicketOptions, Literal["calendar", "business"]], ir.Table]
@@ -75,20 +86,29 @@ FACT_TABLES: dict[str, FactTable] = _declare(
     FactTable(
         "tickets",
         "ticket_id",
-        (
-            "created_at",
-            "solved_at",
-            "closed_at",
-            "first_reply_at",
-            "first_customer_message_at",
-            "first_solved_at",
-            "last_solved_at",
-        ),
+        _TICKET_TIMES,
         agent="assignee_id",
         drillable=True,
         export="created_at",
         options=_TICKET_OPTIONS,
         build=builds.tickets,
+    ),
+    FactTable(
+        "ticket_core",
+        "ticket_id",
+        _TICKET_TIMES,
+        agent="assignee_id",
+        drillable=True,
+        options=_CORE_OPTIONS,
+        build=builds.ticket_core,
+    ),
+    FactTable(
+        "ticket_rows",
+        "ticket_id",
+        ("created_at", "solved_at", "closed_at"),
+        agent="assignee_id",
+        drillable=True,
+        build=builds.ticket_rows,
     ),
     FactTable(
         "replies",
@@ -121,7 +141,7 @@ FACT_TABLES: dict[str, FactTable] = _declare(
         ("at",),
         agent="agent_id",
         customer=None,
-        options=_TICKET_OPTIONS,
+        options=_CORE_OPTIONS,
         build=builds.activity,
     ),
     FactTable(

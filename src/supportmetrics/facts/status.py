@@ -35,8 +35,7 @@ def status_events(tickets: ir.Table, events: ir.Table) -> ir.Table:
     real = events.filter(events.type == "status").select(
         "ticket_id", "at", "from_value", "to_value"
     )
-    with_history = real.select("ticket_id").distinct()
-    bare = tickets.anti_join(with_history, "ticket_id")
+    bare = tickets.anti_join(real, "ticket_id")
     solve_at = bare.solved_at.coalesce(bare.closed_at)
     solved = bare.filter(solve_at.notnull()).select(
         "ticket_id",
@@ -67,22 +66,26 @@ def status_summary(history: ir.Table) -> ir.Table:
         last_solve_event_at=history.at.max(where=is_solve),
         reopens=history.count(where=is_reopen),
         history_status=history.to_value.argmax(history.at),
-        first_status_at=history.at.min(),
-        initial_status=history.from_value.argmin(history.at),
     )
 
 
 def status_segments(history: ir.Table, facts: ir.Table) -> ir.Table:
     """Stretches of time a solved ticket spent in one status, up to its last solve.
 
-    `facts` gives per ticket `created_at`, `first_status_at`, `initial_status` and `last_solved_at`.
-    Returns `ticket_id, status, start, end` with end clipped at the last solve.
+    `facts` gives per ticket `created_at` and `last_solved_at`. Before its first change a ticket
+    is in that change's from-status (else new). Returns `ticket_id, status, start, end` with end
+    clipped at the last solve.
     """
+    solved = facts.filter(facts.last_solved_at.notnull()).select(
+        "ticket_id", "created_at", "last_solved_at"
+    )
+    history = history.semi_join(solved, "ticket_id")
     window = ibis.window(group_by=history.ticket_id, order_by=history.at)
     changes = history.mutate(next_at=history.at.lead().over(window))
-    solved = facts.filter(facts.last_solved_at.notnull()).select(
-        "ticket_id", "created_at", "first_status_at", "initial_status", "last_solved_at"
+    starts = history.group_by("ticket_id").aggregate(
+        first_status_at=history.at.min(), initial_status=history.from_value.argmin(history.at)
     )
+    solved = solved.left_join(starts, "ticket_id").drop("ticket_id_right")
     later = changes.join(solved, "ticket_id").select(
         "ticket_id",
         status=changes.to_value,

@@ -1,7 +1,10 @@
 """Per-ticket facts: one row per ticket with every time, duration and flag the metrics need.
 
 This is the drill-down level: every ticket metric is an aggregation of these columns, so the rows
-behind any number are a filter of this table. Built as Ibis expressions and run by the backend.
+behind any number are a filter of this table. Built as Ibis expressions and run by the backend, in
+parts so that a metric builds only what it reads: `ticket_core` (the ticket's columns, message and
+status facts, first response and resolution durations), business-clock durations on top of it, and
+`ticket_facts`, which adds repeat contacts (`repeats`) and waiting times (`waiting`).
 """
 
 from __future__ import annotations
@@ -15,16 +18,19 @@ import ibis.expr.types as ir
 
 from supportmetrics.calendar import schedule_of_team, with_business_seconds
 from supportmetrics.facts.elapsed import elapsed_seconds
+from supportmetrics.facts.repeats import repeat_contacts
 from supportmetrics.facts.replies import is_agent_reply
-from supportmetrics.facts.status import (
-    SOLVED,
-    WAIT_STATUSES,
-    status_events,
-    status_segments,
-    status_summary,
-)
+from supportmetrics.facts.status import SOLVED, status_events, status_summary
+from supportmetrics.facts.waiting import waiting_times
 
-__all__ = ["ClockStart", "TicketOptions", "ticket_facts"]
+__all__ = [
+    "ClockStart",
+    "TicketOptions",
+    "first_response_seconds",
+    "ticket_core",
+    "ticket_facts",
+    "with_business_durations",
+]
 
 ClockStart = Literal["created", "first_customer_message", "last_bot_handoff"]
 
@@ -42,18 +48,32 @@ class TicketOptions:
     """What stops the SLA first-reply clock (SLA facts only; ticket facts ignore it)."""
 
 
-def _message_facts(tickets: ir.Table, messages: ir.Table, options: TicketOptions) -> ir.Table:
+def _with_replies(tickets: ir.Table, messages: ir.Table, count_bots: bool) -> ir.Table:
+    """The messages of `tickets`, with their ticket's creation (`opened_at`) and `is_reply`."""
     m = messages.join(tickets.select("ticket_id", opened_at=tickets.created_at), "ticket_id")
-    m = m.mutate(is_reply=is_agent_reply(m, options.count_bots))
-    first = m.group_by("ticket_id").aggregate(
-        first_reply_at=m.created_at.min(where=m.is_reply & (m.created_at >= m.opened_at)),
+    return m.mutate(is_reply=is_agent_reply(m, count_bots))
+
+
+def _first_reply_at(m: ir.Table) -> ir.TimestampValue:
+    """The first agent reply at or after the ticket's creation."""
+    return m.created_at.min(where=m.is_reply & (m.created_at >= m.opened_at))
+
+
+def _message_facts(tickets: ir.Table, messages: ir.Table, options: TicketOptions) -> ir.Table:
+    m = _with_replies(tickets, messages, options.count_bots)
+    counts = m.group_by("ticket_id").aggregate(
+        first_reply_at=_first_reply_at(m),
         first_customer_message_at=m.created_at.min(where=m.author_type == "customer"),
         agent_replies=m.count(where=m.is_reply),
         customer_messages=m.count(where=m.author_type == "customer"),
         bot_messages=m.count(where=m.author_type == "bot"),
         internal_notes=m.count(where=~m.public.coalesce(True)),
-        agents_replying=m.author_id.nunique(where=m.is_reply & (m.author_type == "agent")),
     )
+    # Distinct (ticket, agent) pairs counted: cheaper than a distinct count per ticket.
+    agents = m.filter(m.is_reply & (m.author_type == "agent") & m.author_id.notnull())
+    agents = agents.select("ticket_id", "author_id").distinct()
+    agents = agents.group_by("ticket_id").aggregate(agents_replying=agents.count())
+    first = counts.left_join(agents, "ticket_id").drop("ticket_id_right")
     if options.clock_start != "last_bot_handoff" and options.agent_created != "second_reply":
         return first
     m2 = m.join(first.select("ticket_id", "first_reply_at"), "ticket_id")
@@ -74,25 +94,19 @@ def _event_counts(events: ir.Table) -> ir.Table:
     )
 
 
-def ticket_facts(
-    table: Callable[[str], ir.Table],
-    options: TicketOptions = TicketOptions(),
-    calendar: ir.Table | None = None,
-    team_schedules: Mapping[str, str] | None = None,
-    materialize: Callable[[ir.Table], ir.Table] = lambda table: table,
+_HELPERS = ("last_solve_event_at", "history_status")
+"""Columns of `_ticket_rows` the later steps read and the facts leave out."""
+
+
+def _ticket_rows(
+    tickets: ir.Table,
+    messages: ir.Table,
+    events: ir.Table,
+    history: ir.Table,
+    options: TicketOptions,
 ) -> ir.Table:
-    """One row per ticket (see the module docstring); business-clock columns when `calendar` is given.
-
-    `table` gives a canonical table by name. A ticket runs on its team's schedule from
-    `team_schedules`, else on the `default` schedule.
-    `materialize` stores an intermediate table the later steps read more than once (the status
-    history, the facts before durations); without it they are computed again for each use.
-    """
-    tickets = table("tickets")
-    messages = table("messages")
-    events = table("ticket_events")
-    history = materialize(status_events(tickets, events))
-
+    """Tickets with their message facts, status summary and event counts; the clock and the
+    flags that need no other ticket (with `_HELPERS`)."""
     facts = (
         tickets.left_join(_message_facts(tickets, messages, options), "ticket_id")
         .drop("ticket_id_right")
@@ -117,22 +131,100 @@ def ticket_facts(
         transfers=facts.transfers.coalesce(0),
         reassignments=facts.reassignments.coalesce(0),
     )
-    facts = materialize(_quality(_clock(facts, options), options))
-    facts = _durations(facts, history, calendar, team_schedules or {})
-    return facts.drop("last_solve_event_at", "history_status", "first_status_at", "initial_status")
+    return _flags(_clock(facts, options))
+
+
+def ticket_core(
+    table: Callable[[str], ir.Table], options: TicketOptions = TicketOptions()
+) -> ir.Table:
+    """One row per ticket: its columns, message and status facts, the response clock, the flags
+    that need no other ticket and the calendar-clock durations (first response, resolution).
+
+    The ticket facts without repeat contacts, waiting times and sales (see `ticket_facts`): what
+    most ticket metrics read, built without the windows those need.
+    """
+    tickets = table("tickets")
+    events = table("ticket_events")
+    history = status_events(tickets, events)
+    facts = _ticket_rows(tickets, table("messages"), events, history, options)
+    return _with_durations(facts).drop(*_HELPERS)
+
+
+def first_response_seconds(tickets: ir.Table, messages: ir.Table) -> ir.Table:
+    """`ticket_id, first_response_seconds` of `tickets` under the default variants, as
+    `ticket_core` has it: for a few tickets (those rated in surveys) without building the facts
+    of every ticket."""
+    m = _with_replies(tickets, messages, count_bots=False)
+    first = m.group_by("ticket_id").aggregate(first_reply_at=_first_reply_at(m))
+    facts = tickets.left_join(first, "ticket_id").drop("ticket_id_right")
+    facts = _clock(facts, TicketOptions())
+    start, stop = _PAIRS["first_response"]
+    return facts.select(
+        "ticket_id", first_response_seconds=elapsed_seconds(facts[start], facts[stop])
+    )
+
+
+def with_business_durations(
+    facts: ir.Table, calendar: ir.Table, team_schedules: Mapping[str, str]
+) -> ir.Table:
+    """`facts` with `<duration>_business_seconds` beside each `<duration>_seconds` of
+    `ticket_core`, on each ticket's team schedule (else the `default` one)."""
+    facts = facts.mutate(__schedule=schedule_of_team(facts.team, team_schedules))
+    facts = with_business_seconds(
+        facts,
+        {f"{name}_business_seconds": pair for name, pair in _PAIRS.items()},
+        calendar,
+        schedule_column="__schedule",
+    )
+    return facts.drop("__schedule")
+
+
+def ticket_facts(
+    table: Callable[[str], ir.Table],
+    options: TicketOptions = TicketOptions(),
+    calendar: ir.Table | None = None,
+    team_schedules: Mapping[str, str] | None = None,
+    materialize: Callable[[ir.Table], ir.Table] = lambda table: table,
+) -> ir.Table:
+    """`ticket_core` with repeat contacts and waiting times (see the module docstring);
+    business-clock columns when `calendar` is given.
+
+    `table` gives a canonical table by name. A ticket runs on its team's schedule from
+    `team_schedules`, else on the `default` schedule.
+    `materialize` stores an intermediate table the later steps read more than once (the status
+    history, the facts before durations); without it they are computed again for each use.
+    """
+    tickets = table("tickets")
+    events = table("ticket_events")
+    history = materialize(status_events(tickets, events))
+    facts = materialize(_ticket_rows(tickets, table("messages"), events, history, options))
+    repeats = repeat_contacts(facts, options.repeat_days, options.repeat_same_issue)
+    facts = facts.left_join(repeats, "ticket_id").drop("ticket_id_right")
+    facts = facts.mutate(repeat_contact=facts.repeat_contact.coalesce(False))
+    facts = _with_durations(facts)
+    schedules = team_schedules or {}
+    if calendar is not None:
+        facts = with_business_durations(facts, calendar, schedules)
+    waits = waiting_times(history, facts, calendar, schedules)
+    facts = facts.left_join(waits, "ticket_id").drop("ticket_id_right")
+    facts = facts.mutate(
+        **{
+            name: ibis.ifelse(facts.last_solved_at.notnull(), facts[name].coalesce(0), ibis.null())
+            for name in waits.columns
+            if name != "ticket_id"
+        }
+    )
+    return facts.relocate("repeat_contact", after="single_agent").drop(*_HELPERS)
 
 
 def _clock(facts: ir.Table, options: TicketOptions) -> ir.Table:
     """When the first-response clock starts and stops for each ticket, per the variants."""
-    start = {
-        "created": facts.created_at,
-        "first_customer_message": facts.first_customer_message_at.coalesce(facts.created_at),
-        "last_bot_handoff": (
-            facts.last_bot_handoff_at.coalesce(facts.created_at)
-            if "last_bot_handoff_at" in facts.columns
-            else facts.created_at
-        ),
-    }[options.clock_start]
+    if options.clock_start == "first_customer_message":
+        start = facts.first_customer_message_at.coalesce(facts.created_at)
+    elif options.clock_start == "last_bot_handoff" and "last_bot_handoff_at" in facts.columns:
+        start = facts.last_bot_handoff_at.coalesce(facts.created_at)
+    else:
+        start = facts.created_at
     agent_created = facts.created_by == "agent"
     if options.agent_created == "second_reply":
         stop = ibis.ifelse(agent_created, facts.second_reply_at, facts.first_reply_at)
@@ -141,23 +233,8 @@ def _clock(facts: ir.Table, options: TicketOptions) -> ir.Table:
     return facts.mutate(response_clock_start=start, response_clock_stop=stop)
 
 
-def _quality(facts: ir.Table, options: TicketOptions) -> ir.Table:
-    """Reopened, one-touch, single-agent and repeat-contact flags.
-
-    A solved ticket is a repeat contact when the customer's next ticket (same issue_type with
-    `repeat_same_issue`) was created from its creation to `repeat_days` after its last solve,
-    inclusive: one opened while it is still open counts too.
-    """
-    keys = ["customer_id", "issue_type"] if options.repeat_same_issue else ["customer_id"]
-    window = ibis.window(group_by=[facts[k] for k in keys], order_by=facts.created_at)
-    next_ticket = facts.created_at.lead().over(window)
-    facts = facts.mutate(next_ticket_at=ibis.ifelse(facts.customer_id.notnull(), next_ticket, None))
-    repeat = (
-        facts.solved
-        & facts.next_ticket_at.notnull()
-        & facts.last_solved_at.notnull()
-        & (facts.next_ticket_at <= facts.last_solved_at + ibis.interval(days=options.repeat_days))
-    )
+def _flags(facts: ir.Table) -> ir.Table:
+    """Reopened, one-touch and single-agent flags."""
     return facts.mutate(
         reopened=facts.reopens > 0,
         one_touch=facts.solved & (facts.agent_replies == 1) & (facts.reopens == 0),
@@ -165,8 +242,7 @@ def _quality(facts: ir.Table, options: TicketOptions) -> ir.Table:
         & (facts.agents_replying <= 1)
         & (facts.transfers == 0)
         & (facts.reassignments <= 0),
-        repeat_contact=repeat,
-    ).drop("next_ticket_at")
+    )
 
 
 _PAIRS = {
@@ -176,50 +252,11 @@ _PAIRS = {
 }
 
 
-def _durations(
-    facts: ir.Table,
-    history: ir.Table,
-    calendar: ir.Table | None,
-    team_schedules: Mapping[str, str],
-) -> ir.Table:
-    """Calendar (and, with a calendar, business) seconds for each duration and waiting time."""
-    facts = facts.mutate(
+def _with_durations(facts: ir.Table) -> ir.Table:
+    """Calendar seconds of each duration (`_PAIRS`)."""
+    return facts.mutate(
         **{
             f"{name}_seconds": elapsed_seconds(facts[a], facts[b])
             for name, (a, b) in _PAIRS.items()
         }
     )
-    segments = status_segments(history, facts)
-    segments = segments.mutate(seconds=elapsed_seconds(segments.start, segments.end))
-    if calendar is not None:
-        facts = facts.mutate(__schedule=schedule_of_team(facts.team, team_schedules))
-        facts = with_business_seconds(
-            facts,
-            {f"{name}_business_seconds": pair for name, pair in _PAIRS.items()},
-            calendar,
-            schedule_column="__schedule",
-        )
-        segments = segments.join(facts.select("ticket_id", "__schedule"), "ticket_id")
-        segments = with_business_seconds(
-            segments,
-            {"business_seconds": ("start", "end")},
-            calendar,
-            schedule_column="__schedule",
-        )
-    sums = {}
-    for name, statuses in WAIT_STATUSES.items():
-        in_status = segments.status.isin(statuses)
-        sums[f"{name}_seconds"] = segments.seconds.sum(where=in_status)
-        if calendar is not None:
-            sums[f"{name}_business_seconds"] = segments.business_seconds.sum(where=in_status)
-    waits = segments.group_by("ticket_id").aggregate(**sums)
-    facts = facts.left_join(waits, "ticket_id").drop("ticket_id_right")
-    solved = facts.last_solved_at.notnull()
-    facts = facts.mutate(
-        **{
-            name: ibis.ifelse(solved, facts[name].coalesce(0), ibis.null())
-            for name in waits.columns
-            if name != "ticket_id"
-        }
-    )
-    return facts.drop("__schedule") if calendar is not None else facts

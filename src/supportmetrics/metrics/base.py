@@ -41,6 +41,8 @@ Unit = Literal["seconds", "share", "count", "percent", "score", "amount", "point
 Clock = Literal["calendar", "business"]
 FactsName = Literal[
     "tickets",
+    "ticket_core",
+    "ticket_rows",
     "replies",
     "calls",
     "handling",

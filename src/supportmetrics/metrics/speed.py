@@ -60,7 +60,7 @@ SPEED = (
         "First response time",
         "Time from the clock start (ticket creation by default) to the first agent reply: a public, "
         "non-automated message by an agent at or after creation. Bots never count by default.",
-        facts="tickets",
+        facts="ticket_core",
         aggregation="distribution",
         unit="seconds",
         better="lower",
@@ -98,7 +98,7 @@ SPEED = (
         "Resolution time",
         "Time from creation to solve: the last solve (full, default) or the first one. A reopened "
         "ticket counts once; unsolved tickets have no resolution time yet.",
-        facts="tickets",
+        facts="ticket_core",
         aggregation="distribution",
         unit="seconds",
         better="lower",

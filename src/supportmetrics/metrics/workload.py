@@ -90,7 +90,7 @@ WORKLOAD = (
         "workload",
         "Ticket volume",
         "Tickets created.",
-        facts="tickets",
+        facts="ticket_rows",
         aggregation="count",
         unit="count",
         better=None,
