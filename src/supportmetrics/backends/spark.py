@@ -14,18 +14,38 @@ from __future__ import annotations
 from pathlib import Path
 
 import ibis
+import ibis.expr.types as ir
 from ibis.backends.pyspark import Backend as PySparkBackend
 from pyspark.errors import AnalysisException
 from pyspark.sql import SparkSession
 
 from supportmetrics.backends.base import Backend, BackendError, Target, cached_table
 from supportmetrics.config import SparkSettings
-from supportmetrics.schema import TABLES
+from supportmetrics.schema import TABLES, Kind
 
-__all__ = ["ARROW", "BACKEND", "QUIET", "SparkConnection", "lake_path", "start_session"]
+__all__ = [
+    "ARROW",
+    "BACKEND",
+    "QUIET",
+    "SparkConnection",
+    "cached_view",
+    "lake_path",
+    "start_session",
+]
 
 ARROW = "spark.sql.execution.arrow.pyspark.enabled"
 """The setting forced on: Arrow transfer between Python and Spark."""
+SPARK_TYPES = {
+    Kind.ID: "string",
+    Kind.TIMESTAMP: "timestamp_ntz",
+    Kind.ENUM: "string",
+    Kind.TEXT: "string",
+    Kind.BOOL: "boolean",
+    Kind.INTEGER: "bigint",
+    Kind.NUMBER: "double",
+    Kind.TAGS: "array<string>",
+}
+"""The Spark type of each kind of canonical column (timestamps naive UTC, as the lake holds them)."""
 QUIET: dict[str, str | int | float | bool] = {
     "spark.log.level": "ERROR",
     "spark.ui.showConsoleProgress": False,
@@ -39,6 +59,14 @@ class SparkConnection(PySparkBackend):  # type: ignore[misc]
     def disconnect(self) -> None:
         """Nothing to stop: the engine has released its cached facts; the session is the
         process's (see the module docstring)."""
+
+
+def cached_view(db: ibis.BaseBackend, name: str, expr: ir.Table) -> ir.Table:
+    """Ibis's cache of `expr` (a cached temporary view, unpersisted on release), once the
+    in-memory tables it reads are registered: ibis's PySpark cache runs its query without
+    registering them."""
+    db._register_in_memory_tables(expr)
+    return cached_table(db, name, expr)
 
 
 def _settings(target: Target) -> SparkSettings:
@@ -87,9 +115,17 @@ def lake_path(tables: str, root: Path) -> str:
     return str((root / tables).resolve())
 
 
+def _empty_view(session: SparkSession, name: str) -> None:
+    """An empty temporary view with the canonical columns of table `name`."""
+    columns = ", ".join(
+        f"CAST(NULL AS {SPARK_TYPES[c.kind]}) AS `{c.name}`" for c in TABLES[name].columns
+    )
+    session.sql(f"SELECT {columns} WHERE false").createOrReplaceTempView(name)
+
+
 def _register_lake(session: SparkSession, lake: str) -> None:
     """Each canonical table's Parquet folder as a temporary view of its name; a table without a
-    folder is left out (the engine reads it as empty)."""
+    folder is an empty view."""
     if "://" not in lake and not lake.startswith("dbfs:") and not Path(lake).is_dir():
         raise BackendError(
             f"[store.spark] tables: {lake} is not a folder; write the canonical tables there with "
@@ -101,7 +137,7 @@ def _register_lake(session: SparkSession, lake: str) -> None:
             frame = session.read.parquet(f"{lake}/{name}")
             frame.schema  # noqa: B018 (Spark Connect reports a missing path only here)
         except AnalysisException:
-            session.catalog.dropTempView(name)
+            _empty_view(session, name)
             continue
         frame.createOrReplaceTempView(name)
         found.append(name)
@@ -114,7 +150,8 @@ def _register_lake(session: SparkSession, lake: str) -> None:
 
 
 def _use_database(session: SparkSession, database: str) -> None:
-    """Read the canonical tables from `database` (`db` or `catalog.db`), unshadowed by views."""
+    """Read the canonical tables from `database` (`db` or `catalog.db`), unshadowed by views; a
+    table the database lacks is an empty view."""
     for name in TABLES:
         session.catalog.dropTempView(name)
     quoted = ".".join(f"`{part.replace('`', '``')}`" for part in database.split("."))
@@ -122,6 +159,9 @@ def _use_database(session: SparkSession, database: str) -> None:
         session.sql(f"USE {quoted}").collect()
     except AnalysisException as exc:
         raise BackendError(f"[store.spark] database: {database}: {exc}") from None
+    for name in TABLES:
+        if not session.catalog.tableExists(name):
+            _empty_view(session, name)
 
 
 def _prepare(db: ibis.BaseBackend, target: Target) -> None:
@@ -135,4 +175,4 @@ def _prepare(db: ibis.BaseBackend, target: Target) -> None:
         _use_database(session, settings.database)
 
 
-BACKEND = Backend("spark", _connect, cached_table, _prepare)
+BACKEND = Backend("spark", _connect, cached_view, _prepare)
