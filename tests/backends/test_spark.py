@@ -168,3 +168,19 @@ def test_a_catalogue_database_holds_the_tables(session, lake, tmp_path) -> None:
     finally:
         session.sql("USE default")
         session.sql("DROP DATABASE support_parity CASCADE")
+
+
+def test_the_dashboard_pool_releases_and_reopens_spark_engines(session, lake, tmp_path) -> None:
+    from supportmetrics.web.data import DataSource
+
+    source = DataSource(
+        supportmetrics.connect(_spark_workspace(tmp_path / "ws", lake)), max_queries=2
+    )
+
+    def volume(engine) -> int:
+        return int(engine.db.execute(engine.facts("tickets").count()))
+
+    assert source.run(volume) == 12
+    source.stop()  # the server releases every engine when idle: the session stays
+    assert source.run(volume) == 12
+    source.stop()
