@@ -12,7 +12,7 @@ import supportmetrics.cli
 
 PACKAGE = Path(supportmetrics.cli.__file__).parent
 HELPERS = {"output": set(), "options": {"output"}, "batch": {"output"}, "serving": {"output"}}
-COMMANDS = {"workspace", "metrics", "importing", "web"}
+COMMANDS = {"workspace", "metrics", "importing", "lake", "web"}
 HEAVY = ("fastapi", "starlette", "uvicorn", "altair", "scipy")
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "ScheduleSettings",
     "ServerSettings",
     "SlaPolicy",
+    "SparkSettings",
     "StatisticsSettings",
     "StoreSettings",
     "TargetSettings",
@@ -51,6 +52,45 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class SparkSettings(_Section):
+    """`[store.spark]`: where the Spark session comes from and where it finds the canonical
+    tables (see the README's "Running on Apache Spark")."""
+
+    master: str | None = Field(
+        None, description="start a Spark session on this master, e.g. local[4] or yarn"
+    )
+    remote: str | None = Field(
+        None, description="connect to this Spark Connect server, e.g. sc://spark.example.com:15002"
+    )
+    tables: str | None = Field(
+        None,
+        description="a folder (or URI) of canonical tables as Parquet, one folder per table "
+        "(what `supportmetrics export-lake` writes); relative paths are from the workspace",
+    )
+    database: str | None = Field(
+        None, description="a catalogue database holding the canonical tables, e.g. main.support"
+    )
+    conf: dict[str, str | int | float | bool] = Field(
+        default_factory=dict,
+        description='extra Spark settings, static ones included (spark.driver.memory = "2g"); '
+        "Arrow transfer is always on",
+    )
+
+    @model_validator(mode="after")
+    def _one_of_each(self) -> SparkSettings:
+        if self.master and self.remote:
+            raise ValueError(
+                "set master (a Spark session here) or remote (Spark Connect), not both"
+            )
+        if self.tables and self.database:
+            raise ValueError("set tables (a Parquet folder) or database (a catalogue), not both")
+        if self.remote and not self.remote.startswith("sc://"):
+            raise ValueError(
+                f"remote is a Spark Connect address like sc://host:15002; got {self.remote!r}"
+            )
+        return self
+
+
 class StoreSettings(_Section):
     path: str = Field(
         "supportmetrics.duckdb", description="the DuckDB file, relative to the workspace"
@@ -62,8 +102,12 @@ class StoreSettings(_Section):
     )
     engine: str | None = Field(
         None,
-        description="the backend computing the metrics: duckdb, postgres or ibis (any Ibis URL); "
-        "by default the scheme of url decides, and without url the embedded store is used",
+        description="the backend computing the metrics: duckdb, postgres, spark ([store.spark]) or "
+        "ibis (any Ibis URL); by default the scheme of url decides, and without url the embedded "
+        "store is used",
+    )
+    spark: SparkSettings | None = Field(
+        None, description="the Spark session and tables when engine is spark ([store.spark])"
     )
 
     @field_validator("engine")
@@ -74,6 +118,17 @@ class StoreSettings(_Section):
         if value is not None and value not in BACKENDS:
             raise ValueError(f"unknown backend; the backends are: {', '.join(BACKENDS)}")
         return value
+
+    @model_validator(mode="after")
+    def _spark_settings_need_spark(self) -> StoreSettings:
+        if self.spark is not None and self.engine != "spark":
+            raise ValueError('[store.spark] is read only with engine = "spark" in [store]')
+        if self.engine == "spark" and self.url:
+            raise ValueError(
+                'engine = "spark" reads its tables from [store.spark] (tables or database), '
+                "not from url: remove url"
+            )
+        return self
 
 
 class IngestSettings(_Section):

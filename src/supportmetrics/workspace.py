@@ -163,6 +163,12 @@ class Workspace:
                 "ingest loads the embedded store only: load the canonical tables there with your "
                 "own pipeline, or ingest into a workspace without [store] url"
             )
+        if write and self.config.store.engine == "spark":
+            raise WorkspaceError(
+                "this workspace computes on Spark from [store.spark]; ingest loads the embedded "
+                "store only: land the canonical tables in your lake with your own pipeline, or "
+                "ingest into a workspace without [store.spark] and run `supportmetrics export-lake`"
+            )
         sources = find_sources([Path(p) for p in paths], table)
         self.close()  # the store is about to change: facts built before are stale, and DuckDB
         # lets one process hold a file either read-only or writable, not both
@@ -251,7 +257,7 @@ class Workspace:
     def engine(self) -> Engine:
         """The metric engine over this workspace's store (opened once, read-only)."""
         if self._engine is None:
-            target = Target(self.config, self.store_path, self.root / TEMP_FOLDER)
+            target = Target(self.config, self.store_path, self.root / TEMP_FOLDER, self.root)
             db, backend = open_backend(target, self.session)
             version = backend.data_version(target) if self._persists() else None
             persisted = (

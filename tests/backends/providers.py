@@ -4,7 +4,9 @@ function and one entry in PROVIDERS."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -17,7 +19,15 @@ import supportmetrics
 from supportmetrics.config import CONFIG_FILE
 from supportmetrics.schema import TABLES
 
-__all__ = ["PROVIDERS", "Provider", "listed", "unreachable"]
+__all__ = [
+    "PROVIDERS",
+    "SPARK_CONF",
+    "Provider",
+    "listed",
+    "spark_session",
+    "spark_store",
+    "unreachable",
+]
 
 Provider = Callable[
     [supportmetrics.Workspace, Path, str], AbstractContextManager[supportmetrics.Workspace]
@@ -25,6 +35,12 @@ Provider = Callable[
 """(reference workspace, empty folder, extra TOML settings) -> a workspace on the backend."""
 
 POSTGRES = os.environ.get("SUPPORTMETRICS_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/test")
+SPARK_CONF = {
+    "spark.sql.shuffle.partitions": 4,
+    "spark.ui.enabled": False,
+    "spark.driver.memory": "1g",
+}
+"""Local Spark for tests: small shuffles, no UI, a 1 GB driver (one session per test run)."""
 
 
 def unreachable(backend: str, where: str, exc: Exception) -> None:
@@ -70,14 +86,72 @@ def postgres(
         server.raw_sql(f'DROP SCHEMA "{schema}" CASCADE')
 
 
-PROVIDERS: dict[str, Provider] = {"postgres": postgres}
+@contextmanager
+def duckdb(
+    source: supportmetrics.Workspace, folder: Path, extra: str
+) -> Iterator[supportmetrics.Workspace]:
+    """A copy of the reference store in a workspace of its own."""
+    source.close()
+    folder.mkdir()
+    shutil.copyfile(source.store_path, folder / "copy.duckdb")
+    ws = _workspace(folder / "ws", source, 'path = "../copy.duckdb"', extra)
+    yield ws
+    ws.close()
+
+
+def spark_session() -> object:
+    """The test run's local Spark session (`local[2]`, SPARK_CONF), started on first use; skipped
+    (failed in CI) without Java or pyspark."""
+    if shutil.which("java") is None:
+        unreachable(
+            "Spark",
+            "local[2]",
+            OSError("no java on PATH (apt-get install openjdk-17-jre-headless)"),
+        )
+    try:
+        from supportmetrics.backends.spark import start_session
+        from supportmetrics.config import SparkSettings
+    except ImportError as exc:
+        unreachable("Spark", "local[2]", exc)
+    return start_session(SparkSettings(master="local[2]", conf=SPARK_CONF))
+
+
+def _toml(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else json.dumps(value)
+
+
+def spark_store(lake: Path) -> str:
+    """The `[store]` settings of a workspace computing on the test run's Spark from `lake`."""
+    conf = ", ".join(f'"{key}" = {_toml(value)}' for key, value in SPARK_CONF.items())
+    return (
+        f'engine = "spark"\n[store.spark]\nmaster = "local[2]"\ntables = "{lake}"\n'
+        f"conf = {{ {conf} }}"
+    )
+
+
+@contextmanager
+def spark(
+    source: supportmetrics.Workspace, folder: Path, extra: str
+) -> Iterator[supportmetrics.Workspace]:
+    """The reference's tables exported as a Parquet lake (`export-lake`), computed on local Spark."""
+    from supportmetrics.lake import export_lake
+
+    spark_session()
+    folder.mkdir()
+    export_lake(source, folder / "lake")
+    source.close()
+    ws = _workspace(folder / "ws", source, spark_store(folder / "lake"), extra)
+    yield ws
+    ws.close()
+
+
+PROVIDERS: dict[str, Provider] = {"duckdb": duckdb, "postgres": postgres, "spark": spark}
+DEFAULT = "duckdb,postgres,spark"
 
 
 def listed() -> list[str]:
-    """The backends SUPPORTMETRICS_TEST_BACKENDS names (comma-separated; default postgres)."""
-    names = [
-        n.strip() for n in os.environ.get("SUPPORTMETRICS_TEST_BACKENDS", "postgres").split(",")
-    ]
+    """The backends SUPPORTMETRICS_TEST_BACKENDS names (comma-separated; default all of them)."""
+    names = [n.strip() for n in os.environ.get("SUPPORTMETRICS_TEST_BACKENDS", DEFAULT).split(",")]
     unknown = sorted({n for n in names if n} - PROVIDERS.keys())
     if unknown:
         raise pytest.UsageError(

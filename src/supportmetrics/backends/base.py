@@ -32,12 +32,14 @@ class BackendError(RuntimeError):
 
 @dataclass(frozen=True)
 class Target:
-    """Where the engine's tables are: the workspace settings, its embedded store file and the
-    folder it may spill to."""
+    """Where the engine's tables are: the workspace settings, its embedded store file, the
+    folder it may spill to and the workspace folder other relative paths in the settings start
+    from (the current folder when not given)."""
 
     config: Config
     store_path: Path
     temp_folder: Path
+    root: Path = Path()
 
 
 Materialise = Callable[[ibis.BaseBackend, str, ir.Table], ir.Table]

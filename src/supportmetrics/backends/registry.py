@@ -10,16 +10,30 @@ import ibis
 
 from supportmetrics.backends.base import Backend, BackendError, Target
 
-__all__ = ["BACKENDS", "SCHEMES", "backend_named", "backend_of", "choose", "open_backend"]
+__all__ = [
+    "BACKENDS",
+    "EXTRAS",
+    "IBIS_NAMES",
+    "SCHEMES",
+    "backend_named",
+    "backend_of",
+    "choose",
+    "open_backend",
+]
 
 BACKENDS: dict[str, str] = {
     "duckdb": "supportmetrics.backends.duckdb",
     "postgres": "supportmetrics.backends.postgres",
     "ibis": "supportmetrics.backends.ibis_url",
+    "spark": "supportmetrics.backends.spark",
 }
 """`[store] engine` value -> the module whose `BACKEND` serves it (imported on first use)."""
 SCHEMES: dict[str, str] = {"postgres": "postgres", "postgresql": "postgres"}
 """`[store] url` scheme -> backend; other URLs go to the generic `ibis` backend."""
+IBIS_NAMES: dict[str, str] = {"pyspark": "spark"}
+"""Ibis backend name -> backend, where they differ."""
+EXTRAS: dict[str, str] = {"postgres": "postgres", "spark": "spark"}
+"""Backend -> the package extra that installs its drivers."""
 
 
 def choose(engine: str | None, url: str | None) -> str:
@@ -35,14 +49,23 @@ def backend_named(name: str) -> Backend:
     """The registered backend `name`; a BackendError lists the others."""
     if name not in BACKENDS:
         raise BackendError(f"unknown backend {name!r}; the backends are: {', '.join(BACKENDS)}")
-    backend = importlib.import_module(BACKENDS[name]).BACKEND
+    try:
+        module = importlib.import_module(BACKENDS[name])
+    except ImportError as exc:
+        extra = EXTRAS.get(name, name)
+        raise BackendError(
+            f"the {name} backend needs {exc.name or 'a driver'}, which is not installed: "
+            f"pip install 'supportmetrics[{extra}]'"
+        ) from None
+    backend = module.BACKEND
     assert isinstance(backend, Backend), f"{BACKENDS[name]}.BACKEND is not a Backend"
     return backend
 
 
 def backend_of(db: ibis.BaseBackend) -> Backend:
     """The backend module for an Ibis connection made elsewhere (by its Ibis name)."""
-    return backend_named(db.name if db.name in BACKENDS else "ibis")
+    name = IBIS_NAMES.get(db.name, db.name)
+    return backend_named(name if name in BACKENDS else "ibis")
 
 
 def open_backend(target: Target, session: object | None = None) -> tuple[ibis.BaseBackend, Backend]:
