@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
@@ -15,6 +15,7 @@ from supportmetrics.cli.options import (
     Clock,
     Compare,
     FormatOption,
+    Period,
     RawOption,
     WorkspaceOption,
     filters,
@@ -33,11 +34,9 @@ from supportmetrics.cli.output import (
     warn,
 )
 from supportmetrics.display import human
-from supportmetrics.export import write_facts
-from supportmetrics.metrics import CATALOGUE
-from supportmetrics.query import Period, QueryError, Result
-from supportmetrics.resources import ResourceError
-from supportmetrics.store import WorkspaceBusy
+
+if TYPE_CHECKING:
+    from supportmetrics.query import Result
 
 __all__ = ["commands"]
 
@@ -131,6 +130,10 @@ def metric_command(
     raw: RawOption = False,
 ) -> None:
     """Compute a metric, split and trended as asked."""
+    from supportmetrics.query import QueryError
+    from supportmetrics.resources import ResourceError
+    from supportmetrics.store import WorkspaceBusy
+
     where_filters, chosen_variants = filters(where), variants(variant)
     ws = open_workspace(workspace)
     try:
@@ -170,6 +173,8 @@ def metric_command(
 @metrics_app.command("list")
 def metrics_list(fmt: FormatOption = Format.table) -> None:
     """Every metric with its definition, variants, unit, direction and benchmarks."""
+    from supportmetrics.metrics import CATALOGUE
+
     rows = [
         {
             "id": m.id,
@@ -216,6 +221,10 @@ def facts_command(
     raw: RawOption = False,
 ) -> None:
     """Export the per-ticket or per-call facts: the rows behind every number."""
+    from supportmetrics.export import write_facts
+    from supportmetrics.query import QueryError
+    from supportmetrics.resources import ResourceError
+
     if fmt is FactsFormat.parquet and out_file is None:
         raise fail("--format parquet needs --out FILE", EXIT_USAGE)
     where_filters = filters(where)
