@@ -1,16 +1,22 @@
-"""Benchmark: ingest the demo dataset from CSV into a fresh workspace.
+"""Benchmark: ingest the demo dataset into a fresh workspace, stage by stage.
 
     python benchmarks/ingest.py --tickets 1000000 --runs 3
+    python benchmarks/ingest.py --tickets 1000000 --runs 3 --baseline /path/to/other/checkout/src
 
-Generates the dataset once (reused from benchmarks/data/), then runs `supportmetrics ingest` in a fresh
-workspace per run and reports the median wall time, peak memory (max RSS of the ingest process) and
-rows per second. Goal for 1M tickets on 2 cores: <= 60 s and <= 3 GB.
+Generates the dataset once (reused from benchmarks/data/), then ingests it in a fresh workspace per
+run, each in its own process, and reports the median wall time, CPU time (user + system), rows per
+second, peak memory (max RSS of the ingest process) and the seconds of each stage the ingest reports
+as it goes (reading the files, checking each table's rows, checking references, writing,
+compacting). With `--baseline` the same runs alternate with the package found in that `src`
+folder, on the same data at the same moment, and the ratios current / baseline are reported.
+Goal for 1M tickets on 2 cores: <= 30 s and <= 3 GB; 10M within 10x the 1M time.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -18,18 +24,35 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from _report import machine, save
 
 HERE = Path(__file__).resolve().parent
 
-# Runs one command and prints its peak RSS in KiB: a child's ru_maxrss covers only that child.
-MEASURE = (
-    "import resource, subprocess, sys\n"
-    "code = subprocess.run(sys.argv[1:]).returncode\n"
-    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n"
-    "sys.exit(code)\n"
-)
+# Ingests argv[1] into a fresh workspace argv[2] through the Python API (what `supportmetrics
+# ingest` runs) and prints the rows, the seconds per stage and the CPU time as JSON. Stages: reading
+# the files, checking each table's rows, checking against the store (references, custom columns),
+# writing (the transaction, then the checkpoint), compacting.
+RUNNER = """
+import json, resource, sys, time
+import supportmetrics
+ws = supportmetrics.init(sys.argv[2])
+stages, marks = {}, []
+def step(what):
+    stage = what.split()[0] if what.startswith(("reading", "checking ")) else what
+    marks.append((time.perf_counter(), "checking against the store" if "store" in what else stage))
+started, cpu = time.perf_counter(), time.process_time()
+report = ws.ingest([sys.argv[1]], step=step)
+ended = time.perf_counter()
+for (at, what), (until, _) in zip(marks, marks[1:] + [(ended, None)]):
+    stages[what] = stages.get(what, 0.0) + until - at
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({
+    "rows": report.rows_loaded, "seconds": ended - started, "cpu": time.process_time() - cpu,
+    "peak_rss_mb": usage.ru_maxrss / 1024, "stages": stages,
+}))
+"""
 
 
 def _cli() -> list[str]:
@@ -63,39 +86,42 @@ def dataset(tickets: int, seed: int, fmt: str) -> Path:
     return folder
 
 
-def run_once(data: Path) -> dict[str, float]:
-    """One ingest into a fresh workspace: wall seconds, peak RSS and the ingest's own report."""
+def run_once(data: Path, src: Path | None) -> dict[str, Any]:
+    """One ingest into a fresh workspace, in a fresh process (the package from `src` if given)."""
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
     with tempfile.TemporaryDirectory(prefix="sm-bench-") as tmp:
         ws = Path(tmp) / "ws"
-        subprocess.run([*_cli(), "init", str(ws)], check=True, capture_output=True)
-        started = time.perf_counter()
         done = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                MEASURE,
-                *_cli(),
-                "ingest",
-                str(data),
-                "-w",
-                str(ws),
-                "--format",
-                "json",
-            ],
+            [sys.executable, "-c", RUNNER, str(data), str(ws)],
             capture_output=True,
             text=True,
+            env=env,
         )
-        wall = time.perf_counter() - started
         if done.returncode != 0:
             raise SystemExit(f"ingest failed:\n{done.stdout}\n{done.stderr}")
-        report = json.loads(done.stdout)
-        peak_kib = int(done.stderr.strip().splitlines()[-1])
-        return {
-            "wall_seconds": wall,
-            "peak_rss_mb": peak_kib / 1024,
-            "rows": report["rows_loaded"],
-            "store_mb": (ws / "supportmetrics.duckdb").stat().st_size / 2**20,
-        }
+        result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+        result["store_mb"] = (ws / "supportmetrics.duckdb").stat().st_size / 2**20
+        return result
+
+
+def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Medians over the runs (stages: median seconds of each), and the worst peak memory."""
+    wall = statistics.median(r["seconds"] for r in runs)
+    names = dict.fromkeys(name for r in runs for name in r["stages"])
+    return {
+        "wall_seconds_median": round(wall, 2),
+        "wall_seconds_all": [round(r["seconds"], 2) for r in runs],
+        "cpu_seconds_median": round(statistics.median(r["cpu"] for r in runs), 2),
+        "rows_per_second_median": round(runs[0]["rows"] / wall),
+        "peak_rss_mb_max": round(max(r["peak_rss_mb"] for r in runs)),
+        "store_mb": round(runs[0]["store_mb"], 1),
+        "stages_seconds_median": {
+            name: round(statistics.median(r["stages"].get(name, 0.0) for r in runs), 2)
+            for name in names
+        },
+    }
 
 
 def main() -> None:
@@ -104,26 +130,32 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--file-format", default="csv", choices=["csv", "parquet", "jsonl"])
+    parser.add_argument("--baseline", type=Path, help="a `src` folder to compare with")
     args = parser.parse_args()
 
     data = dataset(args.tickets, args.seed, args.file_format)
     size_mb = sum(p.stat().st_size for p in data.iterdir()) / 2**20
-    runs = [run_once(data) for _ in range(args.runs)]
-    wall = [r["wall_seconds"] for r in runs]
-    result = {
+    current: list[dict[str, Any]] = []
+    baseline: list[dict[str, Any]] = []
+    for _ in range(args.runs):
+        current.append(run_once(data, None))
+        if args.baseline:
+            baseline.append(run_once(data, args.baseline))
+    result: dict[str, Any] = {
         "benchmark": "ingest",
         "tickets": args.tickets,
         "file_format": args.file_format,
         "input_mb": round(size_mb, 1),
-        "rows": runs[0]["rows"],
+        "rows": current[0]["rows"],
         "runs": args.runs,
-        "wall_seconds_median": round(statistics.median(wall), 2),
-        "wall_seconds_all": [round(w, 2) for w in wall],
-        "rows_per_second_median": round(runs[0]["rows"] / statistics.median(wall)),
-        "peak_rss_mb_max": round(max(r["peak_rss_mb"] for r in runs)),
-        "store_mb": round(runs[0]["store_mb"], 1),
-        "machine": machine(),
+        **summary(current),
     }
+    if baseline:
+        base = summary(baseline)
+        result["baseline"] = {"src": str(args.baseline), **base}
+        result["wall_ratio"] = round(result["wall_seconds_median"] / base["wall_seconds_median"], 2)
+        result["cpu_ratio"] = round(result["cpu_seconds_median"] / base["cpu_seconds_median"], 2)
+    result["machine"] = machine()
     save(result, f"ingest-{args.tickets}-{args.file_format}")
 
 

@@ -1,5 +1,6 @@
 """The command-line package's shape: command modules on helpers, helpers never on commands, no
-private names across modules, and no web application or scipy loaded just to start."""
+private names across modules, and neither the engine, the web application nor scipy loaded just to
+start or to print help."""
 
 from __future__ import annotations
 
@@ -7,13 +8,29 @@ import ast
 import subprocess
 import sys
 from pathlib import Path
+from typing import get_args
+
+import pytest
 
 import supportmetrics.cli
 
 PACKAGE = Path(supportmetrics.cli.__file__).parent
 HELPERS = {"output": set(), "options": {"output"}, "batch": {"output"}, "serving": {"output"}}
 COMMANDS = {"workspace", "metrics", "importing", "lake", "web"}
-HEAVY = ("fastapi", "starlette", "uvicorn", "altair", "scipy")
+HEAVY = (
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "altair",
+    "scipy",
+    "ibis",
+    "duckdb",
+    "pyarrow",
+    "pandas",
+    "numpy",
+)
+"""Packages that only the commands needing them load (the engine, the web app, statistics); Typer
+itself loads pydantic to parse options."""
 
 
 def _imports(module: str) -> list[ast.ImportFrom | ast.Import]:
@@ -67,9 +84,57 @@ def test_no_private_names_or_modules_are_imported() -> None:
             assert not private, f"{module}: {ast.unparse(node)}"
 
 
-def test_starting_the_command_line_loads_neither_the_web_app_nor_scipy() -> None:
-    code = (
-        f"import sys, supportmetrics.cli; print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
+def _loaded(code: str) -> set[str]:
+    """The top-level packages a fresh interpreter imports running `code` (`-X importtime`)."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == ""
+    assert "Traceback" not in done.stderr, done.stderr
+    return {
+        line.rsplit("|", 1)[1].strip().split(".")[0]
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+
+
+def test_importing_the_package_or_the_command_line_loads_nothing_heavy() -> None:
+    for code in ("import supportmetrics", "import supportmetrics.cli"):
+        loaded = _loaded(code)
+        assert "supportmetrics" in loaded
+        assert loaded.isdisjoint(HEAVY), (code, sorted(loaded & set(HEAVY)))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["--version"],
+        ["ingest", "--help"],
+        ["metric", "--help"],
+        ["facts", "--help"],
+        ["import", "--help"],
+        ["serve", "--help"],
+        ["users", "add", "--help"],
+        ["columns", "drop", "--help"],
+    ],
+)
+def test_help_and_version_load_nothing_heavy(args: list[str]) -> None:
+    code = f"import sys; sys.argv = ['supportmetrics', *{args!r}]; import supportmetrics.__main__"
+    loaded = _loaded(code)
+    assert "typer" in loaded  # the command line did run
+    assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_the_public_names_load_on_first_use() -> None:
+    loaded = _loaded("import supportmetrics; supportmetrics.Workspace")
+    assert {"duckdb", "ibis"} <= loaded
+
+
+def test_the_facts_choices_are_the_exported_fact_tables() -> None:
+    """`facts NAME` lists its choices as a constant (no engine import to start); they must be the
+    fact tables the registry exports."""
+    from supportmetrics.cli.metrics import FactsName
+    from supportmetrics.facts.registry import FACT_TABLES
+
+    exported = {t.name for t in FACT_TABLES.values() if t.export is not None}
+    assert set(get_args(FactsName)) == exported

@@ -12,10 +12,11 @@ from typer.testing import CliRunner
 
 from supportmetrics import __version__
 from supportmetrics.cli import app
-from supportmetrics.cli.options import Clock, Compare
+from supportmetrics.cli.options import ENV_VAR, Clock, Compare, Period
 from supportmetrics.cli.web import Role
 from supportmetrics.query import PERIODS, Query
 from supportmetrics.web.users import ROLES
+from supportmetrics.workspace import ENV_VAR as WORKSPACE_ENV_VAR
 
 runner = CliRunner()
 
@@ -29,6 +30,9 @@ def test_the_choices_are_the_librarys() -> None:
     assert get_args(Clock) == get_args(hints["clock"])
     assert get_args(hints["compare"]) == (Compare, type(None))
     assert get_args(Role) == ROLES
+    assert get_args(hints["period"]) == (Period, type(None))
+    assert get_args(Period) == PERIODS
+    assert ENV_VAR == WORKSPACE_ENV_VAR
 
 
 def test_metric_help_shows_the_choices() -> None:

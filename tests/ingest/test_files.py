@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from supportmetrics.ingest import IngestError, find_sources
@@ -182,3 +184,19 @@ def test_json_lines_errors_and_rows_carry_their_physical_line(workspace, tmp_pat
     spaced = good % 1 + b"\n   \r\n" + (good % 2).replace(b"abandoned", b"fax")
     enum = _problem(workspace, [_bytes(tmp_path, "calls.jsonl", spaced)])
     assert (enum.rule, enum.line, enum.column, enum.value) == ("enum", 4, "outcome", "fax")
+
+
+@pytest.mark.parametrize("extra", [{}, {"File_Row_Number": [7, 8, 9]}])
+def test_parquet_problems_name_the_row_even_with_a_column_named_like_the_row_number(
+    workspace, tmp_path: Path, extra: dict[str, list[int]]
+) -> None:
+    path = tmp_path / "tickets.parquet"
+    columns = {"ticket_id": ["T1", "T2", "T3"], "created_at": ["2024-01-01", "2024-01-02", "soon"]}
+    pq.write_table(pa.table({**columns, "channel": ["email"] * 3, **extra}), path)
+    problem = _problem(workspace, [path])
+    assert (problem.line, problem.column, problem.value, problem.rule) == (
+        3,
+        "created_at",
+        "soon",
+        "type",
+    )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 
 import supportmetrics
 from supportmetrics.ingest import IngestError
+from supportmetrics.ingest.rules import duplicates, suspects, violations
+from supportmetrics.schema import TABLES
 
 TICKETS = "ticket_id,created_at,channel\nT1,2024-01-01T10:00:00Z,email\n"
 
@@ -278,3 +281,35 @@ def test_a_rejected_ticket_takes_its_messages_with_it(workspace, write) -> None:
         ("tickets.csv", "enum"),
         ("messages.csv", "reference"),
     }
+
+
+def test_the_one_scan_finds_exactly_the_rows_the_rules_reject() -> None:
+    # staged tickets: one text column per input column, as `stage_file` leaves them
+    rows = [
+        (2, "T1", "2024-01-01T10:00:00Z", "email", "2024-01-02T10:00:00Z", "3"),  # valid
+        (3, "T2", "2024-01-01T10:00:00+25:00", "email", None, None),  # offset beyond ±14:00
+        (4, "T3", "2024-01-02T10:00:00Z", "email", "2024-01-01T10:00:00Z", None),  # order
+        (5, "T4", "9999-12-31", "chat", None, "6"),  # range twice: created_at, request_quality
+        (6, "T5", "2024-01-01", "fax", None, None),  # enum
+        (7, None, "2024-01-01", "email", None, None),  # required
+        (8, "T7", "2024-01-01", "web", None, "2.5"),  # not a whole number
+        (9, "T8", "2024-01-01", "em\x00ail", None, None),  # NUL
+        (10, "T1", "2024-01-03", "email", None, None),  # a duplicate id: not a row rule
+    ]
+    with duckdb.connect() as con:
+        con.execute(
+            "CREATE TABLE staged (_file INTEGER, _line BIGINT, ticket_id VARCHAR, "
+            "created_at VARCHAR, channel VARCHAR, solved_at VARCHAR, request_quality VARCHAR)"
+        )
+        con.executemany("INSERT INTO staged VALUES (0, ?, ?, ?, ?, ?, ?)", rows)
+        present = ["ticket_id", "created_at", "channel", "solved_at", "request_quality"]
+        tickets = TABLES["tickets"]
+        found = {line for _, line in con.execute(suspects(tickets, "staged", present)).fetchall()}
+        rejected = {
+            line
+            for select in violations(tickets, "staged", present)
+            for _, line, *_ in con.execute(select).fetchall()
+        }
+        duplicated = [r[1] for r in con.execute(duplicates(tickets, "staged")).fetchall()]
+    assert found == rejected == {3, 4, 5, 6, 7, 8, 9}
+    assert sorted(duplicated) == [2, 10]

@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from supportmetrics.ingest import IngestError
 from supportmetrics.schema import TABLES, Column, Kind
+from supportmetrics.time_range import offset_beyond_sql
 
 OUT_OF_RANGE = [
     ("infinity", "range"),
@@ -132,3 +134,38 @@ def test_every_timestamp_column_of_every_table(workspace, write, table, column) 
         (p.line, p.column, p.value, p.rule) for p in report.problems
     ]
     assert not [p for p in report.problems if p.rule in ("order", "type")]
+
+
+@pytest.mark.parametrize(
+    ("text", "beyond"),
+    [
+        ("2024-01-01T10:00:00Z", False),
+        ("2024-01-01", False),
+        ("2024-01-01 10:00:00", False),
+        ("2024-01-01 10:00:00+00", False),
+        ("2024-01-01 10:00:00-14", False),
+        ("2024-01-01 10:00:00-15", True),
+        ("2024-01-01T10:00:00+00:00", False),
+        ("2024-01-01T10:00:00.123456-05:00", False),
+        ("2024-01-01T10:00:00+05:45", False),
+        ("2024-01-01T10:00:00+13:59", False),
+        ("2024-01-01T10:00:00+14:00", False),
+        ("2024-01-01T10:00:00+14:15", True),
+        ("2024-01-01T10:00:00+05:75", True),
+        ("2024-01-01T10:00:00+25:00", True),
+        ("2024-01-01T10:00:00-99:00", True),
+        ("2024-01-01T10:00:00+0530", False),
+        ("2024-01-01T10:00:00+1430", True),
+        ("2024-01-01T10:00:00-04:56:02", False),
+        ("2024-01-01T10:00:00 +14", False),
+        ("2024-01-01T10:00:00 +15", True),
+    ],
+)
+def test_offsets_beyond_14_hours_are_told_apart_from_the_usual_ones(
+    text: str, beyond: bool
+) -> None:
+    with duckdb.connect() as con:
+        found = con.execute(
+            f"SELECT {offset_beyond_sql('t')} FROM (SELECT ? AS t)", [text]
+        ).fetchone()
+    assert found == (beyond,)

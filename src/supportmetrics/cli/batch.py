@@ -6,17 +6,15 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from supportmetrics.cli.output import EXIT_BUSY, Format, emit, err, fail, open_workspace, out, size
-from supportmetrics.config import ConfigError
-from supportmetrics.ingest import IngestError, IngestReport
-from supportmetrics.ingest.problems import MAX_SHOWN
-from supportmetrics.resources import ResourceError
-from supportmetrics.store import WorkspaceBusy
+
+if TYPE_CHECKING:
+    from supportmetrics.ingest import IngestReport
 
 __all__ = ["OnError", "print_report", "run_batch"]
 
@@ -39,6 +37,11 @@ def run_batch(
     wait: float | None = None,
 ) -> IngestReport:
     """Ingest (`write`) or validate `paths`; on problems print them and exit 1, writing nothing."""
+    from supportmetrics.config import ConfigError
+    from supportmetrics.ingest import IngestError
+    from supportmetrics.resources import ResourceError
+    from supportmetrics.store import WorkspaceBusy
+
     ws = open_workspace(workspace)
     columns = (
         TextColumn("{task.description}"),
@@ -84,6 +87,8 @@ def run_batch(
 
 
 def _print_problems(problems: list[Any], total: int) -> None:
+    from supportmetrics.ingest.problems import MAX_SHOWN
+
     table = Table(title=f"{total} problem(s)", show_lines=False)
     for column in ("file", "line", "column", "value", "problem"):
         table.add_column(column, overflow="fold")

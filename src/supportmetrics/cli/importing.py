@@ -12,9 +12,8 @@ import json
 import shutil
 import uuid
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pyarrow.parquet as pq
 import typer
 
 from supportmetrics.cli.batch import print_report, run_batch
@@ -29,11 +28,10 @@ from supportmetrics.cli.output import (
     open_workspace,
     out,
 )
-from supportmetrics.config import CONFIG_FILE, ConfigError, StoreSettings, load_config
-from supportmetrics.ingest import IngestError
-from supportmetrics.sources import SOURCES, Conversion, Source, SourceError, limits, source
-from supportmetrics.store import WorkspaceBusy
-from supportmetrics.workspace import Workspace, WorkspaceError
+
+if TYPE_CHECKING:
+    from supportmetrics.sources import Conversion, Source
+    from supportmetrics.workspace import Workspace
 
 __all__ = ["commands"]
 
@@ -70,6 +68,8 @@ def import_command(
     fmt: FormatOption = Format.table,
 ) -> None:
     """Import a tool's export: convert it to the canonical tables and ingest them."""
+    from supportmetrics.sources import SourceError, source
+
     if list_sources:
         _list(fmt)
         return
@@ -88,6 +88,8 @@ def import_command(
 
 
 def _list(fmt: Format) -> None:
+    from supportmetrics.sources import SOURCES
+
     rows = [
         {"name": s.name, "title": s.title, "reads": s.reads, "how to export": s.how_to_export}
         for s in SOURCES.values()
@@ -103,6 +105,8 @@ def _list(fmt: Format) -> None:
 
 def _convert(chosen: Source, paths: list[str], target: Path, ws: Workspace) -> Conversion:
     """Run the source's conversion with the workspace's time zone and memory limit."""
+    from supportmetrics.sources import SourceError, limits
+
     try:
         with (
             limits(ws.config.ingest.memory_limit, ws.root / TEMP),
@@ -139,6 +143,8 @@ def _import(chosen: Source, paths: list[str], workspace: Path | None, fmt: Forma
 def _convert_to(
     chosen: Source, paths: list[str], out_dir: Path, workspace: Path | None, fmt: Format
 ) -> None:
+    import pyarrow.parquet as pq
+
     ws = _settings_only(workspace)
     existed = out_dir.exists()
     before = set(out_dir.iterdir()) if existed else set()
@@ -179,6 +185,9 @@ def _remove_new(out_dir: Path, before: set[Path], existed: bool) -> None:
 
 def _settings_only(workspace: Path | None) -> Workspace:
     """The workspace's settings when there is one, else the defaults (UTC): --out needs no store."""
+    from supportmetrics.config import CONFIG_FILE, ConfigError, load_config
+    from supportmetrics.workspace import Workspace, WorkspaceError
+
     try:
         return Workspace.open(workspace)
     except WorkspaceError:
@@ -190,6 +199,8 @@ def _settings_only(workspace: Path | None) -> Workspace:
 
 
 def _reconcile(chosen: Source, conversion: Conversion, ws: Workspace) -> list[str]:
+    from supportmetrics.store import WorkspaceBusy
+
     if chosen.reconcile is None:
         return []
     try:
@@ -203,6 +214,10 @@ def _reconcile_aside(
     chosen: Source, conversion: Conversion, ws: Workspace, out_dir: Path
 ) -> list[str]:
     """Reconcile in a scratch workspace with the same settings, so that the store is untouched."""
+    from supportmetrics.config import StoreSettings
+    from supportmetrics.ingest import IngestError
+    from supportmetrics.workspace import Workspace
+
     scratch_root = out_dir / TEMP / f"reconcile-{uuid.uuid4().hex[:8]}"
     scratch = Workspace(scratch_root, ws.config.model_copy(update={"store": StoreSettings()}))
     try:

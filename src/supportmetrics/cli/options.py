@@ -1,5 +1,9 @@
 """Options shared by several commands, and the typed values they take: choices, the stat,
-`NAME=VALUE` pairs."""
+`NAME=VALUE` pairs.
+
+Light on purpose: the command line builds every command's options to start (even for `--help`),
+so the choices are plain constants here rather than imports from the engine's modules.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +15,13 @@ import typer
 from supportmetrics.cli.output import Format
 from supportmetrics.pairs import PairError, parse_pairs
 from supportmetrics.stats import is_stat
-from supportmetrics.workspace import ENV_VAR
 
 __all__ = [
+    "ENV_VAR",
     "Clock",
     "Compare",
     "FormatOption",
+    "Period",
     "RawOption",
     "WaitOption",
     "WorkspaceOption",
@@ -25,6 +30,10 @@ __all__ = [
     "variants",
 ]
 
+ENV_VAR = "SUPPORTMETRICS_WORKSPACE"
+"""The environment variable naming the default workspace (`supportmetrics.workspace.ENV_VAR`)."""
+Period = Literal["hour", "day", "week", "month", "quarter", "year"]
+"""A trend's period (`supportmetrics.query.Period`)."""
 Clock = Literal["calendar", "business"]
 """Which hours a duration counts."""
 Compare = Literal["previous"]

@@ -8,16 +8,15 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from supportmetrics.config import ConfigError
-from supportmetrics.export import safe_rows
-from supportmetrics.workspace import Workspace, WorkspaceError
+if TYPE_CHECKING:
+    from supportmetrics.workspace import Workspace
 
 __all__ = [
     "EXIT_BUSY",
@@ -61,6 +60,9 @@ def fail(message: str, code: int = EXIT_INVALID) -> typer.Exit:
 def open_workspace(workspace: Path | None) -> Workspace:
     """The workspace in `workspace` (default: the environment, else the current folder), or exit 1
     saying why it cannot be opened."""
+    from supportmetrics.config import ConfigError
+    from supportmetrics.workspace import Workspace, WorkspaceError
+
     try:
         return Workspace.open(workspace)
     except (WorkspaceError, ConfigError) as exc:
@@ -81,6 +83,8 @@ def emit(
     if fmt is Format.json:
         out.print_json(json.dumps(rows, default=str))
     elif fmt is Format.csv:
+        from supportmetrics.export import safe_rows
+
         if rows:
             writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\r\n")
             writer.writeheader()

@@ -1,7 +1,7 @@
 """Serving the dashboard (`serve`, `demo`) and opening a workspace's users.
 
-The web application (FastAPI, uvicorn, the dashboard's pages) is imported only here, inside the
-functions, so commands that do not serve or manage users start without loading it.
+The web application (FastAPI, uvicorn, the dashboard's pages) and the engine are imported only here,
+inside the functions, so commands that do not serve or manage users start without loading them.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from supportmetrics.cli.output import err, open_workspace
-from supportmetrics.workspace import Workspace
 
 if TYPE_CHECKING:
     from supportmetrics.web.users import Users
+    from supportmetrics.workspace import Workspace
 
 __all__ = ["DEMO_USER", "run_server", "serve_demo", "users_of"]
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from supportmetrics import demo
 from supportmetrics.cli.batch import OnError, print_report, run_batch
 from supportmetrics.cli.options import FormatOption, WaitOption, WorkspaceOption
 from supportmetrics.cli.output import (
@@ -24,12 +23,10 @@ from supportmetrics.cli.output import (
     warn,
 )
 from supportmetrics.cli.serving import serve_demo
-from supportmetrics.columns import ColumnError
-from supportmetrics.config import ConfigError
 from supportmetrics.display import human
-from supportmetrics.resources import ResourceError
-from supportmetrics.store import WorkspaceBusy
-from supportmetrics.workspace import TableSummary, Workspace
+
+if TYPE_CHECKING:
+    from supportmetrics.workspace import TableSummary, Workspace
 
 __all__ = ["commands"]
 
@@ -64,6 +61,11 @@ def init(
     ] = None,
 ) -> None:
     """Create a workspace: supportmetrics.toml (settings) and an empty store."""
+    from supportmetrics.config import ConfigError
+    from supportmetrics.resources import ResourceError
+    from supportmetrics.store import WorkspaceBusy
+    from supportmetrics.workspace import Workspace
+
     try:
         ws = Workspace.init(directory, timezone)
     except (ConfigError, WorkspaceBusy, ResourceError) as exc:
@@ -112,6 +114,9 @@ def validate(
 @commands.command()
 def tables(workspace: WorkspaceOption = None, fmt: FormatOption = Format.table) -> None:
     """Rows, time span (UTC) and custom columns of every table in the store."""
+    from supportmetrics.resources import ResourceError
+    from supportmetrics.store import WorkspaceBusy
+
     ws = open_workspace(workspace)
     try:
         summaries = ws.tables()
@@ -145,6 +150,8 @@ def demo_data(
     ] = FileFormat.csv,
 ) -> None:
     """Write a realistic, deterministic demo dataset: one file per table of the data model."""
+    from supportmetrics import demo
+
     with err.status(f"generating {tickets:,} tickets"):
         files = demo.write(demo.generate(tickets, seed=seed), out_dir, file_format.value)
     err.print(f"wrote {len(files)} tables to {out_dir}")
@@ -164,6 +171,8 @@ def demo_command(
 ) -> None:
     """Make a demo workspace (generate data, ingest it), print a headline summary, and serve the
     dashboard on it with a generated password."""
+    from supportmetrics import demo
+
     ws = _workspace_for_demo(directory)
     data_dir = directory / "data"
     with err.status(f"generating {tickets:,} demo tickets"):
@@ -209,6 +218,10 @@ def _headline(ws: Workspace) -> list[dict[str, Any]]:
 
 
 def _workspace_for_demo(directory: Path) -> Workspace:
+    from supportmetrics.config import ConfigError
+    from supportmetrics.store import WorkspaceBusy
+    from supportmetrics.workspace import Workspace
+
     try:
         return Workspace.init(directory, "America/New_York")
     except (ConfigError, WorkspaceBusy) as exc:
@@ -218,6 +231,9 @@ def _workspace_for_demo(directory: Path) -> Workspace:
 @commands.command("compact")
 def compact_command(wait: WaitOption = None, workspace: WorkspaceOption = None) -> None:
     """Rewrite the store into a fresh file, giving back the space it no longer uses."""
+    from supportmetrics.resources import ResourceError
+    from supportmetrics.store import WorkspaceBusy
+
     ws = open_workspace(workspace)
     try:
         done = ws.compact(wait=wait)
@@ -231,6 +247,9 @@ def compact_command(wait: WaitOption = None, workspace: WorkspaceOption = None) 
 @columns_app.command("list")
 def columns_list(workspace: WorkspaceOption = None, fmt: FormatOption = Format.table) -> None:
     """Every custom column with its table, type and number of values."""
+    from supportmetrics.resources import ResourceError
+    from supportmetrics.store import WorkspaceBusy
+
     ws = open_workspace(workspace)
     try:
         found = ws.custom_columns()
@@ -256,6 +275,10 @@ def columns_drop(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Drop custom columns and their values from the store (all of them or, on an error, none)."""
+    from supportmetrics.columns import ColumnError
+    from supportmetrics.resources import ResourceError
+    from supportmetrics.store import WorkspaceBusy
+
     ws = open_workspace(workspace)
     try:
         dropped = ws.drop_columns(names, wait=wait)

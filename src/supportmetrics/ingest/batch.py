@@ -25,9 +25,11 @@ from supportmetrics.ingest.rules import (
     PROBLEM_COLUMNS,
     custom_expr,
     custom_fit_sql,
+    duplicates,
     infer_custom_type,
     insert_expr,
     survey_scale_sql,
+    suspects,
     violations,
 )
 from supportmetrics.resources import MemorySetting, explained
@@ -200,9 +202,9 @@ def _run(
         )
         for name in loads:
             step(f"checking {name}")
-            for select in violations(TABLES[name], _raw(name), present[name]):
-                con.execute(f"INSERT INTO problems SELECT '{name}', * FROM ({select})")
+            _check_rows(con, name, present[name])
 
+        step("checking against the store")  # references, custom-column types
         catalog = STORE if write or store_path.exists() else None
         store = attached(con, store_path, STORE, busy_timeout, read_only=not write)
         with store if catalog else contextlib.nullcontext():
@@ -317,6 +319,9 @@ def _stage(
         parts.setdefault(source.table, []).append(part)
     ordered = {name: loads[name] for name in TABLES if name in loads}
     for name in ordered:
+        if len(parts[name]) == 1:  # one file: its staged table is the table's, no copy needed
+            con.execute(f"ALTER TABLE {quote(parts[name][0])} RENAME TO {_raw(name)}")
+            continue
         union = " UNION ALL BY NAME ".join(f"SELECT * FROM {quote(p)}" for p in parts[name])
         try:
             con.execute(f"CREATE TEMP TABLE {_raw(name)} AS {union}")
@@ -327,6 +332,22 @@ def _stage(
         for part in parts[name]:
             con.execute(f"DROP TABLE {quote(part)}")
     return ordered, file_columns
+
+
+def _check_rows(con: duckdb.DuckDBPyConnection, name: str, present: dict[str, str]) -> None:
+    """Record the row-level problems of a staged table: one scan finds the rows that break a rule,
+    then each rule runs over those rows only; the ids are checked over all rows."""
+    table = TABLES[name]
+    found = quote(f"suspects_{name}")
+    con.execute(
+        f"CREATE TEMP TABLE {found} AS SELECT * FROM {_raw(name)} "
+        f"WHERE (_file, _line) IN ({suspects(table, _raw(name), present)})"
+    )
+    if con.execute(f"SELECT count(*) FROM {found}").fetchone()[0]:  # type: ignore[index]
+        for select in violations(table, found, present):
+            con.execute(f"INSERT INTO problems SELECT '{name}', * FROM ({select})")
+    con.execute(f"DROP TABLE {found}")
+    con.execute(f"INSERT INTO problems SELECT '{name}', * FROM ({duplicates(table, _raw(name))})")
 
 
 def _present(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:

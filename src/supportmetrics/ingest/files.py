@@ -39,6 +39,8 @@ REJECTS_MARK = ".rejects"
 skip them."""
 _REJECTS_STEM = re.compile(re.escape(REJECTS_MARK) + r"(-\d+)?$")
 
+ROW_NUMBER = "file_row_number"
+"""The column `read_parquet` adds with each row's position in the file."""
 MAX_LINE_BYTES = 8 * 1024 * 1024
 MAX_JSON_LINE_BYTES = 64 * 1024 * 1024
 SNIFF_BYTES = 64 * 1024
@@ -355,7 +357,7 @@ def stage_file(con: duckdb.DuckDBPyConnection, source: SourceFile, index: int, t
         _check_no_nul(source)
         relation = _json_relation(con, source)
     else:
-        relation = _numbered(_parquet_relation(con, source), first_line=1)
+        relation = _parquet_relation(con, source)
     try:
         con.execute(
             f"CREATE TEMP TABLE {quote(target)} AS SELECT {index} AS _file, * FROM ({relation})"
@@ -394,6 +396,9 @@ def _as_text(expr: str, duck_type: str, name: str) -> str:
 
 
 def _parquet_relation(con: duckdb.DuckDBPyConnection, source: SourceFile) -> str:
+    """The staged columns of a Parquet file with `_line`, its row counted from 1: the reader's own
+    row number, which keeps the read parallel (a window over the rows would not), unless the file
+    has a column of that name."""
     read = f"read_parquet({sql_literal(source.path)})"
     described = _describe(con, source, read)
     names = [normalise_header(row[0]) for row in described]
@@ -402,7 +407,10 @@ def _parquet_relation(con: duckdb.DuckDBPyConnection, source: SourceFile) -> str
         f"{_as_text(quote(row[0]), row[1], name)} AS {quote(name)}"
         for row, name in zip(described, names, strict=True)
     )
-    return f"SELECT {selected} FROM {read}"
+    if any(row[0].lower() == ROW_NUMBER for row in described):
+        return _numbered(f"SELECT {selected} FROM {read}", first_line=1)
+    numbered = f"read_parquet({sql_literal(source.path)}, {ROW_NUMBER}=true)"
+    return f"SELECT CAST({ROW_NUMBER} + 1 AS BIGINT) AS _line, {selected} FROM {numbered}"
 
 
 def _json_lines(source: SourceFile) -> str:

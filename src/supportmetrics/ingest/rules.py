@@ -2,7 +2,8 @@
 
 A staged table holds one text column per input column (lists stay lists). For each canonical column
 `typed_expr` gives the value as stored, and `violations` gives one SELECT per rule that returns the rows
-breaking it, so the engine checks millions of rows in a few scans.
+breaking it. `suspects` finds the rows breaking any of those rules in one scan, parsing each value
+once, so that the per-rule SELECTs only run over those rows; `duplicates` checks the ids.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ __all__ = [
     "PROBLEM_COLUMNS",
     "Rule",
     "custom_expr",
+    "duplicates",
     "infer_custom_type",
     "insert_expr",
+    "suspects",
     "typed_expr",
     "violations",
 ]
@@ -161,6 +164,17 @@ _RANGE_HINT = (
     "if there is none (not a placeholder such as 9999-12-31 or infinity)"
 )
 _OFFSET_HINT = "UTC offset beyond ±14:00: correct the offset, or write the time in UTC with Z"
+
+
+def _timestamp_condition(column: Column) -> str:
+    """The rows `_timestamp_select` returns: a value that is no timestamp, out of range or with an
+    offset beyond ±14:00."""
+    raw = quote(column.name)
+    parsed = _parsed(column, raw)
+    return (
+        f"({raw} IS NOT NULL AND ({parsed} IS NULL OR NOT {in_range_sql(parsed)} "
+        f"OR {offset_beyond_sql(raw)}))"
+    )
 
 
 def _timestamp_select(column: Column, staged: str) -> str:
@@ -343,22 +357,43 @@ def _nul_rule(name: str) -> Rule:
     )
 
 
-def violations(table: Table, staged: str, present: Collection[str]) -> list[str]:
-    """SELECTs returning `PROBLEM_COLUMNS` for every row-level rule broken in `staged`."""
+def _rules(table: Table, present: Collection[str]) -> list[Rule]:
     rules = [r for c in table.columns for r in _column_rules(table, c, present)]
     rules += _row_rules(table, present)
-    rules += [_nul_rule(name) for name in present]
-    selects = [r.select(staged) for r in rules]
-    selects += [
-        _timestamp_select(c, staged)
-        for c in table.columns
-        if c.kind is Kind.TIMESTAMP and c.name in present
-    ]
+    return rules + [_nul_rule(name) for name in present]
+
+
+def _timestamps(table: Table, present: Collection[str]) -> list[Column]:
+    return [c for c in table.columns if c.kind is Kind.TIMESTAMP and c.name in present]
+
+
+def violations(table: Table, staged: str, present: Collection[str]) -> list[str]:
+    """SELECTs returning `PROBLEM_COLUMNS` for every row-level rule broken in `staged` (ids
+    apart: see `duplicates`)."""
+    selects = [r.select(staged) for r in _rules(table, present)]
+    return selects + [_timestamp_select(c, staged) for c in _timestamps(table, present)]
+
+
+def suspects(table: Table, staged: str, present: Collection[str]) -> str:
+    """A SELECT of `_file, _line` of every row of `staged` that breaks a rule of `violations`, in
+    one scan: the conditions are computed together in one materialised projection, where the
+    engine evaluates an expression they share (a parsed timestamp) once per row, not once per
+    rule as separate filters would."""
+    conditions = [r.condition for r in _rules(table, present)]
+    conditions += [_timestamp_condition(c) for c in _timestamps(table, present)]
+    broken = " OR ".join(f"({c})" for c in conditions) or "false"
+    return (
+        f"WITH checked AS MATERIALIZED (SELECT _file, _line, ({broken}) AS broken FROM {staged}) "
+        "SELECT _file, _line FROM checked WHERE broken"
+    )
+
+
+def duplicates(table: Table, staged: str) -> str:
+    """A SELECT returning `PROBLEM_COLUMNS` for every row of `staged` whose id another row has."""
     key = quote(table.key)
-    selects.append(
+    return (
         f"SELECT s._file, s._line, {sql_literal(table.key)}, s.{key}, 'unique', "
         f"'duplicate id: it appears ' || d.n || ' times in this batch; keep one row per id' "
         f"FROM {staged} s JOIN (SELECT {key}, count(*) AS n FROM {staged} "
         f"WHERE {key} IS NOT NULL GROUP BY {key} HAVING count(*) > 1) d USING ({key})"
     )
-    return selects
