@@ -102,3 +102,32 @@ def test_ticket_facts_are_the_core_facts_with_repeats_waits_and_sales(ws, clock)
     # T1 (C1, billing) was solved at 12:00 Mon and C1's T4 (billing) opened Tue 09:00: a repeat.
     flagged = full.filter(full["repeat_contact"]).column("ticket_id").to_pylist()
     assert flagged == ["T1"]
+
+
+def test_a_dimension_of_the_full_ticket_facts_is_joined_only_when_asked(ws, monkeypatch) -> None:
+    # T1 (repeat: C1's T4 followed within the window) replied after 1 h; T3 after 5 min, T8 30 min
+    by_repeat = ws.metric("first_response_time", by=["repeat_contact"])
+    assert [(r["repeat_contact"], r["value"], r["n"]) for r in by_repeat.rows] == [
+        (False, (300 + 1800) / 2, 2),
+        (True, 3600, 1),
+    ]
+    volume = ws.metric("ticket_volume", by=["repeat_contact"], where={"channel": ["email"]})
+    assert [(r["repeat_contact"], r["value"]) for r in volume.rows] == [(False, 3), (True, 1)]
+    ws.close()
+    _forbid(monkeypatch, "tickets")
+    assert values(ws.metric("ticket_volume", by=["channel"])) == [3, 4, 1]
+
+
+@pytest.mark.parametrize("name", [n for n, t in FACT_TABLES.items() if t.wider])
+def test_borrowed_dimensions_are_what_the_wider_table_adds(ws, name) -> None:
+    engine = ws.engine()
+    table = FACT_TABLES[name]
+    assert table.wider is not None
+    own, wider = engine.facts(name), engine.facts(table.wider)
+    schema = wider.schema()
+    added = {
+        c
+        for c in wider.columns
+        if c not in own.columns and not c.startswith("_") and not schema[c].is_timestamp()
+    }
+    assert set(table.borrowed) == added

@@ -31,6 +31,15 @@ OPTION_NAMES: tuple[str, ...] = tuple(f.name for f in fields(TicketOptions))
 _TICKET_OPTIONS = tuple(n for n in OPTION_NAMES if n != "first_reply_met_by")
 _CORE_OPTIONS = ("clock_start", "agent_created", "count_bots")
 """The variants `ticket_core` depends on: the first-response clock (not the repeat window)."""
+_REPEATS_WAITS_SALES = (
+    "agent_wait_seconds",
+    "on_hold_seconds",
+    "repeat_contact",
+    "requester_wait_seconds",
+    "sales",
+    "sales_amount",
+)
+"""The ticket-fact columns only the full `tickets` table builds."""
 _TICKET_TIMES = (
     "created_at",
     "solved_at",
@@ -72,6 +81,12 @@ class FactTable:
     """The definition variants (fields of `TicketOptions`) this table depends on."""
     build: BuildFacts | None = None
     """How to build it (None for stored tables); see `supportmetrics.facts.builds`."""
+    wider: str | None = None
+    """A fact table of the same rows (same key) with more columns: `borrowed` dimensions come
+    from it, joined by key and built only when a query asks for one of them."""
+    borrowed: tuple[str, ...] = ()
+    """The dimensions this table offers from `wider` (a test keeps them equal to the columns
+    `wider` has and this table lacks)."""
 
     def derived_dimensions(self) -> tuple[str, ...]:
         """The dimensions computed from a row's time and tags, beside its own columns."""
@@ -101,6 +116,8 @@ FACT_TABLES: dict[str, FactTable] = _declare(
         drillable=True,
         options=_CORE_OPTIONS,
         build=builds.ticket_core,
+        wider="tickets",
+        borrowed=_REPEATS_WAITS_SALES,
     ),
     FactTable(
         "ticket_rows",
@@ -109,6 +126,27 @@ FACT_TABLES: dict[str, FactTable] = _declare(
         agent="assignee_id",
         drillable=True,
         build=builds.ticket_rows,
+        wider="tickets",
+        borrowed=(
+            *_REPEATS_WAITS_SALES,
+            "agent_replies",
+            "agents_replying",
+            "bot_messages",
+            "current_status",
+            "customer_messages",
+            "ever_solved",
+            "first_response_seconds",
+            "internal_notes",
+            "one_touch",
+            "reassignments",
+            "reopened",
+            "reopens",
+            "resolution_first_seconds",
+            "resolution_full_seconds",
+            "single_agent",
+            "solved",
+            "transfers",
+        ),
     ),
     FactTable(
         "replies",

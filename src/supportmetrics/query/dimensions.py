@@ -26,7 +26,7 @@ def dimension_names(engine: Engine, facts_name: str) -> list[str]:
 
     table = fact_table(facts_name)
     facts = engine.facts(facts_name)
-    own = [c for c in useful(facts) if not c.startswith("_")]
+    own = [c for c in useful(facts) if not c.startswith("_")] + list(table.borrowed)
     has_customer = table.customer is not None
     customers = [f"customer.{c}" for c in useful(engine.table("customers"), "customer_id")]
     agent = table.agent
@@ -69,6 +69,8 @@ def with_dimensions(
             continue
         elif name == "agent" and agent is not None:
             value = rows[agent]
+        elif name in table.borrowed and table.wider and table.key and table.key in rows.columns:
+            rows, value = _borrowed(engine, rows, table.wider, table.key, name, joined)
         elif (name in ("tier", "region") or name.startswith("customer.")) and customer is not None:
             attribute = name.removeprefix("customer.")
             rows, value = _attribute(
@@ -107,6 +109,20 @@ def _attribute(
         rows = rows.left_join(renamed, rows[key] == renamed[f"{prefix}{target}"])
         joined.add(table)
     return rows, rows[f"{prefix}{attribute}"]
+
+
+def _borrowed(
+    engine: Engine, rows: ir.Table, wider: str, key: str, name: str, joined: set[str]
+) -> tuple[ir.Table, ir.Value]:
+    """`name` from the `wider` fact table, joined to `rows` by `key` once per query (its
+    columns under a prefix, like the customer and agent attributes)."""
+    prefix = f"__{wider}_"
+    if wider not in joined:
+        source = engine.facts(wider)
+        renamed = source.rename(**{f"{prefix}{c}": c for c in source.columns})
+        rows = rows.left_join(renamed, rows[key] == renamed[f"{prefix}{key}"])
+        joined.add(wider)
+    return rows, rows[f"{prefix}{name}"]
 
 
 def filter_rows(
