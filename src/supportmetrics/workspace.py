@@ -234,7 +234,7 @@ class Workspace:
 
     def custom_columns(self) -> list[CustomColumn]:
         """Every custom column of every table, with its type and number of values."""
-        with self._reading("reading the store"), self.read() as con:
+        with self.reading("reading the store"), self.read() as con:
             catalog = con.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
             return custom_columns(con, catalog)
 
@@ -306,22 +306,22 @@ class Workspace:
             dict(variants or {}),
             compare,
         )
-        with self._reading(f"computing {metric}"):
+        with self.reading(f"computing {metric}"):
             return run_query(self.engine(), query)
 
     def facts(self, name: str, where: Mapping[str, Sequence[str]] | None = None) -> pa.Table:
         """The per-ticket or per-call facts (`tickets` or `calls`), optionally filtered."""
-        with self._reading(f"building the {name} facts"):
+        with self.reading(f"building the {name} facts"):
             return facts_rows(self.engine(), name, where)
 
-    def _reading(self, doing: str) -> contextlib.AbstractContextManager[None]:
+    def reading(self, doing: str) -> contextlib.AbstractContextManager[None]:
         """Resource failures of the metric engine, as `ResourceError`s naming `[engine]`."""
         return explained(self.root, MemorySetting("engine", self.config.engine.memory_limit), doing)
 
     def tables(self) -> list[TableSummary]:
         """Row count, time span (of the values in the supported range), custom columns and rows
         out of range of every canonical table."""
-        with self._reading("reading the store"):
+        with self.reading("reading the store"):
             return self._tables()
 
     def _tables(self) -> list[TableSummary]:

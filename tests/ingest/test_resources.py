@@ -226,3 +226,25 @@ def test_permission_denied_on_the_store_and_workspace(tmp_path: Path) -> None:
         root.chmod(0o755)
         ws.store_path.chmod(0o644)
     assert _dump(root) == before
+
+
+def test_dashboard_out_of_memory_is_a_503_naming_the_setting(demo_ws: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from supportmetrics.web import create_app
+    from supportmetrics.web.users import Users
+    from tests.web.conftest import login
+
+    _settings(demo_ws, "engine", "1MB")
+    users = Users(demo_ws / "users.sqlite")
+    users.add("ana", "correct horse battery", "admin")
+    client = TestClient(create_app(supportmetrics.connect(demo_ws), users=users, idle_seconds=0))
+    login(client, "ana", "correct horse battery")
+    response = client.get("/api/metrics/first_response_time", params={"by": "channel"})
+    assert response.status_code == 503, response.text
+    detail = response.json()["detail"]
+    assert "out of memory while answering a dashboard request" in detail
+    assert '[engine] memory_limit = "1MB"' in detail
+    page = client.get("/metrics/first_response_time")
+    assert page.status_code == 503
+    assert "Raise that setting in supportmetrics.toml" in page.text

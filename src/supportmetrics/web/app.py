@@ -20,6 +20,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from supportmetrics.query import QueryError
+from supportmetrics.resources import ResourceError
 from supportmetrics.store import WorkspaceBusy
 from supportmetrics.web import api, api_docs, pages_routes, session_routes
 from supportmetrics.web.auth import LoginLimiter, LoginRequired
@@ -117,6 +118,10 @@ def create_app(
     @app.exception_handler(ParamError)
     async def bad_param(request: Request, exc: ParamError) -> Response:
         return _error(request, 400, str(exc))
+
+    @app.exception_handler(ResourceError)
+    async def out_of_resources(request: Request, exc: ResourceError) -> Response:
+        return _error(request, 503, str(exc))
 
     @app.exception_handler(WorkspaceBusy)
     async def busy(request: Request, exc: WorkspaceBusy) -> Response:

@@ -93,7 +93,8 @@ class DataSource:
         with self._slots:
             holder = self._check_out()
             try:
-                return compute(holder.engine())
+                with holder.reading("answering a dashboard request"):
+                    return compute(holder.engine())
             finally:
                 self._check_in(holder)
 
