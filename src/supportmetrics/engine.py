@@ -85,9 +85,9 @@ class Engine:
         """The fact tables that depend on `now`: never persisted."""
         self._cache: dict[tuple[Any, ...], ir.Table] = {}
         self._names = itertools.count()
+        """Numbers the fact tables' names (a build may build others first)."""
         self._unwritable: list[str] = []
         """Why the facts cache could not take a file (then the facts stay per connection)."""
-        """Numbers the fact tables' names (a build may build others first)."""
         self._bounds: tuple[datetime, datetime] | None = None
         self._calendar: pa.Table | None = None
         self._steps: dict[Any, ir.Table] = {}

@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -53,13 +54,23 @@ def _digest(text: str | bytes, size: int = 8) -> str:
     return hashlib.blake2b(data, digest_size=size).hexdigest()
 
 
+_DEPENDENCIES = ("duckdb", "ibis-framework", "holidays", "tzdata")
+"""Packages whose version can change a fact (SQL semantics, holidays, time-zone rules)."""
+
+
 @cache
 def _code() -> str:
-    """The package's source code, hashed: any change to how facts are built misses the cache."""
+    """The package's source code and its dependencies' versions, hashed: any change to how facts
+    are built misses the cache."""
     hashed = hashlib.blake2b(digest_size=8)
     for path in sorted(_PACKAGE.rglob("*.py")):
         hashed.update(path.relative_to(_PACKAGE).as_posix().encode())
         hashed.update(path.read_bytes())
+    for name in _DEPENDENCIES:
+        try:
+            hashed.update(f"{name}={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            hashed.update(f"{name}=-".encode())
     return hashed.hexdigest()
 
 
