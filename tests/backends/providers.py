@@ -38,9 +38,9 @@ POSTGRES = os.environ.get("SUPPORTMETRICS_TEST_POSTGRES", "postgres://postgres@1
 SPARK_CONF = {
     "spark.sql.shuffle.partitions": 4,
     "spark.ui.enabled": False,
-    "spark.driver.memory": "1g",
+    "spark.driver.memory": "2g",
 }
-"""Local Spark for tests: small shuffles, no UI, a 1 GB driver (one session per test run)."""
+"""Local Spark for tests: small shuffles, no UI, a 2 GB driver (one session per test run)."""
 
 
 def unreachable(backend: str, where: str, exc: Exception) -> None:

@@ -77,7 +77,9 @@ def test_an_unknown_backend_is_refused_with_the_known_ones(tmp_path) -> None:
     config.write_text(config.read_text().replace("[store]\n", '[store]\nengine = "spork"\n'))
     with pytest.raises(ConfigError) as info:
         supportmetrics.connect(ws.root)
-    assert "store.engine: unknown backend; the backends are: duckdb, postgres, ibis" in str(info)
+    assert "store.engine: unknown backend; the backends are: duckdb, postgres, ibis, spark" in str(
+        info
+    )
     result = CliRunner().invoke(app, ["metric", "ticket_volume", "--workspace", str(ws.root)])
     assert result.exit_code == 1
     assert "unknown backend" in result.output and "Traceback" not in result.output

@@ -27,7 +27,10 @@ class Answered(PerEntity):
         answers = rows.count(where=rows.record == "response")
         per = rows.group_by(by).aggregate(
             __rows=rows.count(where=sent),
-            __answered=rows.count(where=rows._value) + ibis.least(anonymous, answers),
+            # coalesce: Ibis counts `where` as SUM(CAST(... AS BIGINT)) on Spark, null (not 0)
+            # for a survey whose invitations are all anonymous
+            __answered=rows.count(where=rows._value.coalesce(False))
+            + ibis.least(anonymous, answers),
         )
         return per.filter(per["__rows"] > 0)
 
