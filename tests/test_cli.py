@@ -196,3 +196,37 @@ def test_error_messages_keep_square_brackets(ws: Path) -> None:
     result = run("metric", "csat", "--variant", "threshold=[x]", "--workspace", str(ws))
     assert result.exit_code == 2
     assert "got '[x]'" in " ".join(result.output.split())
+
+
+def _console(*args: str) -> subprocess.CompletedProcess[str]:
+    """The command line as a user runs it (its entry point, not the Typer app)."""
+    return subprocess.run(
+        [sys.executable, "-m", "supportmetrics", *args], capture_output=True, text=True
+    )
+
+
+def _with_store_url(tmp_path: Path, url: str) -> Path:
+    folder = tmp_path / "ws"
+    assert run("init", str(folder)).exit_code == 0
+    config = folder / "supportmetrics.toml"
+    config.write_text(config.read_text().replace("[store]\n", f'[store]\nurl = "{url}"\n', 1))
+    return folder
+
+
+def test_an_unreachable_store_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    folder = _with_store_url(tmp_path, "postgres://nobody@127.0.0.1:1/test")
+    result = _console("metric", "ticket_volume", "-w", str(folder))
+    assert result.returncode == 1
+    assert "error: cannot connect to the postgres store" in " ".join(result.stderr.split())
+    assert "Connection refused" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_ingest_into_a_database_store_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    folder = _with_store_url(tmp_path, "postgres://nobody@127.0.0.1:1/test")
+    data = tmp_path / "tickets.csv"
+    data.write_text("ticket_id,created_at\nT1,2024-01-01\n")
+    result = _console("ingest", str(data), "-w", str(folder))
+    assert result.returncode == 1
+    assert "ingest loads the embedded store only" in " ".join(result.stderr.split())
+    assert "Traceback" not in result.stderr

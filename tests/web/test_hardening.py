@@ -13,7 +13,7 @@ import supportmetrics
 from supportmetrics.web import create_app
 from supportmetrics.web.users import USERS_FILE, Users
 from tests.conftest import WriteFile
-from tests.web.conftest import Site
+from tests.web.conftest import Site, login
 
 STATIC = Path(supportmetrics.__file__).parent / "web" / "static"
 
@@ -88,3 +88,18 @@ def test_the_application_database_and_the_store_are_the_owners_only(
     assert _mode(ws.store_path) == 0o600
     Users.of_workspace(ws.root).add("ana", "correct horse battery", "admin")
     assert _mode(ws.root / USERS_FILE) == 0o600
+
+
+def test_an_unreachable_store_is_a_503_naming_it(tmp_path) -> None:
+    root = tmp_path / "ws"
+    supportmetrics.init(root)
+    config = root / "supportmetrics.toml"
+    url = 'url = "postgres://nobody@127.0.0.1:1/test"'
+    config.write_text(config.read_text().replace("[store]\n", f"[store]\n{url}\n", 1))
+    users = Users(root / "users.sqlite")
+    users.add("ana", "correct horse battery", "admin")
+    client = TestClient(create_app(supportmetrics.connect(root), users=users, idle_seconds=0))
+    login(client, "ana", "correct horse battery")
+    response = client.get("/api/metrics/ticket_volume")
+    assert response.status_code == 503, response.text
+    assert "cannot connect to the postgres store" in response.json()["detail"]

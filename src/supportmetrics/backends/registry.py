@@ -76,6 +76,15 @@ def open_backend(target: Target, session: object | None = None) -> tuple[ibis.Ba
         return session, backend_of(session)
     store = target.config.store
     backend = backend_named(choose(store.engine, store.url))
-    db = backend.connect(target, session)
+    try:
+        db = backend.connect(target, session)
+    except BackendError:
+        raise
+    except Exception as exc:  # the driver's own error (refused, unknown host, bad password ...)
+        lines = str(exc).strip().splitlines()
+        raise BackendError(
+            f"cannot connect to the {backend.name} store: {lines[0] if lines else type(exc).__name__}"
+            " (check [store] in supportmetrics.toml, and that the server is running)"
+        ) from exc
     backend.prepare(db, target)
     return db, backend

@@ -11,13 +11,14 @@ and scipy load only inside the commands that need them.
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
 
 from supportmetrics import __version__
 from supportmetrics.cli import importing, lake, metrics, web, workspace
-from supportmetrics.cli.output import out
+from supportmetrics.cli.output import EXIT_INVALID, fail, out
 
 __all__ = ["app", "main"]
 
@@ -51,5 +52,15 @@ def _options(
 
 
 def main() -> None:
-    """Entry point of the `supportmetrics` console script."""
-    app()
+    """Entry point of the `supportmetrics` console script: a store that cannot be reached or
+    written is an error message and exit 1, not a traceback."""
+    try:
+        app()
+    except RuntimeError as exc:
+        from supportmetrics.backends import BackendError
+        from supportmetrics.workspace import WorkspaceError
+
+        if not isinstance(exc, BackendError | WorkspaceError):
+            raise
+        fail(str(exc))
+        sys.exit(EXIT_INVALID)

@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from supportmetrics.backends import BackendError
 from supportmetrics.query import QueryError
 from supportmetrics.resources import ResourceError
 from supportmetrics.store import WorkspaceBusy
@@ -121,6 +122,10 @@ def create_app(
 
     @app.exception_handler(ResourceError)
     async def out_of_resources(request: Request, exc: ResourceError) -> Response:
+        return _error(request, 503, str(exc))
+
+    @app.exception_handler(BackendError)
+    async def store_unreachable(request: Request, exc: BackendError) -> Response:
         return _error(request, 503, str(exc))
 
     @app.exception_handler(WorkspaceBusy)
