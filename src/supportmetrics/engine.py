@@ -19,6 +19,7 @@ from ibis.common.exceptions import TableNotFound
 
 from supportmetrics.backends import Backend, backend_of
 from supportmetrics.calendar import calendar_table, minutes_table
+from supportmetrics.compiled import CompiledQueries
 from supportmetrics.config import Config
 from supportmetrics.fact_cache import FactCache, Unwritable
 from supportmetrics.facts.registry import FACT_TABLES, FactTable, fact_options, fact_table
@@ -95,6 +96,8 @@ class Engine:
         self._out_of_range: list[OutOfRange] | None = None
         self._prefix = f"_sm_{uuid4().hex[:8]}"
         """Names this engine's materialised tables apart from another's on a shared session."""
+        self.queries = CompiledQueries(db) if self.backend.name == "duckdb" else None
+        """Compiled SQL by query shape (DuckDB; other backends compile every query)."""
 
     @property
     def now(self) -> datetime:
@@ -102,6 +105,12 @@ class Engine:
         build reads it is not persisted (it would be stale a moment later)."""
         self._reads_now = True
         return self._now
+
+    def arrow(self, expr: ir.Table) -> pa.Table:
+        """The rows of `expr`, each query shape compiled once (see `supportmetrics.compiled`)."""
+        if self.queries is None:
+            return self.db.to_pyarrow(expr)
+        return self.queries.arrow(expr)
 
     def close(self, disconnect: bool = True) -> None:
         """Release the cached tables the backend's policy made, then (if `disconnect`) the

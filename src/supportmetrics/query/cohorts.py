@@ -168,7 +168,7 @@ def cohort_rows(
             "nps_n": cohort.count(where=cohort.__nps.notnull()),
         }
     grouped = cohort.group_by(keys) if keys else cohort
-    rows = engine.db.to_pyarrow(grouped.aggregate(**aggregates)).to_pylist()
+    rows = engine.arrow(grouped.aggregate(**aggregates)).to_pylist()
     return [_finish(row, aggregation) for row in rows]
 
 

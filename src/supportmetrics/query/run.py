@@ -180,7 +180,7 @@ def facts_rows(
         facts.mutate(_filed_at=facts[exports[name]]), {"_local": "_filed_at"}, engine.offsets()
     )
     rows = filter_rows(engine, name, rows, where or {}, None, None)
-    return engine.db.to_pyarrow(rows.drop("_filed_at", "_local").order_by(exports[name]))
+    return engine.arrow(rows.drop("_filed_at", "_local").order_by(exports[name]))
 
 
 def _compare(

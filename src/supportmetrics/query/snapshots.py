@@ -179,7 +179,7 @@ def _running(
         *([running.__label.name("period")] if query.period else []),
         **{key: running[column] for key, column in totals.items()},
     )
-    rows: list[dict[str, Any]] = engine.db.to_pyarrow(out.order_by(["__at", *dims])).to_pylist()
+    rows: list[dict[str, Any]] = engine.arrow(out.order_by(["__at", *dims])).to_pylist()
     for row in rows:
         del row["__at"]
     return rows

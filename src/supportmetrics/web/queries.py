@@ -214,7 +214,7 @@ def drill_rows(
     rows = rows.relocate(first, "filed_at", "value").order_by(["filed_at", first])
     total = int(engine.db.to_pyarrow(rows.count()).as_py())
     page = rows if limit is None else rows.limit(limit, offset=offset)
-    return engine.db.to_pyarrow(page), total
+    return engine.arrow(page), total
 
 
 def distribution(engine: Engine, applied: Applied) -> dict[str, Any]:
@@ -225,9 +225,7 @@ def distribution(engine: Engine, applied: Applied) -> dict[str, Any]:
         label: value.count(where=(value >= low) & (value < high) if high else value >= low)
         for label, low, high in BUCKETS
     }
-    summary = engine.db.to_pyarrow(rows.aggregate(p99=value.quantile(0.99), **counts)).to_pylist()[
-        0
-    ]
+    summary = engine.arrow(rows.aggregate(p99=value.quantile(0.99), **counts)).to_pylist()[0]
     buckets = [
         {"bucket": label, "count": summary[label] or 0, "low": low, "high": high}
         for label, low, high in BUCKETS
@@ -239,7 +237,7 @@ def distribution(engine: Engine, applied: Applied) -> dict[str, Any]:
         index = ibis.least((value / width).floor().cast("int64"), HISTOGRAM_BINS - 1)
         binned = rows.mutate(_bin=index)
         binned = binned.group_by("_bin").aggregate(count=binned.count())
-        table = engine.db.to_pyarrow(binned.order_by("_bin")).to_pylist()
+        table = engine.arrow(binned.order_by("_bin")).to_pylist()
         histogram = [
             {
                 "low_hours": row["_bin"] * width / 3600,

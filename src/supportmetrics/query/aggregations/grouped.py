@@ -63,7 +63,7 @@ class Grouped(Aggregation):
         table = grouped.aggregate(**aggregates)
         if metric.beside is not None:
             table = _beside(engine, table, metric.beside)
-        out = [self._finished(row, query) for row in engine.db.to_pyarrow(table).to_pylist()]
+        out = [self._finished(row, query) for row in engine.arrow(table).to_pylist()]
         if metric.top is not None:
             _add_top(engine, metric.top, rows, keys, out)
         else:
@@ -116,7 +116,7 @@ def _add_top(engine: Engine, column: str, rows: ir.Table, keys: list[Key], out: 
         __count=flagged.count()
     )
     tops: dict[tuple[Any, ...], list[tuple[int, str]]] = {}
-    for row in engine.db.to_pyarrow(counted).to_pylist():
+    for row in engine.arrow(counted).to_pylist():
         group = tuple(row[n] for n in names)
         tops.setdefault(group, []).append((row["__count"], row["__top"]))
     for row in out:
