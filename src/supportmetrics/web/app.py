@@ -112,25 +112,17 @@ def create_app(
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
 
-    @app.exception_handler(QueryError)
-    async def bad_query(request: Request, exc: QueryError) -> Response:
+    async def bad_request(request: Request, exc: Exception) -> Response:
         return _error(request, 400, str(exc))
 
-    @app.exception_handler(ParamError)
-    async def bad_param(request: Request, exc: ParamError) -> Response:
-        return _error(request, 400, str(exc))
-
-    @app.exception_handler(ResourceError)
-    async def out_of_resources(request: Request, exc: ResourceError) -> Response:
+    async def unavailable(request: Request, exc: Exception) -> Response:
+        """The store is busy, out of resources or unreachable: the message says which and why."""
         return _error(request, 503, str(exc))
 
-    @app.exception_handler(BackendError)
-    async def store_unreachable(request: Request, exc: BackendError) -> Response:
-        return _error(request, 503, str(exc))
-
-    @app.exception_handler(WorkspaceBusy)
-    async def busy(request: Request, exc: WorkspaceBusy) -> Response:
-        return _error(request, 503, str(exc))
+    for rejected in (QueryError, ParamError):
+        app.add_exception_handler(rejected, bad_request)
+    for refused in (WorkspaceBusy, ResourceError, BackendError):
+        app.add_exception_handler(refused, unavailable)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
