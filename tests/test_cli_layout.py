@@ -16,7 +16,7 @@ import supportmetrics.cli
 
 PACKAGE = Path(supportmetrics.cli.__file__).parent
 HELPERS = {"output": set(), "options": {"output"}, "batch": {"output"}, "serving": {"output"}}
-COMMANDS = {"workspace", "metrics", "importing", "lake", "web"}
+COMMANDS = {"workspace", "metrics", "importing", "pulling", "lake", "web"}
 HEAVY = (
     "fastapi",
     "starlette",
@@ -113,6 +113,7 @@ def test_importing_the_package_or_the_command_line_loads_nothing_heavy() -> None
         ["metric", "--help"],
         ["facts", "--help"],
         ["import", "--help"],
+        ["pull", "--help"],
         ["serve", "--help"],
         ["users", "add", "--help"],
         ["columns", "drop", "--help"],
