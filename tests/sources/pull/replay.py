@@ -12,6 +12,7 @@ request can be held until released, to kill a client in the middle of a pull.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -89,7 +90,8 @@ def serve(api: Api, auth: str) -> Iterator[Replay]:
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            self.wfile.write(data)
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # a killed client
+                self.wfile.write(data)
 
         def do_GET(self) -> None:
             self._reply("GET")
