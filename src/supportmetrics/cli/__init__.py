@@ -5,9 +5,8 @@ error. Exit codes: 0 success, 1 invalid input or settings (nothing written), 2 b
 busy.
 
 Layout: one module per command group (`workspace`, `metrics`, `importing`, `pulling`, `lake`,
-`web`), built on helpers
-(`options`, `output`, `batch`, `serving`) that never import a command module; the web application
-and scipy load only inside the commands that need them.
+`web`), built on helpers (`options`, `output`, `batch`, `serving`) that never import a command
+module; the web application and scipy load only inside the commands that need them.
 """
 
 from __future__ import annotations

@@ -69,11 +69,12 @@ def pull_command(
     workspace: WorkspaceOption = None,
     fmt: FormatOption = Format.table,
 ) -> None:
-    """Pull tickets updated since --since (or the saved position) from the tool's API, page by page.
+    """Pull what changed since --since (or since the saved position) from the tool's API.
 
-    Credentials come from environment variables only (see the README): ZENDESK_SUBDOMAIN,
-    ZENDESK_EMAIL, ZENDESK_API_TOKEN; FRESHDESK_DOMAIN, FRESHDESK_API_KEY; INTERCOM_ACCESS_TOKEN;
-    ZENDESK_BASE_URL, FRESHDESK_BASE_URL or INTERCOM_BASE_URL point at another address (a proxy).
+    Credentials from the environment only: ZENDESK_SUBDOMAIN, ZENDESK_EMAIL, ZENDESK_API_TOKEN;
+    FRESHDESK_DOMAIN, FRESHDESK_API_KEY; INTERCOM_ACCESS_TOKEN (ZENDESK_BASE_URL, FRESHDESK_BASE_URL,
+    INTERCOM_BASE_URL: another address, e.g. a proxy). Each page is committed before its position
+    is saved, so a stopped pull resumes where it stopped.
     """
     from supportmetrics.ingest import IngestError
     from supportmetrics.sources.pull import CONNECTORS, PullError, default_state, pull
