@@ -116,16 +116,28 @@ def test_killed_between_pages_resumes_to_the_same_store(
     assert tables(ws) == uninterrupted
 
 
-@pytest.mark.parametrize("delay", [0.0, 0.4, 1.0])
-def test_killed_while_a_page_is_converted_or_ingested_resumes_to_the_same_store(
-    tmp_path: Path, uninterrupted: dict[str, list[tuple[object, ...]]], delay: float
+@pytest.mark.parametrize("moment", ["converting", "writing"])
+def test_killed_while_a_page_is_converted_or_written_resumes_to_the_same_store(
+    tmp_path: Path, uninterrupted: dict[str, list[tuple[object, ...]]], moment: str
 ) -> None:
+    """Killed while page 3 is converted and validated (right after its last request), or while
+    it is written (as soon as the store's write-ahead log appears: inside the transaction, or
+    just after its commit and before its position is saved)."""
     ws = workspace(tmp_path / "ws")
+    wal = Path(f"{supportmetrics.connect(ws).store_path}.wal")
     with serve(zendesk_api(), ZENDESK_AUTH) as api:
         proc = _start(ws, api.url)
         _wait_for(api, PAGE_3_LAST, proc)
-        time.sleep(delay)
+        if moment == "converting":
+            time.sleep(0.2)
+        else:
+            deadline = time.monotonic() + 60
+            while not wal.exists():
+                assert proc.poll() is None and time.monotonic() < deadline
+                time.sleep(0.002)
         _kill(proc)
+        if moment == "converting":
+            assert counts(ws)["tickets"] == 3  # page 3 was not committed
         resumed = run("pull", "zendesk", "--page-size", "2", "-w", str(ws), env=_env(api.url))
     assert resumed.exit_code == 0, resumed.output
     assert tables(ws) == uninterrupted
