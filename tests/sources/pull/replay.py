@@ -173,6 +173,9 @@ def zendesk_api(folder: Path = FIXTURES / "zendesk") -> Api:
             if "metric_sets" in included:
                 answer["metric_sets"] = [metrics[t["id"]] for t in page if t["id"] in metrics]
             return 200, {}, answer
+        if path == "/api/v2/users/show_many.json":
+            wanted = [int(i) for i in query["ids"].split(",")]
+            return 200, {}, {"users": [users[i] for i in wanted if i in users]}
         if path.startswith("/api/v2/tickets/") and path.endswith("/audits.json"):
             ticket = int(path.split("/")[4])
             mine = [a for a in audits if a["ticket_id"] == ticket]

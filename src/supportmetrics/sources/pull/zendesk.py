@@ -4,8 +4,10 @@ carries its tickets with their whole history.
 
 Requests: `GET /api/v2/incremental/tickets/cursor.json?start_time=...` (then `?cursor=...` from
 `after_cursor` until `end_of_stream`), `include=users,groups,organizations,metric_sets`, and
-`GET /api/v2/tickets/{id}/audits.json` (following `next_page` or `links.next`). The saved cursor
-is the export's `after_cursor`, which Zendesk keeps valid for the next run.
+`GET /api/v2/tickets/{id}/audits.json` (following `next_page` or `links.next`); comment authors the
+sideload lacks (another agent, a CC'd user) come from `GET /api/v2/users/show_many.json?ids=...`,
+so that every author's role is known. The saved cursor is the export's `after_cursor`, which
+Zendesk keeps valid for the next run.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ __all__ = ["CONNECTOR"]
 
 EXPORT = "/api/v2/incremental/tickets/cursor.json"
 SIDELOADS = "users,groups,organizations,metric_sets"
+USERS = "/api/v2/users/show_many.json"
+SHOW_MANY = 100
 
 
 def account(environ: Mapping[str, str]) -> Account:
@@ -59,12 +63,14 @@ def pages(client: Client, cursor: dict[str, Any], size: int) -> Iterator[Page]:
             if status != "deleted"  # a ticket listed twice (updated meanwhile) is fetched once
             for audit in _audits(client, ticket_id)
         ]
+        users = body.get("users") or []
+        users += _users(client, _authors(audits) - {str(u["id"]) for u in users})
         after = body.get("after_cursor")
         position = {"cursor": after} if after else position
         files = {
             "tickets.jsonl": tickets,
             "ticket_audits.jsonl": audits,
-            "users.jsonl": body.get("users") or [],
+            "users.jsonl": users,
             "groups.jsonl": body.get("groups") or [],
             "organizations.jsonl": body.get("organizations") or [],
             "ticket_metrics.jsonl": body.get("metric_sets") or [],
@@ -72,6 +78,23 @@ def pages(client: Client, cursor: dict[str, Any], size: int) -> Iterator[Page]:
         yield Page(files, dict(position), len(tickets))
         if body.get("end_of_stream", True) or not after:
             return
+
+
+def _authors(audits: list[dict[str, Any]]) -> set[str]:
+    """The ids of everyone who wrote or changed something in `audits`."""
+    ids = {a.get("author_id") for a in audits}
+    ids |= {e.get("author_id") for a in audits for e in a.get("events") or []}
+    return {str(i) for i in ids if i is not None and str(i) != "-1"}
+
+
+def _users(client: Client, ids: set[str]) -> list[dict[str, Any]]:
+    """The user records of `ids` (`/api/v2/users/show_many.json`, 100 ids a request)."""
+    order = sorted(ids)
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(order), SHOW_MANY):
+        chunk = ",".join(order[start : start + SHOW_MANY])
+        found += (client.get(USERS, {"ids": chunk}).body or {}).get("users") or []
+    return found
 
 
 def _audits(client: Client, ticket_id: object) -> list[dict[str, Any]]:
