@@ -2,8 +2,8 @@
 
 Each API is a function (method, path, query, body) -> (status, headers, JSON body) serving the
 fixture records of `tests/sources/fixtures/<tool>/` in the documented response shapes: Zendesk's
-cursor-based incremental ticket export (sideloads, `after_cursor`, `end_of_stream`) and ticket
-audits (`next_page`), Freshdesk's ticket list (`updated_since`, `page`, `per_page`) and per-ticket
+cursor-based incremental ticket export (sideloads, `after_cursor`, `end_of_stream`; each ticket
+with its `satisfaction_rating` summary), ticket audits (`next_page`), users and ratings by id, Freshdesk's ticket list (`updated_since`, `page`, `per_page`) and per-ticket
 lists (`Link` header), Intercom's conversation search (`pages.next.starting_after`) and
 conversations. Faults (a 429 with Retry-After, a 500) are injected on chosen requests, and a
 request can be held until released, to kill a client in the middle of a pull.
@@ -135,8 +135,16 @@ def _index(token: str) -> int:
 
 def zendesk_api(folder: Path = FIXTURES / "zendesk") -> Api:
     """Zendesk Support's incremental ticket export and ticket audits over the fixture records."""
+    ratings = {r["id"]: r for r in _load(folder / "satisfaction_ratings.jsonl")}
+    by_ticket = {
+        r["ticket_id"]: {"id": r["id"], "score": r["score"], "comment": r["comment"]}
+        for r in ratings.values()
+    }
     tickets = sorted(
-        _load(folder / "tickets.json", "tickets"),
+        (
+            {**t, "satisfaction_rating": by_ticket.get(t["id"], {"score": "unoffered"})}
+            for t in _load(folder / "tickets.json", "tickets")
+        ),
         key=lambda t: (_seconds(t["updated_at"]), t["id"]),
     )
     audits = _load(folder / "ticket_audits.jsonl")
@@ -173,6 +181,9 @@ def zendesk_api(folder: Path = FIXTURES / "zendesk") -> Api:
             if "metric_sets" in included:
                 answer["metric_sets"] = [metrics[t["id"]] for t in page if t["id"] in metrics]
             return 200, {}, answer
+        if path.startswith("/api/v2/satisfaction_ratings/"):
+            rating = ratings[int(path.split("/")[4].removesuffix(".json"))]
+            return 200, {}, {"satisfaction_rating": rating}
         if path == "/api/v2/users/show_many.json":
             wanted = [int(i) for i in query["ids"].split(",")]
             return 200, {}, {"users": [users[i] for i in wanted if i in users]}

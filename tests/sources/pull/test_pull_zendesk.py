@@ -35,6 +35,7 @@ def imported(tmp_path: Path) -> Path:
         "users.json",
         "groups.json",
         "ticket_metrics.json",
+        "satisfaction_ratings.jsonl",
     ):
         (folder / name).write_bytes((FIXTURES / "zendesk" / name).read_bytes())
     result = run("import", "zendesk", str(folder), "-w", str(ws), env={})
@@ -66,8 +67,14 @@ def test_a_pull_in_pages_gives_the_store_an_import_of_the_same_records_gives(
     assert "/tickets/105/audits" not in " ".join(api.log)  # deleted: skipped
     # page 3 holds ticket 106 before it was assigned: its comment author 1002 is not sideloaded
     assert [r for r in api.log if "show_many" in r] == ["GET /api/v2/users/show_many.json?ids=1002"]
+    # the rated tickets' ratings by id (803 belongs to the deleted ticket 105)
+    assert sorted(r for r in api.log if "satisfaction_ratings" in r) == [
+        "GET /api/v2/satisfaction_ratings/801.json",
+        "GET /api/v2/satisfaction_ratings/802.json",
+    ]
     assert tables(ws) == tables(imported)
-    assert counts(ws)["tickets"] == 5
+    found = counts(ws)
+    assert (found["tickets"], found["surveys"], found["survey_invitations"]) == (5, 1, 2)
 
 
 @pytest.mark.slow

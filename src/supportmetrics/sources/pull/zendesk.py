@@ -6,7 +6,8 @@ Requests: `GET /api/v2/incremental/tickets/cursor.json?start_time=...` (then `?c
 `after_cursor` until `end_of_stream`), `include=users,groups,organizations,metric_sets`, and
 `GET /api/v2/tickets/{id}/audits.json` (following `next_page` or `links.next`); comment authors the
 sideload lacks (another agent, a CC'd user) come from `GET /api/v2/users/show_many.json?ids=...`,
-so that every author's role is known. The saved cursor is the export's `after_cursor`, which
+so that every author's role is known; a ticket whose `satisfaction_rating` has an id gets that
+rating from `GET /api/v2/satisfaction_ratings/{id}.json`. The saved cursor is the export's `after_cursor`, which
 Zendesk keeps valid for the next run.
 """
 
@@ -56,12 +57,15 @@ def pages(client: Client, cursor: dict[str, Any], size: int) -> Iterator[Page]:
         params: dict[str, object] = {"per_page": size, "include": SIDELOADS, **position}
         body = client.get(EXPORT, params).body or {}
         tickets = body.get("tickets") or []
-        latest = {ticket["id"]: ticket.get("status") for ticket in tickets}
-        audits = [
-            audit
-            for ticket_id, status in latest.items()
-            if status != "deleted"  # a ticket listed twice (updated meanwhile) is fetched once
-            for audit in _audits(client, ticket_id)
+        # a ticket listed twice (updated meanwhile) is fetched once, as its latest record says
+        latest = [t for t in {t["id"]: t for t in tickets}.values() if t.get("status") != "deleted"]
+        audits = [audit for ticket in latest for audit in _audits(client, ticket["id"])]
+        ratings = [
+            (client.get(f"/api/v2/satisfaction_ratings/{rated}.json").body or {}).get(
+                "satisfaction_rating"
+            )
+            for rated in (_rating_id(ticket) for ticket in latest)
+            if rated is not None
         ]
         users = body.get("users") or []
         users += _users(client, _authors(audits) - {str(u["id"]) for u in users})
@@ -74,10 +78,17 @@ def pages(client: Client, cursor: dict[str, Any], size: int) -> Iterator[Page]:
             "groups.jsonl": body.get("groups") or [],
             "organizations.jsonl": body.get("organizations") or [],
             "ticket_metrics.jsonl": body.get("metric_sets") or [],
+            "satisfaction_ratings.jsonl": [r for r in ratings if r],
         }
         yield Page(files, dict(position), len(tickets))
         if body.get("end_of_stream", True) or not after:
             return
+
+
+def _rating_id(ticket: dict[str, Any]) -> object | None:
+    """The id of the ticket's satisfaction rating, if it was offered or rated."""
+    rating = ticket.get("satisfaction_rating")
+    return rating.get("id") if isinstance(rating, dict) else None
 
 
 def _authors(audits: list[dict[str, Any]]) -> set[str]:
