@@ -95,6 +95,7 @@ def test_a_429_waits_for_retry_after_and_a_500_is_retried(tmp_path: Path) -> Non
     assert counts(ws)["tickets"] == 5
 
 
+@pytest.mark.slow
 def test_the_state_is_saved_after_each_page_and_the_next_pull_starts_from_it(
     tmp_path: Path,
 ) -> None:
