@@ -18,6 +18,7 @@ from supportmetrics.sources.pull.http import Client, PullError
 from supportmetrics.sources.pull.state import load_state, save_state
 
 if TYPE_CHECKING:
+    from supportmetrics.ingest.batch import OnError
     from supportmetrics.workspace import Workspace
 
 __all__ = ["PullSummary", "default_state", "pull"]
@@ -65,7 +66,7 @@ def pull(
     state_path: Path,
     environ: Mapping[str, str],
     page_size: int,
-    on_error: str = "fail",
+    on_error: OnError = "fail",
     progress: Callable[[str], None] = lambda _: None,
     backoff: float = 1.0,
 ) -> PullSummary:
@@ -105,7 +106,7 @@ def pull(
                         summary.notes.append(note)
                         progress(f"note: {note}")
                 if conversion.files:
-                    report = ws.ingest(list(conversion.files.values()), on_error=on_error)  # type: ignore[arg-type]
+                    report = ws.ingest(list(conversion.files.values()), on_error=on_error)
                     loaded = report.rows_loaded
                     for name, load in report.tables.items():
                         summary.tables[name] = summary.tables.get(name, 0) + load.rows_loaded
