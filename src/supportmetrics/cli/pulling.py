@@ -106,6 +106,11 @@ def pull_command(
         ) from None
     except WorkspaceBusy as exc:
         raise fail(str(exc), EXIT_BUSY) from None
+    except KeyboardInterrupt:
+        raise fail(
+            "interrupted: the pages committed so far are in the store and their position is "
+            "saved; run the same command to go on"
+        ) from None
     finally:
         ws.close()
     if fmt is Format.json:
