@@ -9,6 +9,7 @@ import re
 import shutil
 import signal
 import subprocess
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pytest
 import supportmetrics
 from supportmetrics.display import human, human_change
 from supportmetrics.reports import Issues
-from supportmetrics.reports.due import KILL_AFTER_RENDER, run_due
+from supportmetrics.reports.due import KILL_AFTER_RENDER, run_due, start_due_checks
 from tests.delivery.servers import smtp_server, webhook_receiver
 from tests.reports.conftest import cli, configure, metric_row
 
@@ -177,3 +178,21 @@ def test_a_failing_recipient_is_retried_by_the_next_run_without_resending(
     assert len(box.messages) == 1  # the address had it the first time and is skipped after
     issue = Issues(demo_root).get("partial", WEEK)
     assert issue is not None and (issue.state, issue.runs) == ("rendered", 2)
+
+
+def test_serve_runs_the_due_check_in_the_background(demo_root: Path) -> None:
+    with smtp_server() as box:
+        configure(demo_root, _settings("background", box.port, '["bg@example.com"]'))
+        ws = supportmetrics.connect(demo_root)
+        stop = start_due_checks(ws)
+        assert stop is not None
+        try:
+            deadline = time.monotonic() + 240
+            while not box.messages and time.monotonic() < deadline:
+                time.sleep(0.5)
+        finally:
+            stop.set()
+            ws.close()
+    assert [e for e in box.envelopes] == [["bg@example.com"]]
+    (issue,) = Issues(demo_root).list("background")
+    assert issue.state == "sent"

@@ -11,8 +11,10 @@ cron runs and `serve`'s background check never send twice.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,7 +28,16 @@ from supportmetrics.reports.periods import ReportPeriod, latest_due
 if TYPE_CHECKING:
     from supportmetrics.workspace import Workspace
 
-__all__ = ["GIVE_UP_RUNS", "KILL_AFTER_RENDER", "Outcome", "run_due", "send_issue"]
+__all__ = [
+    "GIVE_UP_RUNS",
+    "KILL_AFTER_RENDER",
+    "Outcome",
+    "run_due",
+    "send_issue",
+    "start_due_checks",
+]
+
+_log = logging.getLogger("supportmetrics.reports")
 
 GIVE_UP_RUNS = 12
 """Delivery runs of one issue (an hour of a 5-minute cron) before it is recorded failed."""
@@ -122,3 +133,31 @@ def run_due(ws: Workspace, now: datetime | None = None) -> list[Outcome]:
                 continue
             outcomes.append(send_issue(ws, name, period, issues))
     return outcomes
+
+
+def start_due_checks(ws: Workspace) -> threading.Event | None:
+    """Run `run_due` now and then every `[delivery] check_interval` seconds in a background thread
+    (on its own connection to the store) until the returned event is set; None without reports."""
+    from supportmetrics.workspace import Workspace
+
+    if not ws.config.reports:
+        return None
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            checker = Workspace(ws.root, ws.config)
+            try:
+                for outcome in run_due(checker):
+                    if outcome.action in ("failed", "retry later"):
+                        _log.warning(
+                            "report %s %s: %s", outcome.report, outcome.period, outcome.detail
+                        )
+            except Exception:  # a bad run must not end the checks; the next one tries again
+                _log.exception("the reports due-check failed")
+            finally:
+                checker.close()
+            stop.wait(ws.config.delivery.check_interval)
+
+    threading.Thread(target=loop, name="reports-due-check", daemon=True).start()
+    return stop
