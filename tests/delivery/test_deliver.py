@@ -18,7 +18,7 @@ from supportmetrics.delivery import (
     parse_recipient,
     sign,
 )
-from tests.delivery.servers import smtp_server, webhook_receiver
+from tests.delivery.servers import self_signed, smtp_server, webhook_receiver
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
 PDF = b"%PDF-1.7\n% a tiny test file\n"
@@ -185,3 +185,41 @@ def test_recipients_and_settings_are_validated() -> None:
         validate_config({"webhooks": {"x": {"url": "ftp://x", "secret_env": "S"}}}, "t.toml")
     with pytest.raises(ConfigError, match=r"webhooks.x.secret_env: Field required"):
         validate_config({"webhooks": {"x": {"url": "https://x"}}}, "t.toml")
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_tls_with_a_login_whose_password_comes_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, security: str
+) -> None:
+    cert = self_signed(tmp_path)
+    monkeypatch.setenv("SM_TEST_SMTP_PASSWORD", "pw-from-env")
+    with smtp_server(tls=security, cert=cert, password="pw-from-env") as box:
+        config = validate_config(
+            {
+                "smtp": {
+                    "host": "127.0.0.1",
+                    "port": box.port,
+                    "security": security,
+                    "user": "metrics",
+                    "password_env": "SM_TEST_SMTP_PASSWORD",
+                    "from_address": "metrics@example.com",
+                    "ca_file": str(cert[0]),
+                    "timeout": 10,
+                }
+            },
+            "supportmetrics.toml",
+        )
+        records = deliver(_message(), ["tls@example.com"], config, DeliveryLog(tmp_path / "d.db"))
+        assert [r.status for r in records] == ["sent"], records
+        assert box.logins == [("metrics", True)]
+        assert len(box.messages) == 1
+        # without the CA the certificate is refused, and that is not retried as a server hiccup
+        untrusted = config.model_copy(
+            update={"smtp": config.smtp.model_copy(update={"ca_file": None})}  # type: ignore[union-attr]
+        )
+        failed = deliver(
+            _message(), ["tls@example.com"], untrusted, DeliveryLog(tmp_path / "d.db"),
+            sleep=lambda _: None,
+        )  # fmt: skip
+    assert "CERTIFICATE_VERIFY_FAILED" in (failed[-1].error or "")
+    assert len(box.messages) == 1

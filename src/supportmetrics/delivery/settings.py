@@ -52,6 +52,11 @@ class SmtpSettings(_Section):
         None, description="the environment variable holding the password (never the password)"
     )
     from_address: str = Field(description="the sender, e.g. Support metrics <metrics@example.com>")
+    ca_file: str | None = Field(
+        None,
+        description="a CA bundle (PEM, absolute path) the server's certificate is checked against, "
+        "for a server with a private CA; default: the system's",
+    )
     timeout: float = Field(30.0, gt=0, description="seconds to wait for the server")
 
     _check_env = field_validator("password_env")(_env_name)

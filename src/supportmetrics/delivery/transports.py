@@ -56,7 +56,10 @@ def send_email(message: Message, to: str, smtp: SmtpSettings) -> None:
     """Send `message` to the address `to` through `smtp`."""
     mail = email_message(message, smtp.from_address, to)
     password = _secret(smtp.password_env, "SMTP password") if smtp.password_env else None
-    context = ssl.create_default_context()
+    try:
+        context = ssl.create_default_context(cafile=smtp.ca_file)
+    except OSError as exc:
+        raise SendError(f"[smtp] ca_file {smtp.ca_file}: {exc}", permanent=True) from None
     try:
         client: smtplib.SMTP
         if smtp.security == "ssl":
