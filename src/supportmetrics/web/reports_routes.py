@@ -19,7 +19,15 @@ from supportmetrics.web.users import Session, User
 __all__ = ["api", "pages"]
 
 pages = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api", tags=["api"])
+api = APIRouter(
+    prefix="/api",
+    tags=["api"],
+    responses={
+        401: {"description": "Not logged in, or an invalid API token"},
+        404: {"description": "No such issue"},
+        422: {"description": "A parameter has the wrong type"},
+    },
+)
 CurrentSession = Annotated[Session, Depends(page_session)]
 Caller = Annotated[User, Depends(api_user)]
 _SKIP = {"email.html", "body.html", "report.html"}
@@ -139,7 +147,6 @@ def reports_api(request: Request, user: Caller) -> ReportsPage:
     "/reports/{name}/{period}",
     response_model=IssuePage,
     summary="One report issue",
-    responses={404: {"description": "No such issue"}},
 )
 def issue_api(request: Request, name: str, period: str, user: Caller) -> IssuePage:
     """An issue's state, numbers, files and delivery attempts."""
