@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
 from supportmetrics.cli.options import FormatOption, WorkspaceOption
-from supportmetrics.cli.output import Format, emit, err, fail, open_workspace, out
+from supportmetrics.cli.output import EXIT_BUSY, Format, emit, err, fail, open_workspace, out
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from supportmetrics.reports import ReportPeriod
     from supportmetrics.workspace import Workspace
+
+T = TypeVar("T")
 
 __all__ = ["commands"]
 
@@ -30,6 +34,21 @@ PeriodOption = Annotated[
         help="The day, ISO week or month, as the report's cadence (default: the latest due).",
     ),
 ]
+
+
+def _computing(ws: Workspace, work: Callable[[], T]) -> T:
+    """`work()` on the workspace, closed after; a busy store exits 3, a resource failure 1."""
+    from supportmetrics.resources import ResourceError
+    from supportmetrics.store import WorkspaceBusy
+
+    try:
+        return work()
+    except WorkspaceBusy as exc:
+        raise fail(str(exc), EXIT_BUSY) from None
+    except ResourceError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        ws.close()
 
 
 def _period(ws: Workspace, name: str, label: str | None) -> ReportPeriod:
@@ -65,11 +84,9 @@ def report_command(
     from supportmetrics.reports.render import render
 
     ws = open_workspace(workspace)
-    try:
-        chosen = _period(ws, name, period)
-        rendered = render(compute(ws, name, chosen), ws.config.reports[name].formats)
-    finally:
-        ws.close()
+    chosen = _period(ws, name, period)
+    formats = ws.config.reports[name].formats
+    rendered = _computing(ws, lambda: render(compute(ws, name, chosen), formats))
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"{name}-{chosen.label}"
     written = []
@@ -133,10 +150,7 @@ def run_due_command(workspace: WorkspaceOption = None, fmt: FormatOption = Forma
     from supportmetrics.reports.due import run_due
 
     ws = open_workspace(workspace)
-    try:
-        outcomes = run_due(ws)
-    finally:
-        ws.close()
+    outcomes = _computing(ws, lambda: run_due(ws))
     if _print_outcomes(outcomes, fmt):
         raise typer.Exit(1)
 
@@ -154,9 +168,7 @@ def send_command(
     from supportmetrics.reports.due import send_issue
 
     ws = open_workspace(workspace)
-    try:
-        outcome = send_issue(ws, name, _period(ws, name, period), Issues(ws.root))
-    finally:
-        ws.close()
+    chosen = _period(ws, name, period)
+    outcome = _computing(ws, lambda: send_issue(ws, name, chosen, Issues(ws.root)))
     if _print_outcomes([outcome], fmt):
         raise typer.Exit(1)
