@@ -16,7 +16,7 @@ import supportmetrics.cli
 
 PACKAGE = Path(supportmetrics.cli.__file__).parent
 HELPERS = {"output": set(), "options": {"output"}, "batch": {"output"}, "serving": {"output"}}
-COMMANDS = {"workspace", "metrics", "importing", "pulling", "lake", "web"}
+COMMANDS = {"workspace", "metrics", "importing", "pulling", "lake", "reports", "web"}
 HEAVY = (
     "fastapi",
     "starlette",

@@ -20,6 +20,8 @@ from pydantic import (
 )
 
 from supportmetrics.calendar import DEFAULT_SCHEDULE_ID, Schedule
+from supportmetrics.delivery.settings import DeliverySettings, SmtpSettings, WebhookSettings
+from supportmetrics.reports.settings import ReportSettings, check_reports
 from supportmetrics.stats import is_stat
 
 __all__ = [
@@ -327,6 +329,19 @@ class Config(_Section):
     targets: dict[str, TargetSettings] = Field(
         default_factory=dict, description="per metric id: target value, owner and next action"
     )
+    smtp: SmtpSettings | None = Field(None, description="the mail server reports and alerts use")
+    webhooks: dict[str, WebhookSettings] = Field(
+        default_factory=dict, description="signed webhook destinations ([webhooks.<name>])"
+    )
+    delivery: DeliverySettings = DeliverySettings()
+    reports: dict[str, ReportSettings] = Field(
+        default_factory=dict, description="scheduled reports ([reports.<name>])"
+    )
+
+    @model_validator(mode="after")
+    def _reports_name_metrics_and_webhooks(self) -> Config:
+        check_reports(self.reports, set(self.webhooks))
+        return self
 
     @model_validator(mode="after")
     def _targets_name_metrics(self) -> Config:
