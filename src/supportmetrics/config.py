@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from supportmetrics.alerts.settings import AlertSettings, check_alerts
 from supportmetrics.calendar import DEFAULT_SCHEDULE_ID, Schedule
 from supportmetrics.stats import is_stat
 
@@ -327,6 +328,9 @@ class Config(_Section):
     targets: dict[str, TargetSettings] = Field(
         default_factory=dict, description="per metric id: target value, owner and next action"
     )
+    alerts: dict[str, AlertSettings] = Field(
+        default_factory=dict, description="alerts by name ([alerts.<name>], see the README)"
+    )
 
     @model_validator(mode="after")
     def _targets_name_metrics(self) -> Config:
@@ -346,6 +350,11 @@ class Config(_Section):
                 target.number(CATALOGUE[metric_id].unit)
             except ValueError as exc:
                 raise ValueError(f"targets.{metric_id}.value: {exc}") from None
+        return self
+
+    @model_validator(mode="after")
+    def _alerts_name_what_exists(self) -> Config:
+        check_alerts(self.alerts, self.targets, bool(self.sla))
         return self
 
     @model_validator(mode="after")
