@@ -21,6 +21,7 @@ from pydantic import (
 
 from supportmetrics.alerts.settings import AlertSettings, check_alerts
 from supportmetrics.calendar import DEFAULT_SCHEDULE_ID, Schedule
+from supportmetrics.delivery.settings import DeliverySettings, SmtpSettings, WebhookSettings
 from supportmetrics.stats import is_stat
 
 __all__ = [
@@ -331,6 +332,11 @@ class Config(_Section):
     alerts: dict[str, AlertSettings] = Field(
         default_factory=dict, description="alerts by name ([alerts.<name>], see the README)"
     )
+    smtp: SmtpSettings | None = Field(None, description="the mail server reports and alerts use")
+    webhooks: dict[str, WebhookSettings] = Field(
+        default_factory=dict, description="signed webhook destinations ([webhooks.<name>])"
+    )
+    delivery: DeliverySettings = DeliverySettings()
 
     @model_validator(mode="after")
     def _targets_name_metrics(self) -> Config:

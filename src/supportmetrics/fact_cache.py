@@ -39,7 +39,17 @@ from supportmetrics.config import Config
 __all__ = ["FactCache", "Unwritable", "fingerprint", "prune"]
 
 _PACKAGE = Path(__file__).resolve().parent
-_SETTINGS_IGNORED = {"ingest", "engine", "server", "statistics", "targets"}
+_SETTINGS_IGNORED = {
+    "ingest",
+    "engine",
+    "server",
+    "statistics",
+    "targets",
+    "smtp",
+    "webhooks",
+    "delivery",
+    "reports",
+}
 """Config sections no fact table reads (a change to them keeps the cached facts)."""
 _TEMP = ".tmp"
 

@@ -1,8 +1,8 @@
 """Alert episodes in the workspace's application database: one row from the run that finds a
 condition to the run that finds it gone.
 
-The application database is the SQLite file beside the store that also keeps the dashboard's users
-(the DuckDB store is read-only to the engine and locked by ingest). An episode is open while its
+They live in the workspace's delivery database (`supportmetrics.delivery.DeliveryLog`, the SQLite
+file that records every send), next to the deliveries of their messages. An episode is open while its
 `resolved_at` is null; at most one is open per alert and segment (a unique index says so). Whether
 its opening and its end have been sent is kept apart (`notified_at`, `resolved_notified_at`), so a
 run that dies between recording and sending, or whose delivery fails, sends on the next run.
@@ -12,19 +12,15 @@ from __future__ import annotations
 
 import builtins
 import json
-import os
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-__all__ = ["APP_DATABASE", "Episode", "Episodes", "Finding"]
+from supportmetrics.delivery import DeliveryLog
 
-APP_DATABASE = "supportmetrics-users.sqlite"
-"""The application database's file name in the workspace (`web.users.USERS_FILE`)."""
+__all__ = ["Episode", "Episodes", "Finding"]
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS alert_episodes (
     id INTEGER PRIMARY KEY AUTOINCREMENT, alert TEXT NOT NULL, kind TEXT NOT NULL,
@@ -141,25 +137,16 @@ def _episode(row: tuple[Any, ...]) -> Episode:
 class Episodes:
     """The alert episodes of one workspace (the table is created on first use)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        if not path.exists():  # it holds the users' password hashes too: the owner's only
-            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    def __init__(self, log: DeliveryLog) -> None:
+        self.log = log
+        self._db = log.connect
         with self._db() as db:
             db.executescript(_SCHEMA)
 
     @classmethod
     def of_workspace(cls, root: Path) -> Episodes:
-        return cls(root / APP_DATABASE)
-
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=10)
-        try:
-            with db:
-                yield db
-        finally:
-            db.close()
+        """The episodes in the delivery database of the workspace folder `root`."""
+        return cls(DeliveryLog.of_workspace(root))
 
     def _select(self, where: str = "", args: tuple[Any, ...] = ()) -> builtins.list[Episode]:
         with self._db() as db:

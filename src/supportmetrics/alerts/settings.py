@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from supportmetrics.delivery.settings import parse_recipient
 from supportmetrics.stats import is_stat
 
 __all__ = [
@@ -32,11 +33,18 @@ class _Alert(BaseModel):
 
     recipients: list[str] = Field(
         default_factory=list,
-        description="where the alert goes: e-mail addresses and webhook names, as for reports",
+        description="where the alert goes: email addresses and webhook:<name> entries",
     )
     notify_resolved: bool = Field(
         True, description="also send a message when an episode ends (back to normal)"
     )
+
+    @field_validator("recipients")
+    @classmethod
+    def _recipients(cls, value: list[str]) -> list[str]:
+        for recipient in value:
+            parse_recipient(recipient)
+        return value
 
 
 class TargetAlert(_Alert):
