@@ -111,7 +111,7 @@ def _send(
         if not quiet:
             try:
                 send(name, alert, event, batch)
-            except Exception as exc:  # delivery failed: recorded, and tried again next run
+            except RuntimeError as exc:  # nobody got it: tried again on the next run
                 run.error = f"sending failed, will retry on the next run: {exc}"
                 continue
             run.sent.append(f"{event}: {', '.join(e.segment for e in batch)}")
