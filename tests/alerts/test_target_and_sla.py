@@ -33,9 +33,10 @@ next_action = "Staff the morning queue"
 """
 
 
-@pytest.fixture
-def team_with_settings(tmp_path: Path):
-    team = make_workspace(tmp_path, tickets=TICKETS, messages=MESSAGES, ticket_events=EVENTS)
+@pytest.fixture(scope="module")
+def team_with_settings(tmp_path_factory: pytest.TempPathFactory):
+    base = tmp_path_factory.mktemp("team")
+    team = make_workspace(base, tickets=TICKETS, messages=MESSAGES, ticket_events=EVENTS)
     team.close()
     path = team.root / CONFIG_FILE
     path.write_text(path.read_text() + TARGET + POLICIES)

@@ -76,10 +76,10 @@ def check_command(
     from supportmetrics.store import WorkspaceBusy
 
     ws = open_workspace(workspace)
+    moment = _instant(at, ws.config.timezone)
     if not ws.config.alerts:
         err.print("no alerts: add [alerts.<name>] tables to supportmetrics.toml", markup=False)
         return
-    moment = _instant(at, ws.config.timezone)
     log = DeliveryLog.of_workspace(ws.root)
     try:
         runs = check_alerts(
