@@ -69,7 +69,8 @@ def _spikes(engine: Engine, alert: SpikeAlert, at: datetime) -> list[Finding]:
             Finding(
                 segment=name,
                 summary=f"{title} {word} ({name}) on {found.periods[column]}: "
-                f"{human(observed, found.unit)}, expected {human(expected, found.unit)} "
+                f"{human(_whole(observed), found.unit)}, expected "
+                f"{human(_whole(expected), found.unit)} "
                 f"(same weekday{' and hour' if alert.period == 'hour' else ''} of the last "
                 f"{alert.weeks} weeks)",
                 period=found.periods[column],
@@ -92,6 +93,11 @@ def _spikes(engine: Engine, alert: SpikeAlert, at: datetime) -> list[Finding]:
             )
         )
     return out
+
+
+def _whole(value: float) -> float | int:
+    """A whole number as an int, so counts show without decimals."""
+    return int(value) if value.is_integer() else value
 
 
 def _target(engine: Engine, alert: TargetAlert, at: datetime) -> list[Finding]:
