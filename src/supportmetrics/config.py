@@ -22,6 +22,7 @@ from pydantic import (
 from supportmetrics.alerts.settings import AlertSettings, check_alerts
 from supportmetrics.calendar import DEFAULT_SCHEDULE_ID, Schedule
 from supportmetrics.delivery.settings import DeliverySettings, SmtpSettings, WebhookSettings
+from supportmetrics.reports.settings import ReportSettings, check_reports
 from supportmetrics.stats import is_stat
 
 __all__ = [
@@ -337,6 +338,14 @@ class Config(_Section):
         default_factory=dict, description="signed webhook destinations ([webhooks.<name>])"
     )
     delivery: DeliverySettings = DeliverySettings()
+    reports: dict[str, ReportSettings] = Field(
+        default_factory=dict, description="scheduled reports ([reports.<name>])"
+    )
+
+    @model_validator(mode="after")
+    def _reports_name_metrics_and_webhooks(self) -> Config:
+        check_reports(self.reports, set(self.webhooks))
+        return self
 
     @model_validator(mode="after")
     def _targets_name_metrics(self) -> Config:

@@ -4,9 +4,9 @@ Data goes to standard output (`--format table|csv|json`); progress, summaries an
 error. Exit codes: 0 success, 1 invalid input or settings (nothing written), 2 bad usage, 3 workspace
 busy.
 
-Layout: one module per command group (`workspace`, `metrics`, `importing`, `lake`, `web`, `alerts`), built on helpers
-(`options`, `output`, `batch`, `serving`) that never import a command module; the web application
-and scipy load only inside the commands that need them.
+Layout: one module per command group (`workspace`, `metrics`, `importing`, `lake`, `reports`,
+`alerts`, `web`), built on helpers (`options`, `output`, `batch`, `serving`) that never import a
+command module; the web application and scipy load only inside the commands that need them.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 
 from supportmetrics import __version__
-from supportmetrics.cli import alerts, importing, lake, metrics, web, workspace
+from supportmetrics.cli import alerts, importing, lake, metrics, reports, web, workspace
 from supportmetrics.cli.output import EXIT_INVALID, fail, out
 
 __all__ = ["app", "main"]
@@ -29,7 +29,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for group in (workspace, metrics, importing, lake, web, alerts):
+for group in (workspace, metrics, importing, lake, reports, alerts, web):
     app.add_typer(group.commands)
 
 

@@ -51,10 +51,22 @@ def run_server(ws: Workspace, users: Users, host: str, port: int, idle: float) -
             "dashboard; put a TLS proxy in front of it",
             markup=True,
         )
+    from supportmetrics.reports.due import start_due_checks
+
     app = create_app(ws, users=users, idle_seconds=idle, warm=True)
-    uvicorn.run(  # forwarded headers are the app's to judge ([server] trusted_proxies)
-        app, host=host, port=port, log_level="warning", server_header=False, proxy_headers=False
-    )
+    checks = start_due_checks(ws)  # reports due are sent while the dashboard serves
+    if checks is not None:
+        err.print(
+            f"Sending due reports every {ws.config.delivery.check_interval:g} s "
+            "([delivery] check_interval)"
+        )
+    try:
+        uvicorn.run(  # forwarded headers are the app's to judge ([server] trusted_proxies)
+            app, host=host, port=port, log_level="warning", server_header=False, proxy_headers=False
+        )
+    finally:
+        if checks is not None:
+            checks.set()
 
 
 def serve_demo(directory: Path, host: str, port: int) -> None:

@@ -108,3 +108,12 @@ class DeliveryLog:
         with self.connect() as db:
             rows = db.execute(sql + " ORDER BY id DESC LIMIT ?", (*args, limit)).fetchall()
         return [DeliveryRecord(*row) for row in rows]
+
+    def sent_to(self, key: str) -> set[str]:
+        """The recipients `key` was delivered to (a sent attempt recorded)."""
+        with self.connect() as db:
+            rows = db.execute(
+                "SELECT DISTINCT recipient FROM deliveries WHERE key = ? AND status = 'sent'",
+                (key,),
+            ).fetchall()
+        return {row[0] for row in rows}
