@@ -84,3 +84,12 @@ def test_one_episode_through_the_outage(year, tmp_path: Path) -> None:
         ("opened", ["issue_type=bug", "issue_type=technical"]),
         ("resolved", ["issue_type=technical"]),
     ]
+
+
+def test_hourly_departures_fall_in_the_outage_week_only(year) -> None:
+    alert = SpikeAlert(kind="spike", by="issue_type", period="hour")
+    found = series(year.engine(), alert, FIRST, LAST + timedelta(hours=23))
+    start = found.periods.index("2025-01-06T00:00")
+    rows, columns = np.nonzero(found.firing[:, start:])
+    assert {int(c) // (7 * 24) for c in columns} == {demo.OUTAGE_WEEK}
+    assert "technical" in {found.segments[r] for r in rows}
