@@ -10,7 +10,13 @@ import ibis
 import numpy as np
 
 from supportmetrics.alerts.episodes import Finding
-from supportmetrics.alerts.settings import AlertSettings, SlaRiskAlert, SpikeAlert, TargetAlert
+from supportmetrics.alerts.settings import (
+    AlertSettings,
+    SlaRiskAlert,
+    SpikeAlert,
+    TargetAlert,
+    variant_text,
+)
 from supportmetrics.alerts.spikes import NO_VALUE, series
 from supportmetrics.calendar import schedule_of_team, with_business_seconds
 from supportmetrics.display import human
@@ -106,9 +112,7 @@ def _target(engine: Engine, alert: TargetAlert, at: datetime) -> list[Finding]:
     chosen = CATALOGUE[alert.metric]
     end = floor(local_now(at, engine.config.timezone), alert.period)
     start = next_start(end, alert.period, -alert.periods)
-    variants = {
-        k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in target.variants.items()
-    }
+    variants = variant_text(target.variants)
     resolved = resolve_metric(engine, chosen, variants)
     takes_stat = aggregation(resolved.aggregation).takes_stat
     stat = target.stat or ("median" if takes_stat and resolved.unit == "seconds" else "mean")
@@ -127,13 +131,10 @@ def _target(engine: Engine, alert: TargetAlert, at: datetime) -> list[Finding]:
     goal = target.number(result.unit)
     values = {row["period"]: row["value"] for row in result.rows}
     labels = [label(next_start(start, alert.period, i), alert.period) for i in range(alert.periods)]
-    observed = [values.get(text) for text in labels]
-    if any(v is None for v in observed) or not all(
-        _missed(float(v), goal, chosen.better) for v in observed if v is not None
-    ):
+    observed = [float(values[t]) for t in labels if values.get(t) is not None]
+    if len(observed) < alert.periods or not all(_missed(v, goal, chosen.better) for v in observed):
         return []
     shown = ", ".join(human(v, result.unit) for v in observed)
-    last = float(observed[-1])  # type: ignore[arg-type]
     return [
         Finding(
             segment="all",
@@ -141,7 +142,7 @@ def _target(engine: Engine, alert: TargetAlert, at: datetime) -> list[Finding]:
             f"{alert.periods} {alert.period}s in a row ({labels[0]} to {labels[-1]}): {shown}. "
             f"Owner: {target.owner}. Next action: {target.next_action}",
             period=labels[-1],
-            observed=last,
+            observed=observed[-1],
             expected=goal,
             unit=result.unit,
             link=metric_link(

@@ -17,6 +17,7 @@ __all__ = [
     "SpikeAlert",
     "TargetAlert",
     "check_alerts",
+    "variant_text",
 ]
 
 ALERT_KINDS = ("target", "spike", "sla_risk")
@@ -132,3 +133,8 @@ def check_alerts(alerts: Mapping[str, Any], targets: Mapping[str, Any], sla: boo
             )
         if isinstance(alert, SlaRiskAlert) and not sla:
             raise ValueError(f"alerts.{name}: sla_risk needs SLA policies; add [[sla]] tables")
+
+
+def variant_text(variants: Mapping[str, str | int | bool]) -> dict[str, str]:
+    """Variants from the settings as the query takes them (true/false, numbers as text)."""
+    return {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in variants.items()}

@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 
-from supportmetrics.alerts.settings import SpikeAlert
+from supportmetrics.alerts.settings import SpikeAlert, variant_text
 from supportmetrics.calendar import DEFAULT_SCHEDULE_ID
 from supportmetrics.engine import Engine
 from supportmetrics.query import Query, resolve_metric, run_query
@@ -112,7 +112,7 @@ def series(engine: Engine, alert: SpikeAlert, first: datetime, last: datetime) -
         alert.where,
         alert.stat,
         alert.clock,
-        {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in alert.variants.items()},
+        variant_text(alert.variants),
     )
     result = run_query(engine, query)
     plan = resolve_metric(engine, find_metric(alert.metric), query.variants)
