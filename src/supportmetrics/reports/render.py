@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,13 +133,18 @@ def chart_spec(line: MetricLine, unit_name: str) -> dict[str, Any]:
 
 
 def _csv(rows: list[dict[str, Any]]) -> bytes:
-    from supportmetrics.export import safe_rows
+    """A table as CSV; text that a spreadsheet would read as a formula is quoted (export.py's
+    rule), each value keeps its own type (a count stays 24 where another row holds 0.25)."""
+    from supportmetrics.export import FORMULA_START
+
+    def safe(value: Any) -> Any:
+        return "'" + value if isinstance(value, str) and re.match(FORMULA_START, value) else value
 
     buffer = io.StringIO()
     if rows:
         writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\r\n")
         writer.writeheader()
-        writer.writerows(safe_rows(rows))
+        writer.writerows({k: safe(v) for k, v in row.items()} for row in rows)
     return buffer.getvalue().encode()
 
 

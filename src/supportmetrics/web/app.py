@@ -23,7 +23,14 @@ from supportmetrics.backends import BackendError
 from supportmetrics.query import QueryError
 from supportmetrics.resources import ResourceError
 from supportmetrics.store import WorkspaceBusy
-from supportmetrics.web import alerts_routes, api, api_docs, pages_routes, session_routes
+from supportmetrics.web import (
+    alerts_routes,
+    api,
+    api_docs,
+    pages_routes,
+    reports_routes,
+    session_routes,
+)
 from supportmetrics.web.auth import LoginLimiter, LoginRequired
 from supportmetrics.web.data import DataSource
 from supportmetrics.web.pages import overview
@@ -82,6 +89,7 @@ def create_app(
     )
     app.state.data = data
     app.state.config = workspace.config
+    app.state.workspace_root = workspace.root
     app.state.users = users or Users.of_workspace(workspace.root)
     app.state.limiter = LoginLimiter(app.state.users)
     templates = Jinja2Templates(directory=HERE / "templates")  # autoescapes .html
@@ -92,6 +100,8 @@ def create_app(
     app.include_router(api_docs.router)
     app.include_router(session_routes.router)
     app.include_router(pages_routes.router)
+    app.include_router(reports_routes.api)
+    app.include_router(reports_routes.pages)
     app.include_router(alerts_routes.router)
 
     @app.middleware("http")
