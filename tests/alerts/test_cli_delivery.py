@@ -137,3 +137,16 @@ def test_bad_at_and_no_alerts(root: Path) -> None:
     assert "--at 'yesterday'" in bad.output
     nothing = runner.invoke(app, ["alerts", "check", "-w", str(root)])
     assert nothing.exit_code == 0 and "no alerts" in nothing.output
+
+
+def test_an_overlapping_run_does_nothing(root: Path) -> None:
+    from supportmetrics.alerts.check import exclusive
+    from supportmetrics.alerts.episodes import Episodes
+
+    config = root / CONFIG_FILE
+    config.write_text(config.read_text() + TARGET + _settings(9, "http://127.0.0.1:9/x"))
+    with exclusive(root) as mine:
+        assert mine
+        busy = _check(root, "2024-01-03T00:00")
+    assert busy.exit_code == 0 and "another `alerts check` is running" in busy.output
+    assert Episodes.of_workspace(root).list() == []

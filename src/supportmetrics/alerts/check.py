@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import fcntl
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from supportmetrics.alerts.episodes import Episode, Episodes, Finding
@@ -12,7 +15,10 @@ from supportmetrics.alerts.evaluate import evaluate
 from supportmetrics.alerts.settings import AlertSettings
 from supportmetrics.engine import Engine
 
-__all__ = ["AlertRun", "Send", "check_alerts"]
+__all__ = ["LOCK_FILE", "AlertRun", "Send", "check_alerts", "exclusive"]
+
+LOCK_FILE = ".supportmetrics/alerts.lock"
+"""Held by the run recording episodes, so overlapping runs never open or send one twice."""
 
 Send = Callable[[str, AlertSettings, str, list[Episode]], None]
 """Sends one message about `alert` (name, settings) saying its episodes were `opened` or
@@ -116,3 +122,20 @@ def _send(
                 continue
             run.sent.append(f"{event}: {', '.join(e.segment for e in batch)}")
         episodes.sent([e.id for e in batch], resolved=event == "resolved", now=now)
+
+
+@contextmanager
+def exclusive(root: Path) -> Iterator[bool]:
+    """Whether this process holds the workspace's alerts lock (released on exit or death)."""
+    path = root / LOCK_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

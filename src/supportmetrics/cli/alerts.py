@@ -68,7 +68,7 @@ def check_command(
     """Evaluate every [alerts.<name>]: a segment that fires opens an episode and is sent once; an
     open episode whose condition has ended is resolved (and that is sent). Safe to run from cron
     every few minutes. Exit 1 when an alert could not be evaluated."""
-    from supportmetrics.alerts.check import check_alerts
+    from supportmetrics.alerts.check import check_alerts, exclusive
     from supportmetrics.alerts.episodes import Episodes
     from supportmetrics.alerts.notify import sender
     from supportmetrics.delivery import DeliveryLog
@@ -82,14 +82,18 @@ def check_command(
         return
     log = DeliveryLog.of_workspace(ws.root)
     try:
-        runs = check_alerts(
-            ws.engine(),
-            ws.config.alerts,
-            Episodes(log),
-            moment,
-            None if dry_run else sender(ws.config, log),
-            now=datetime.now(UTC).replace(tzinfo=None),
-        )
+        with exclusive(ws.root) as mine:
+            if not mine and not dry_run:
+                err.print("another `alerts check` is running; nothing done", markup=False)
+                return
+            runs = check_alerts(
+                ws.engine(),
+                ws.config.alerts,
+                Episodes(log),
+                moment,
+                None if dry_run else sender(ws.config, log),
+                now=datetime.now(UTC).replace(tzinfo=None),
+            )
     except WorkspaceBusy as exc:
         raise fail(str(exc), EXIT_BUSY) from None
     except ResourceError as exc:
