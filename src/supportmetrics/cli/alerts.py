@@ -126,9 +126,11 @@ def check_command(
                         "summary": "",
                     }
                 )
-        emit(
-            rows, fmt, title="alerts" + (" (dry run: nothing recorded or sent)" if dry_run else "")
-        )
+        if rows:
+            title = "alerts" + (" (dry run: nothing recorded or sent)" if dry_run else "")
+            emit(rows, fmt, title=title)
+        else:
+            err.print(f"{len(runs)} alerts checked: nothing fires, nothing ended", markup=False)
     for run in runs:
         for line in run.sent:
             err.print(f"{run.alert}: sent {line}", markup=False)
@@ -169,4 +171,7 @@ def list_command(
         }
         for e in episodes
     ]
-    emit(rows, fmt, title="alert episodes")
+    if rows or fmt is not Format.table:
+        emit(rows, fmt, title="alert episodes")
+    else:
+        err.print("no alert episodes yet", markup=False)
