@@ -3,3 +3,7 @@
 Each alert fires once per episode (kept in the workspace's application database) and resolves when
 its condition ends; `supportmetrics alerts check` evaluates them all.
 """
+
+__all__: list[str] = []
+"""Nothing re-exported: `config` imports `alerts.settings`, so this package imports nothing heavy.
+The modules: `settings`, `spikes`, `evaluate`, `episodes`, `check`, `notify`."""
