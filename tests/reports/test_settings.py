@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+import json
+from pathlib import Path
 
-from supportmetrics.config import ConfigError, validate_config
+import pytest
+from typer.testing import CliRunner
+
+from supportmetrics.cli import app
+from supportmetrics.config import CONFIG_FILE, ConfigError, validate_config
 
 
 def _reports(report: dict[str, object], **extra: object) -> dict[str, object]:
@@ -54,3 +59,28 @@ def test_wrong_reports_are_refused_naming_the_key(
 ) -> None:
     with pytest.raises(ConfigError, match=message):
         validate_config(_reports(report, **extra), "t.toml")
+
+
+def test_the_report_command_names_what_is_wrong(tmp_path: Path) -> None:
+    import supportmetrics
+
+    supportmetrics.init(tmp_path / "ws").close()
+    (tmp_path / "ws" / CONFIG_FILE).write_text('[reports.ops]\npreset = "operational"\n')
+    runner = CliRunner()
+    unknown = runner.invoke(app, ["report", "nope", "-w", str(tmp_path / "ws")])
+    assert unknown.exit_code == 1
+    assert "no report 'nope'; the reports are: ops" in unknown.stderr
+    wrong = runner.invoke(
+        app, ["report", "ops", "--period", "2026-W47", "-w", str(tmp_path / "ws")]
+    )
+    assert wrong.exit_code == 1
+    assert "a daily report's period looks like 2026-11-29" in wrong.stderr
+    listed = runner.invoke(app, ["reports", "list", "-f", "json", "-w", str(tmp_path / "ws")])
+    assert listed.exit_code == 0, listed.output
+    (row,) = json.loads(listed.stdout)
+    assert (row["report"], row["cadence"], row["send at"], row["state"]) == (
+        "ops",
+        "daily",
+        "08:00 UTC",
+        "not sent",
+    )
