@@ -16,7 +16,7 @@ import supportmetrics.cli
 
 PACKAGE = Path(supportmetrics.cli.__file__).parent
 HELPERS = {"output": set(), "options": {"output"}, "batch": {"output"}, "serving": {"output"}}
-COMMANDS = {"workspace", "metrics", "importing", "pulling", "lake", "reports", "web"}
+COMMANDS = {"workspace", "metrics", "importing", "pulling", "lake", "reports", "alerts", "web"}
 HEAVY = (
     "fastapi",
     "starlette",

@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from supportmetrics.alerts.settings import AlertSettings, check_alerts
 from supportmetrics.calendar import DEFAULT_SCHEDULE_ID, Schedule
 from supportmetrics.delivery.settings import DeliverySettings, SmtpSettings, WebhookSettings
 from supportmetrics.reports.settings import ReportSettings, check_reports
@@ -329,6 +330,9 @@ class Config(_Section):
     targets: dict[str, TargetSettings] = Field(
         default_factory=dict, description="per metric id: target value, owner and next action"
     )
+    alerts: dict[str, AlertSettings] = Field(
+        default_factory=dict, description="alerts by name ([alerts.<name>], see the README)"
+    )
     smtp: SmtpSettings | None = Field(None, description="the mail server reports and alerts use")
     webhooks: dict[str, WebhookSettings] = Field(
         default_factory=dict, description="signed webhook destinations ([webhooks.<name>])"
@@ -361,6 +365,11 @@ class Config(_Section):
                 target.number(CATALOGUE[metric_id].unit)
             except ValueError as exc:
                 raise ValueError(f"targets.{metric_id}.value: {exc}") from None
+        return self
+
+    @model_validator(mode="after")
+    def _alerts_name_what_exists(self) -> Config:
+        check_alerts(self.alerts, self.targets, bool(self.sla))
         return self
 
     @model_validator(mode="after")

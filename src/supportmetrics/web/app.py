@@ -23,7 +23,14 @@ from supportmetrics.backends import BackendError
 from supportmetrics.query import QueryError
 from supportmetrics.resources import ResourceError
 from supportmetrics.store import WorkspaceBusy
-from supportmetrics.web import api, api_docs, pages_routes, reports_routes, session_routes
+from supportmetrics.web import (
+    alerts_routes,
+    api,
+    api_docs,
+    pages_routes,
+    reports_routes,
+    session_routes,
+)
 from supportmetrics.web.auth import LoginLimiter, LoginRequired
 from supportmetrics.web.data import DataSource
 from supportmetrics.web.pages import overview
@@ -95,6 +102,7 @@ def create_app(
     app.include_router(pages_routes.router)
     app.include_router(reports_routes.api)
     app.include_router(reports_routes.pages)
+    app.include_router(alerts_routes.router)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
