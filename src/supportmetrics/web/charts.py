@@ -126,7 +126,9 @@ def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
 
 
 def _period_tooltip(period: str) -> alt.Tooltip:
-    return alt.Tooltip("t:T", title=period, format=_TIME_FORMATS.get(period), formatType="utc")
+    return alt.Tooltip(
+        "t:T", title=period, format=_TIME_FORMATS.get(period, "%b %d"), formatType="utc"
+    )
 
 
 def sparkline(rows: list[dict[str, Any]], unit: str, period: str = "week") -> dict[str, Any]:

@@ -22,7 +22,7 @@ def natural_order(rows: list[dict[str, Any]], dimension: str) -> list[dict[str, 
     declared = ENUMS.get(dimension)
     if declared is not None:
         rank = {value: i for i, value in enumerate(declared)}
-        return sorted(rows, key=lambda r: rank.get(r.get(dimension), len(rank)))
+        return sorted(rows, key=lambda r: rank.get(str(r.get(dimension)), len(rank)))
     return sorted(
         rows,
         key=lambda r: (r.get(dimension) is None, r.get("value") is None, -(r.get("value") or 0)),

@@ -264,7 +264,7 @@ def _ordered(rows: ir.Table, facts: FactTable, filed: str | None) -> tuple[list[
     """Every column (key, filed_at, value, the fact columns with the agent's name beside the
     agent) and the default ones."""
     own = [c for c in rows.columns if not c.startswith("_")]
-    first = facts.key if facts.key in own else own[0]
+    first: str = facts.key if facts.key is not None and facts.key in own else own[0]
     every = [first, "filed_at", "value"]
     for column in own:
         if column != first:
@@ -302,10 +302,10 @@ def drill_rows(
         rows = rows.left_join(names, rows[facts.agent] == names["__agent"]).drop("__agent")
     rows = rows.rename(value="_value", filed_at="_filed_at")
     shown = every if columns is None else [c for c in columns if c in every]
-    rows = rows.select(shown).order_by(["filed_at", every[0]])
+    rows = rows.order_by(["filed_at", every[0]])
     total = int(engine.db.to_pyarrow(rows.count()).as_py())
     page = rows if limit is None else rows.limit(limit, offset=offset)
-    return engine.arrow(page), total
+    return engine.arrow(page.select(shown)), total
 
 
 def distribution(engine: Engine, applied: Applied) -> dict[str, Any]:
