@@ -55,6 +55,7 @@ class _Measure:
     def __init__(self, unit: str, title: str, values: list[Any]) -> None:
         self.unit = unit
         numbers = [None if v is None else float(v) for v in values]
+        self.top = max((abs(v) for v in numbers if v is not None), default=0.0)
         self.divisor, self.suffix = 1.0, ""
         self.title = title
         if unit == "seconds":
@@ -70,6 +71,11 @@ class _Measure:
     def axis(self, **extra: Any) -> alt.Axis:
         if self.unit == "share":
             return alt.Axis(format="~%", title=self.title, tickCount=MAX_TICKS, **extra)
+        if self.unit == "count":  # whole numbers only: no 0.5 of a ticket
+            label = "format(datum.value, ',~s')"
+            if self.top < MAX_TICKS:
+                extra["values"] = list(range(0, int(self.top) + 2))
+            return alt.Axis(title=self.title, labelExpr=label, tickCount=MAX_TICKS, **extra)
         label = f"format(datum.value, '~g') + '{self.suffix}'"
         return alt.Axis(title=self.title, tickCount=MAX_TICKS, labelExpr=label, **extra)
 
@@ -88,17 +94,12 @@ def time_ticks(labels: list[str]) -> list[float]:
 def _time_x(labels: list[str], period: str, axis: bool = True) -> alt.X:
     if not axis:
         return alt.X("t:T", axis=None, scale=alt.Scale(type="utc"))
-    return alt.X(
-        "t:T",
-        title=None,
-        scale=alt.Scale(type="utc"),
-        axis=alt.Axis(
-            values=time_ticks(labels),
-            format=_TIME_FORMATS.get(period, "%b %d"),
-            formatType="utc",
-            labelOverlap=True,
-        ),
-    )
+    label = f"utcFormat(datum.value, '{_time_format(period)}')"
+    if period == "hour":  # hours without data leave gaps: nice hours, not every k-th row
+        ticks = alt.Axis(tickCount=MAX_TICKS, labelExpr=label, labelOverlap=True)
+    else:
+        ticks = alt.Axis(values=time_ticks(labels), labelExpr=label, labelOverlap=True)
+    return alt.X("t:T", title=None, scale=alt.Scale(type="utc"), axis=ticks)
 
 
 def _points(rows: list[dict[str, Any]], measure: _Measure, label: str) -> list[dict[str, Any]]:
@@ -125,10 +126,12 @@ def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
     return chart.configure_view(stroke=None).to_dict()
 
 
+def _time_format(period: str) -> str:
+    return _TIME_FORMATS.get(period, "%b %d")
+
+
 def _period_tooltip(period: str) -> alt.Tooltip:
-    return alt.Tooltip(
-        "t:T", title=period, format=_TIME_FORMATS.get(period, "%b %d"), formatType="utc"
-    )
+    return alt.Tooltip("label:N", title=period)
 
 
 def sparkline(rows: list[dict[str, Any]], unit: str, period: str = "week") -> dict[str, Any]:

@@ -27,9 +27,9 @@
     list.setAttribute("aria-label", label.textContent.trim());
     list.hidden = true;
     label.htmlFor = input.id;
-    box.appendChild(chips);
     box.appendChild(input);
     box.appendChild(list);
+    box.appendChild(chips);
     box.classList.add("enhanced");
     let active = -1;
 
