@@ -303,3 +303,19 @@ def test_charts_export_as_png_and_svg_and_tables_as_csv(admin: TestClient) -> No
     )
     agents = admin.get("/agents/table.csv", params={"range": "all"}).text.splitlines()
     assert agents[0].startswith("# Agents; ") and agents[1].startswith("agent,name,replies")
+
+
+def test_the_api_keeps_ranges_on_the_datas_end_unless_told_today(
+    admin: TestClient, auth: dict[str, str]
+) -> None:
+    def first_tile(params: dict) -> dict:
+        groups = admin.get("/api/overview", params=params, headers=auth).json()
+        return groups[0]["tiles"][0]
+
+    today = datetime.now(ZoneInfo("America/New_York")).date()
+    data_end = first_tile({"range": "30d"})
+    assert data_end["to"] < today.isoformat()
+    ending_today = first_tile({"range": "30d", "anchor": "today"})
+    assert ending_today["to"] == today.isoformat() and ending_today["days"] == 30
+    bad = admin.get("/api/overview", params={"range": "30d", "anchor": "yesterday"}, headers=auth)
+    assert bad.status_code == 422
