@@ -230,7 +230,8 @@ def metric_page(engine: Engine, config: Config, metric_id: str, view: View) -> d
     stat_view = view.with_extra(stat=stat if durations else None)
     drill = has_drill(resolved)
     page: dict[str, Any] = {"metric": catalogue_entry(chosen), "drill": drill}
-    page["variant_controls"] = variant_controls(chosen, resolved, view)
+    settled = resolve_metric(engine, chosen) if view.variants else resolved
+    page["variant_controls"] = variant_controls(chosen, settled, view)
     page["stated"] = None
     target = config.targets.get(chosen.id)
     applied = metric_query(engine, chosen, view, stat=stat, compare=True)
@@ -325,12 +326,14 @@ def _variant_text(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def variant_controls(chosen: Metric, resolved: Any, view: View) -> list[dict[str, Any]]:
-    """A metric page's definition variants: name, choices (None: free text), current value."""
+def variant_controls(chosen: Metric, settled: Any, view: View) -> list[dict[str, Any]]:
+    """A metric page's definition variants: name, choices (None: free text), the value the
+    workspace's settings give it (`settled`: the metric resolved without the view's variants)
+    and the view's value."""
     given = dict(view.variants)
     controls = []
     for variant in chosen.variants:
-        current = resolved.variants.get(variant.name, variant.default)
+        default = _variant_text(settled.variants.get(variant.name, variant.default))
         choices = list(variant.choices) if variant.choices else None
         if choices is None and isinstance(variant.default, bool):
             choices = ["true", "false"]
@@ -338,8 +341,8 @@ def variant_controls(chosen: Metric, resolved: Any, view: View) -> list[dict[str
             {
                 "name": variant.name,
                 "description": variant.description,
-                "default": _variant_text(variant.default),
-                "value": given.get(variant.name, _variant_text(current)),
+                "default": default,
+                "value": given.get(variant.name, default),
                 "choices": choices,
             }
         )
