@@ -252,3 +252,21 @@ def test_the_filter_combobox_searches_chooses_and_applies(page: sync_api.Page) -
     page.wait_for_url(f"**/agents?range=all&agent={agent_id}")
     _shot(page, "filters-combobox")
     assert page.problems == []  # type: ignore[attr-defined]
+
+
+def test_the_metric_pages_choices_go_into_the_url_with_one_apply(page: sync_api.Page) -> None:
+    _log_in(page)
+    page.goto("/metrics/csat?from=2025-07-01&to=2025-09-30")
+    _charts_drawn(page)
+    page.select_option("select[name=variant][data-default='score=share']", "score=mean")
+    page.select_option("select[name=period]", "week")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url("**/metrics/csat?*variant=score%3Dmean*")
+    assert "threshold" not in page.url and "period=week" in page.url  # defaults stay out
+    _charts_drawn(page)
+    mean = float(page.locator("#headline-value").get_attribute("data-value"))
+    api = page.request.get(
+        "/api/metrics/csat?from=2025-07-01&to=2025-09-30&variant=score=mean"
+    ).json()["rows"][0]
+    assert mean == pytest.approx(api["value"]) and 1 <= mean <= 5
+    assert page.problems == []  # type: ignore[attr-defined]
