@@ -53,7 +53,7 @@ def test_what_each_kind_tells_the_query_layer_and_the_dashboard() -> None:
         "tally",
     }
     assert _with("percent") == {"churn", "customers", "link", "retention", "share"}
-    assert _with("drillable") == {"count", "distribution", "share", "tally"}
+    assert _with("drillable") == {"count", "distribution", "nps", "share", "tally"}
     assert _with("takes_stat") == {"distribution"}
 
 

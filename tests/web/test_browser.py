@@ -98,6 +98,14 @@ def _log_in(page: sync_api.Page) -> None:
         page.wait_for_url("**/")
 
 
+def _choose(page: sync_api.Page, name: str, typed: str, value: str) -> None:
+    """Type into a filter's combobox and pick `value` from its list."""
+    box = page.locator(f"#combo-{name}")
+    box.fill(typed)
+    page.locator(f'#combo-{name}-list [role=option][data-value="{value}"]').click()
+    assert page.locator(f'.combo[data-combo={name}] .chip[data-value="{value}"]').count() == 1
+
+
 def _cli_value(site: Site, *args: str) -> dict:
     result = CliRunner().invoke(cli, [*args, "-w", str(site.root), "--format", "json"])
     assert result.exit_code == 0, result.output
@@ -115,11 +123,12 @@ def test_the_dashboard_end_to_end(page: sync_api.Page, site: Site) -> None:
     _charts_drawn(page)
     _shot(page, "overview")
 
-    # change filters: email only, last 30 days; the URL keeps them
+    # change filters: email only, the last 30 days of data; the URL keeps them
     page.select_option("select[name=range]", "30d")
-    page.select_option("select[name=channel]", ["email"])
+    page.select_option("select[name=anchor]", "data")
+    _choose(page, "channel", "ema", "email")
     page.click("form.filters button[type=submit]")
-    page.wait_for_url("**/?range=30d&channel=email")
+    page.wait_for_url("**/?range=30d&anchor=data&channel=email")
     _charts_drawn(page)
     _shot(page, "overview-filtered")
     tile = page.locator('article[data-metric="first_response_time"] .value')
@@ -136,10 +145,10 @@ def test_the_dashboard_end_to_end(page: sync_api.Page, site: Site) -> None:
 
     # open the metric: the filters come along
     page.click('article[data-metric="first_response_time"] h3 a')
-    page.wait_for_url("**/metrics/first_response_time?range=30d&channel=email")
+    page.wait_for_url("**/metrics/first_response_time?range=30d&channel=email&anchor=data")
     page.select_option("select[name=by]", "priority")
     page.select_option("select[name=period]", "day")
-    page.click("form.controls button[type=submit]")
+    page.click("form.filters button[type=submit]")
     page.wait_for_url("**/metrics/first_response_time?*by=priority*")
     _charts_drawn(page)
     _shot(page, "metric")
@@ -168,6 +177,7 @@ def test_the_dashboard_end_to_end(page: sync_api.Page, site: Site) -> None:
     with page.expect_download() as download:
         page.click("#export-csv")
     with open(download.value.path(), newline="") as handle:
+        assert handle.readline().startswith("# First response time; ")  # what the file holds
         exported = list(csv.DictReader(handle))
     assert len(exported) == total
     assert {r["channel"] for r in exported} == {"email"}
@@ -196,7 +206,7 @@ def test_the_other_pages_render(page: sync_api.Page, path: str) -> None:
 def test_markup_in_the_data_never_runs(page: sync_api.Page) -> None:
     _log_in(page)
     page.goto("/agents?range=all")
-    page.goto(f"/metrics/first_response_time/rows?range=all&where=tag={XSS_TAG}")
+    page.goto(f"/metrics/first_response_time/rows?range=all&columns=all&where=tag={XSS_TAG}")
     assert page.locator("#rows-table").inner_text().count(XSS_TAG) == 1
     page.goto("/metrics/first_response_time?range=all&by=agent.name")
     _charts_drawn(page)
@@ -213,4 +223,50 @@ def test_the_api_docs_render_from_the_package_under_the_csp(page: sync_api.Page)
     assert page.locator(".opblock").count() >= 8
     origin = page.url.split("/api/docs")[0]
     assert [url for url in requested if not url.startswith(origin)] == []  # nothing external
+    assert page.problems == []  # type: ignore[attr-defined]
+
+
+def test_the_filter_combobox_searches_chooses_and_applies(page: sync_api.Page) -> None:
+    _log_in(page)
+    page.goto("/agents?range=all")
+    names = page.locator("select#filter-agent option").all_inner_texts()
+    wanted = next(n for n in names if "<" not in n)
+    typed = wanted.split()[-1][:4].lower()  # part of the surname, in lower case
+    box = page.locator("#combo-agent")
+    box.fill(typed)
+    listed = page.locator("#combo-agent-list [role=option]").all_inner_texts()
+    assert wanted in listed and all(typed in n.lower() for n in listed)
+    assert len(listed) < len(names)  # the search narrowed the list
+    page.locator("#combo-agent-list [role=option]", has_text=wanted).first.click()
+    _choose(page, "priority", "urg", "urgent")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url("**/agents?range=all&agent=*&priority=urgent")
+    agent_id = page.locator("select#filter-agent").evaluate("s => s.selectedOptions[0].value")
+    assert f"agent={agent_id}" in page.url
+    statement = page.locator("#view-statement").inner_text()
+    assert f"agent = {agent_id}" in statement and "priority = urgent" in statement
+    assert "Data until" in statement
+    # a chip removes its value; Apply drops it from the URL
+    page.locator('.combo[data-combo=priority] .chip[data-value="urgent"]').click()
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url(f"**/agents?range=all&agent={agent_id}")
+    _shot(page, "filters-combobox")
+    assert page.problems == []  # type: ignore[attr-defined]
+
+
+def test_the_metric_pages_choices_go_into_the_url_with_one_apply(page: sync_api.Page) -> None:
+    _log_in(page)
+    page.goto("/metrics/csat?from=2025-07-01&to=2025-09-30")
+    _charts_drawn(page)
+    page.select_option("select[name=variant][data-default='score=share']", "score=mean")
+    page.select_option("select[name=period]", "week")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url("**/metrics/csat?*variant=score%3Dmean*")
+    assert "threshold" not in page.url and "period=week" in page.url  # defaults stay out
+    _charts_drawn(page)
+    mean = float(page.locator("#headline-value").get_attribute("data-value"))
+    api = page.request.get(
+        "/api/metrics/csat?from=2025-07-01&to=2025-09-30&variant=score=mean"
+    ).json()["rows"][0]
+    assert mean == pytest.approx(api["value"]) and 1 <= mean <= 5
     assert page.problems == []  # type: ignore[attr-defined]

@@ -40,6 +40,18 @@ _REPEATS_WAITS_SALES = (
     "sales_amount",
 )
 """The ticket-fact columns only the full `tickets` table builds."""
+_TICKET_DRILL = (
+    "ticket_id",
+    "created_at",
+    "channel",
+    "team",
+    "priority",
+    "status",
+    "issue_type",
+    "assignee_id",
+    "solved_at",
+)
+"""What a person reads first about a ticket."""
 _TICKET_TIMES = (
     "created_at",
     "solved_at",
@@ -87,6 +99,9 @@ class FactTable:
     borrowed: tuple[str, ...] = ()
     """The dimensions this table offers from `wider` (a test keeps them equal to the columns
     `wider` has and this table lacks)."""
+    drill_columns: tuple[str, ...] = ()
+    """The columns a drill-down shows by default, in order (the agent's name joins beside the
+    `agent` column; the metric's value and filed-at time are added)."""
 
     def derived_dimensions(self) -> tuple[str, ...]:
         """The dimensions computed from a row's time and tags, beside its own columns."""
@@ -107,6 +122,7 @@ FACT_TABLES: dict[str, FactTable] = _declare(
         export="created_at",
         options=_TICKET_OPTIONS,
         build=builds.tickets,
+        drill_columns=_TICKET_DRILL,
     ),
     FactTable(
         "ticket_core",
@@ -118,6 +134,7 @@ FACT_TABLES: dict[str, FactTable] = _declare(
         build=builds.ticket_core,
         wider="tickets",
         borrowed=_REPEATS_WAITS_SALES,
+        drill_columns=_TICKET_DRILL,
     ),
     FactTable(
         "ticket_rows",
@@ -147,6 +164,7 @@ FACT_TABLES: dict[str, FactTable] = _declare(
             "solved",
             "transfers",
         ),
+        drill_columns=_TICKET_DRILL,
     ),
     FactTable(
         "replies",
@@ -164,6 +182,18 @@ FACT_TABLES: dict[str, FactTable] = _declare(
         drillable=True,
         export="queued_at",
         build=builds.calls,
+        drill_columns=(
+            "call_id",
+            "queued_at",
+            "direction",
+            "queue",
+            "outcome",
+            "agent_id",
+            "wait_seconds",
+            "talk_seconds",
+            "handle_seconds",
+            "ticket_id",
+        ),
     ),
     FactTable("handling", None, ("handled_at",), agent="agent_id", build=builds.handling),
     FactTable(
@@ -187,7 +217,19 @@ FACT_TABLES: dict[str, FactTable] = _declare(
         "response_id",
         ("submitted_at", "ticket_created_at"),
         agent="agent_id",
+        drillable=True,
         build=builds.surveys,
+        drill_columns=(
+            "response_id",
+            "submitted_at",
+            "survey",
+            "score",
+            "comment",
+            "ticket_id",
+            "channel",
+            "team",
+            "agent_id",
+        ),
     ),
     FactTable("invitations", None, ("sent_at", "submitted_at"), build=builds.invitations),
     FactTable("sessions", "session_id", ("started_at", "ended_at"), build=builds.sessions),

@@ -1,13 +1,15 @@
 """The JSON API: the command line's queries over HTTP (a session or `Authorization: Bearer TOKEN`).
 
 Range and filters take the dashboard's parameters: `range` (7d, 30d, 90d, 365d, all; relative to the
-last day of data) or `from`/`to`, `where=DIM=V1,V2` (repeatable) and `clock`.
+last day of data, or to today with `anchor=today`) or `from`/`to`, `where=DIM=V1,V2` (repeatable)
+and `clock`.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import shutil
 import tempfile
 from datetime import date
 from pathlib import Path as FilePath
@@ -27,6 +29,7 @@ from supportmetrics.query import QueryError, dimension_names, facts_rows, find_m
 from supportmetrics.web import pages
 from supportmetrics.web.auth import api_user
 from supportmetrics.web.data import DataSource
+from supportmetrics.web.drill import chosen_columns
 from supportmetrics.web.models import (
     AgentsPage,
     CatalogueEntry,
@@ -38,7 +41,7 @@ from supportmetrics.web.models import (
     UserInfo,
 )
 from supportmetrics.web.params import View, check_periods, parse_pairs, parse_view
-from supportmetrics.web.queries import drill_rows, metric_query
+from supportmetrics.web.queries import Applied, describe, drill_columns, drill_rows, metric_query
 from supportmetrics.web.users import User
 
 __all__ = ["router"]
@@ -59,6 +62,17 @@ RangeParam = Annotated[
     Literal["7d", "30d", "90d", "365d", "all"] | None,
     Query(alias="range", description="Preset range ending on the last day of data (default 90d)"),
 ]
+AnchorParam = Annotated[
+    Literal["data", "today"],
+    Query(description="What a preset range ends on: the last day of data (default) or today"),
+]
+ColumnsParam = Annotated[
+    str | None,
+    Query(
+        description="Columns of the rows: all (the default), default (the dashboard's set: key, "
+        "time, value, channel, team, agent name ...) or a comma-separated list of names"
+    ),
+]
 FromParam = Annotated[date | None, Query(alias="from", description="First local date")]
 ToParam = Annotated[date | None, Query(alias="to", description="Last local date (inclusive)")]
 WhereParam = Annotated[
@@ -78,7 +92,7 @@ def _data(request: Request) -> DataSource:
 
 
 def _view(request: Request) -> View:
-    return parse_view(list(request.query_params.multi_items()))
+    return parse_view(list(request.query_params.multi_items()), default_anchor="data")
 
 
 def _metric(metric_id: str) -> Metric:
@@ -175,6 +189,7 @@ def rows(
     metric_id: MetricId,
     user: Caller,
     range_: RangeParam = None,
+    anchor: AnchorParam = "data",
     from_: FromParam = None,
     to: ToParam = None,
     where: WhereParam = [],  # noqa: B006
@@ -184,14 +199,19 @@ def rows(
     high: Annotated[float | None, Query(alias="max", description=MAX_HELP)] = None,
     limit: LimitParam = 100,
     offset: OffsetParam = 0,
+    columns: ColumnsParam = None,
 ) -> dict[str, Any]:
-    """The metric's population (tickets or calls) under the range and filters, a page at a time."""
+    """The metric's population (tickets, calls or survey responses) under the range and filters,
+    a page at a time."""
     chosen = _metric(metric_id)
     view = _view(request)
 
     def compute(engine: Engine) -> dict[str, Any]:
         applied = metric_query(engine, chosen, view)
-        table, total = drill_rows(engine, applied, low=low, high=high, limit=limit, offset=offset)
+        shown = _columns(engine, applied, columns)
+        table, total = drill_rows(
+            engine, applied, low=low, high=high, limit=limit, offset=offset, columns=shown
+        )
         return {
             "metric": chosen.id,
             "from": applied.start.isoformat(),
@@ -217,6 +237,7 @@ def rows_csv(
     metric_id: MetricId,
     user: Caller,
     range_: RangeParam = None,
+    anchor: AnchorParam = "data",
     from_: FromParam = None,
     to: ToParam = None,
     where: WhereParam = [],  # noqa: B006
@@ -231,24 +252,52 @@ def rows_csv(
             "tab or CR get a leading ' so a spreadsheet does not run them as formulas"
         ),
     ] = False,
+    columns: ColumnsParam = None,
+    comment: Annotated[
+        bool,
+        Query(
+            description="Start the file with one line '# metric; range; filters' stating what "
+            "it holds (read it with a CSV reader's comment option, e.g. comment='#')"
+        ),
+    ] = False,
 ) -> FileResponse:
     """Exactly the rows the drill-down lists, every page of them."""
     chosen = _metric(metric_id)
     view = _view(request)
 
-    def compute(engine: Engine) -> pa.Table:
+    def compute(engine: Engine) -> tuple[pa.Table, str]:
         applied = metric_query(engine, chosen, view)
-        return drill_rows(engine, applied, low=low, high=high, limit=None)[0]
+        shown = _columns(engine, applied, columns)
+        table = drill_rows(engine, applied, low=low, high=high, limit=None, columns=shown)[0]
+        return table, describe(chosen.title, applied, low, high)
 
-    table = _data(request).run(compute)
-    return _csv_file(table, f"{chosen.id}-rows.csv", raw=raw)
+    table, stated = _data(request).run(compute)
+    return _csv_file(table, f"{chosen.id}-rows.csv", raw=raw, comment=stated if comment else None)
 
 
-def _csv_file(table: pa.Table, name: str, *, raw: bool) -> FileResponse:
+def _columns(engine: Engine, applied: Applied, columns: str | None) -> list[str] | None:
+    """The drill-down columns `columns=` names (None: all, as the API always gave)."""
+    if columns is None:
+        return None
+    every, default = drill_columns(engine, applied)
+    return chosen_columns(columns, every, default)
+
+
+def _csv_file(table: pa.Table, name: str, *, raw: bool, comment: str | None = None) -> FileResponse:
     descriptor, name_on_disk = tempfile.mkstemp(suffix=".csv")
     os.close(descriptor)
     path = FilePath(name_on_disk)
-    write_facts(table, "csv", path, raw=raw)
+    if comment is None:
+        write_facts(table, "csv", path, raw=raw)
+    else:
+        body = path.with_suffix(".body.csv")
+        try:
+            write_facts(table, "csv", body, raw=raw)
+            with path.open("wb") as out, body.open("rb") as rows:
+                out.write(f"# {' '.join(comment.split())}\n".encode())
+                shutil.copyfileobj(rows, out)
+        finally:
+            body.unlink(missing_ok=True)
     return FileResponse(
         path,
         media_type="text/csv; charset=utf-8",
@@ -316,6 +365,7 @@ def overview(
     request: Request,
     user: Caller,
     range_: RangeParam = None,
+    anchor: AnchorParam = "data",
     from_: FromParam = None,
     to: ToParam = None,
     where: WhereParam = [],  # noqa: B006
@@ -339,6 +389,7 @@ def agents(
     request: Request,
     user: Caller,
     range_: RangeParam = None,
+    anchor: AnchorParam = "data",
     from_: FromParam = None,
     to: ToParam = None,
     where: WhereParam = [],  # noqa: B006
@@ -357,6 +408,7 @@ def targets(
     request: Request,
     user: Caller,
     range_: RangeParam = None,
+    anchor: AnchorParam = "data",
     from_: FromParam = None,
     to: ToParam = None,
     where: WhereParam = [],  # noqa: B006

@@ -27,6 +27,7 @@ from supportmetrics.web import (
     alerts_routes,
     api,
     api_docs,
+    export_routes,
     pages_routes,
     reports_routes,
     session_routes,
@@ -103,6 +104,7 @@ def create_app(
     app.include_router(reports_routes.api)
     app.include_router(reports_routes.pages)
     app.include_router(alerts_routes.router)
+    app.include_router(export_routes.router)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]

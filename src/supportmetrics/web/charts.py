@@ -1,42 +1,113 @@
 """Vega-Lite chart specs, built with Altair from rows the page also shows as a table.
 
-Each row may carry `drill`: a dashboard link the page follows when the mark is clicked. Durations are
-drawn in hours, shares as percentages; tooltips show the same text as the table.
+Each row may carry `drill`: a dashboard link the page follows when the mark is clicked. Durations
+are drawn in the unit that suits their size (minutes, hours or days) with the unit in the labels,
+shares and percents with a % sign, time axes with one tick per period start chosen for the period
+(hours, days, week starts, months, quarters, years), at most `MAX_TICKS` ticks on any axis;
+tooltips show the same text as the table. Bars keep the rows' order, so a chart reads like its
+table.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import altair as alt
 
 from supportmetrics.display import human
 
-__all__ = ["agents_scatter", "bars", "breakdown", "histogram", "sparkline", "trend"]
+__all__ = [
+    "MAX_TICKS",
+    "agents_scatter",
+    "bars",
+    "breakdown",
+    "histogram",
+    "sparkline",
+    "time_ticks",
+    "trend",
+]
 
 _WIDTH: Literal["container"] = "container"
+MAX_TICKS = 10
+_SCALES = (("days", 86400.0), ("hours", 3600.0), ("minutes", 60.0), ("seconds", 1.0))
+_SUFFIX = {"days": "d", "hours": "h", "minutes": "m", "seconds": "s"}
+_TIME_FORMATS = {
+    "hour": "%b %d %H:00",
+    "day": "%b %d",
+    "week": "%b %d",
+    "month": "%b %Y",
+    "quarter": "Q%q %Y",
+    "year": "%Y",
+}
+"""Tick labels per period: a week is labelled by the date it starts on."""
 
 
-def _plot_value(value: Any, unit: str) -> float | None:
-    if value is None:
-        return None
-    return float(value) / 3600 if unit == "seconds" else float(value)
+def _duration_scale(values: list[float | None]) -> tuple[str, float]:
+    """The unit durations read best in: the largest one the biggest value reaches twice over."""
+    top = max((abs(v) for v in values if v is not None), default=0.0)
+    return next(((n, s) for n, s in _SCALES if top >= 2 * s), ("seconds", 1.0))
 
 
-def _axis(unit: str) -> alt.Axis:
-    if unit == "share":
-        return alt.Axis(format=".0%", title=None)
-    if unit == "seconds":
-        return alt.Axis(title="hours")
-    return alt.Axis(title=None)
+class _Measure:
+    """How a metric's values are plotted: the divisor, the axis title and the label format."""
+
+    def __init__(self, unit: str, title: str, values: list[Any]) -> None:
+        self.unit = unit
+        numbers = [None if v is None else float(v) for v in values]
+        self.top = max((abs(v) for v in numbers if v is not None), default=0.0)
+        self.divisor, self.suffix = 1.0, ""
+        self.title = title
+        if unit == "seconds":
+            name, self.divisor = _duration_scale(numbers)
+            self.suffix = " " + _SUFFIX[name]
+            self.title = f"{title} ({name})"
+        elif unit == "percent":
+            self.suffix = "%"
+
+    def plot(self, value: Any) -> float | None:
+        return None if value is None else float(value) / self.divisor
+
+    def axis(self, **extra: Any) -> alt.Axis:
+        if self.unit == "share":
+            return alt.Axis(format="~%", title=self.title, tickCount=MAX_TICKS, **extra)
+        if self.unit == "count":  # whole numbers only: no 0.5 of a ticket
+            label = "format(datum.value, ',~s')"
+            if self.top < MAX_TICKS:
+                extra["values"] = list(range(0, int(self.top) + 2))
+            return alt.Axis(title=self.title, labelExpr=label, tickCount=MAX_TICKS, **extra)
+        label = f"format(datum.value, '~g') + '{self.suffix}'"
+        return alt.Axis(title=self.title, tickCount=MAX_TICKS, labelExpr=label, **extra)
 
 
-def _points(rows: list[dict[str, Any]], unit: str, label: str) -> list[dict[str, Any]]:
+def _epoch_ms(label: str) -> float:
+    """A period label (local wall time) as milliseconds on a UTC scale, so no browser shifts it."""
+    return datetime.fromisoformat(label).replace(tzinfo=UTC).timestamp() * 1000
+
+
+def time_ticks(labels: list[str]) -> list[float]:
+    """Period starts to tick at: every k-th one, so there are at most MAX_TICKS."""
+    step = max(1, -(-len(labels) // MAX_TICKS))
+    return [_epoch_ms(label) for label in labels[::step]]
+
+
+def _time_x(labels: list[str], period: str, axis: bool = True) -> alt.X:
+    if not axis:
+        return alt.X("t:T", axis=None, scale=alt.Scale(type="utc"))
+    label = f"utcFormat(datum.value, '{_time_format(period)}')"
+    if period == "hour":  # hours without data leave gaps: nice hours, not every k-th row
+        ticks = alt.Axis(tickCount=MAX_TICKS, labelExpr=label, labelOverlap=True)
+    else:
+        ticks = alt.Axis(values=time_ticks(labels), labelExpr=label, labelOverlap=True)
+    return alt.X("t:T", title=None, scale=alt.Scale(type="utc"), axis=ticks)
+
+
+def _points(rows: list[dict[str, Any]], measure: _Measure, label: str) -> list[dict[str, Any]]:
     return [
         {
             "label": "" if row.get(label) is None else str(row[label]),
-            "y": _plot_value(row.get("value"), unit),
-            "text": human(row.get("value"), unit),
+            "y": measure.plot(row.get("value")),
+            "text": human(row.get("value"), measure.unit),
             "n": row.get("n"),
             "drill": row.get("drill"),
         }
@@ -44,60 +115,89 @@ def _points(rows: list[dict[str, Any]], unit: str, label: str) -> list[dict[str,
     ]
 
 
+def _timed(rows: list[dict[str, Any]], measure: _Measure) -> list[dict[str, Any]]:
+    points = _points(rows, measure, "period")
+    for point in points:
+        point["t"] = _epoch_ms(point["label"])
+    return points
+
+
 def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
     return chart.configure_view(stroke=None).to_dict()
 
 
-def sparkline(rows: list[dict[str, Any]], unit: str) -> dict[str, Any]:
+def _time_format(period: str) -> str:
+    return _TIME_FORMATS.get(period, "%b %d")
+
+
+def _period_tooltip(period: str) -> alt.Tooltip:
+    return alt.Tooltip("label:N", title=period)
+
+
+def sparkline(rows: list[dict[str, Any]], unit: str, period: str = "week") -> dict[str, Any]:
     """A small line of the value by period, no axes."""
-    data = alt.Data(values=_points(rows, unit, "period"))
+    measure = _Measure(unit, "value", [r.get("value") for r in rows])
+    data = alt.Data(values=_timed(rows, measure))
     chart = (
         alt.Chart(data, width=_WIDTH, height=36)
         .mark_line(point=False, strokeWidth=1.5)
         .encode(
-            x=alt.X("label:T", axis=None),
+            x=_time_x([r["period"] for r in rows], period, axis=False),
             y=alt.Y("y:Q", axis=None, scale=alt.Scale(zero=False)),
-            tooltip=[alt.Tooltip("label:T", title="period"), alt.Tooltip("text:N", title="value")],
+            tooltip=[_period_tooltip(period), alt.Tooltip("text:N", title="value")],
         )
     )
     return _spec(chart)
 
 
-def trend(rows: list[dict[str, Any]], unit: str, target: float | None = None) -> dict[str, Any]:
+def trend(
+    rows: list[dict[str, Any]],
+    unit: str,
+    target: float | None = None,
+    *,
+    period: str = "week",
+    title: str = "value",
+) -> dict[str, Any]:
     """The value by period, points clickable (drill-down), with an optional target line."""
-    data = alt.Data(values=_points(rows, unit, "period"))
+    values = [r.get("value") for r in rows] + ([target] if target is not None else [])
+    measure = _Measure(unit, title, values)
+    data = alt.Data(values=_timed(rows, measure))
     base = alt.Chart(data, width=_WIDTH, height=220)
     line = base.mark_line(point=alt.OverlayMarkDef(size=50, cursor="pointer")).encode(
-        x=alt.X("label:T", title=None),
-        y=alt.Y("y:Q", axis=_axis(unit)),
+        x=_time_x([r["period"] for r in rows], period),
+        y=alt.Y("y:Q", axis=measure.axis()),
         tooltip=[
-            alt.Tooltip("label:T", title="period"),
-            alt.Tooltip("text:N", title="value"),
-            alt.Tooltip("n:Q", title="n"),
+            _period_tooltip(period),
+            alt.Tooltip("text:N", title=title),
+            alt.Tooltip("n:Q", title="n", format=","),
         ],
     )
     layers: list[alt.Chart] = [line]
     if target is not None:
-        rule = alt.Chart(alt.Data(values=[{"y": _plot_value(target, unit)}])).mark_rule(
+        rule = alt.Chart(alt.Data(values=[{"y": measure.plot(target)}])).mark_rule(
             strokeDash=[4, 4], color="#b45309"
         )
         layers.append(rule.encode(y="y:Q"))
     return _spec(alt.layer(*layers))
 
 
-def breakdown(rows: list[dict[str, Any]], dimension: str, unit: str) -> dict[str, Any]:
-    """Horizontal bars of the value per dimension value, clickable (drill-down)."""
-    data = alt.Data(values=_points(rows, unit, dimension))
+def breakdown(
+    rows: list[dict[str, Any]], dimension: str, unit: str, title: str = "value"
+) -> dict[str, Any]:
+    """Horizontal bars of the value per dimension value in the rows' order, clickable."""
+    measure = _Measure(unit, title, [r.get("value") for r in rows])
+    data = alt.Data(values=_points(rows, measure, dimension))
+    label = dimension.replace("_", " ")
     chart = (
         alt.Chart(data, width=_WIDTH, height=alt.Step(18))
         .mark_bar(cursor="pointer")
         .encode(
-            y=alt.Y("label:N", title=dimension, sort="-x"),
-            x=alt.X("y:Q", axis=_axis(unit)),
+            y=alt.Y("label:N", title=label, sort=None),
+            x=alt.X("y:Q", axis=measure.axis()),
             tooltip=[
-                alt.Tooltip("label:N", title=dimension),
-                alt.Tooltip("text:N", title="value"),
-                alt.Tooltip("n:Q", title="n"),
+                alt.Tooltip("label:N", title=label),
+                alt.Tooltip("text:N", title=title),
+                alt.Tooltip("n:Q", title="n", format=","),
             ],
         )
     )
@@ -105,33 +205,41 @@ def breakdown(rows: list[dict[str, Any]], dimension: str, unit: str) -> dict[str
 
 
 def bars(rows: list[dict[str, Any]], label: str, value: str, title: str) -> dict[str, Any]:
-    """Vertical bars in the rows' order (duration buckets)."""
+    """Vertical bars in the rows' order (duration buckets); `title` names what is counted."""
     values = [{"label": str(r[label]), "y": r[value], "drill": r.get("drill")} for r in rows]
     chart = (
         alt.Chart(alt.Data(values=values), width=_WIDTH, height=180)
         .mark_bar(cursor="pointer")
         .encode(
             x=alt.X("label:N", sort=None, title=None, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("y:Q", title=title),
-            tooltip=[alt.Tooltip("label:N", title="bucket"), alt.Tooltip("y:Q", title=title)],
+            y=alt.Y("y:Q", title=title, axis=alt.Axis(tickCount=MAX_TICKS, format="~s")),
+            tooltip=[
+                alt.Tooltip("label:N", title="bucket"),
+                alt.Tooltip("y:Q", title=title, format=","),
+            ],
         )
     )
     return _spec(chart)
 
 
-def histogram(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def histogram(rows: list[dict[str, Any]], title: str = "duration", counted: str = "rows") -> dict:
     """Counts per equal-width bin of hours (rows: low_hours, high_hours, count)."""
     chart = (
         alt.Chart(alt.Data(values=rows), width=_WIDTH, height=180)
         .mark_bar()
         .encode(
-            x=alt.X("low_hours:Q", title="hours", bin="binned"),
+            x=alt.X(
+                "low_hours:Q",
+                title=f"{title} (hours)",
+                bin="binned",
+                axis=alt.Axis(tickCount=MAX_TICKS, labelExpr="format(datum.value, '~g') + ' h'"),
+            ),
             x2="high_hours:Q",
-            y=alt.Y("count:Q", title="rows"),
+            y=alt.Y("count:Q", title=counted, axis=alt.Axis(tickCount=MAX_TICKS, format="~s")),
             tooltip=[
                 alt.Tooltip("low_hours:Q", title="from (h)", format=".1f"),
                 alt.Tooltip("high_hours:Q", title="to (h)", format=".1f"),
-                alt.Tooltip("count:Q"),
+                alt.Tooltip("count:Q", title=counted, format=","),
             ],
         )
     )
@@ -139,29 +247,32 @@ def histogram(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def agents_scatter(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Each agent's mean first response (hours) against their CSAT: speed next to quality."""
+    """Each agent's mean first response against their CSAT, every point labelled with the agent."""
+    kept = [
+        r for r in rows if r.get("first_response_mean") is not None and r.get("csat") is not None
+    ]
+    measure = _Measure("seconds", "Mean first response", [r["first_response_mean"] for r in kept])
     values = [
         {
             "agent": r["label"],
-            "hours": _plot_value(r.get("first_response_mean"), "seconds"),
-            "csat": r.get("csat"),
+            "x": measure.plot(r["first_response_mean"]),
+            "first_response": human(r["first_response_mean"], "seconds"),
+            "csat": r["csat"],
+            "csat_text": human(r["csat"], "share"),
             "replies": r.get("replies"),
         }
-        for r in rows
-        if r.get("first_response_mean") is not None and r.get("csat") is not None
+        for r in kept
     ]
-    chart = (
-        alt.Chart(alt.Data(values=values), width=_WIDTH, height=240)
-        .mark_circle(size=70, opacity=0.7)
-        .encode(
-            x=alt.X("hours:Q", title="mean first response (hours)"),
-            y=alt.Y("csat:Q", title="CSAT", axis=alt.Axis(format=".0%")),
-            tooltip=[
-                alt.Tooltip("agent:N"),
-                alt.Tooltip("hours:Q", format=".1f"),
-                alt.Tooltip("csat:Q", format=".1%"),
-                alt.Tooltip("replies:Q"),
-            ],
-        )
+    base = alt.Chart(alt.Data(values=values), width=_WIDTH, height=260).encode(
+        x=alt.X("x:Q", axis=measure.axis()),
+        y=alt.Y("csat:Q", axis=_Measure("share", "CSAT", []).axis()),
+        tooltip=[
+            alt.Tooltip("agent:N"),
+            alt.Tooltip("first_response:N", title="mean first response"),
+            alt.Tooltip("csat_text:N", title="CSAT"),
+            alt.Tooltip("replies:Q", format=","),
+        ],
     )
-    return _spec(chart)
+    points = base.mark_circle(size=70, opacity=0.7)
+    labels = base.mark_text(align="left", dx=7, fontSize=11, color="#374151").encode(text="agent:N")
+    return _spec(alt.layer(points, labels))

@@ -13,13 +13,17 @@ from typing import Any
 from supportmetrics.config import Config, TargetSettings
 from supportmetrics.display import human, human_change
 from supportmetrics.engine import Engine
+from supportmetrics.facts.registry import fact_table
 from supportmetrics.metrics import CATALOGUE, Metric
 from supportmetrics.query import QueryError, resolve_metric
 from supportmetrics.web import charts
+from supportmetrics.web.order import natural_order
 from supportmetrics.web.params import View, auto_period
 from supportmetrics.web.queries import (
     breakdown_dimensions,
+    default_split,
     default_stat,
+    describe,
     distribution,
     get_metric,
     has_drill,
@@ -36,6 +40,7 @@ __all__ = [
     "metric_page",
     "overview",
     "targets_page",
+    "variant_controls",
 ]
 
 HEADLINE: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -83,6 +88,8 @@ def catalogue_entry(chosen: Metric) -> dict[str, Any]:
     }
 
 
+COUNTED = {"ticket_id": "Tickets", "call_id": "Calls", "response_id": "Responses"}
+"""What a distribution counts, by its fact table's key."""
 ROW_KEYS = ("value", "n", "ci_low", "ci_high", "low_sample", "previous", "change", "change_pct")
 
 
@@ -175,7 +182,9 @@ def _tile(engine: Engine, config: Config, chosen: Metric, view: View) -> dict[st
     except QueryError as exc:
         return tile | {"error": str(exc), "target": _target(config, chosen, None)}
     tile["target"] = _target(config, chosen, tile["value"])
-    tile["spark"] = charts.sparkline(tile["trend"], tile["unit"]) if tile["trend"] else None
+    tile["spark"] = (
+        charts.sparkline(tile["trend"], tile["unit"], tile["period"]) if tile["trend"] else None
+    )
     return tile
 
 
@@ -215,12 +224,15 @@ def _drill_value(value: Any) -> str | None:
 def metric_page(engine: Engine, config: Config, metric_id: str, view: View) -> dict[str, Any]:
     """Headline, trend, breakdown by a dimension, duration distribution and drill-down links."""
     chosen = get_metric(metric_id)
-    resolved = resolve_metric(engine, chosen)
+    resolved = resolve_metric(engine, chosen, dict(view.variants))
     stat = view.get("stat") or default_stat(resolved)
     durations = takes_stat(resolved)
     stat_view = view.with_extra(stat=stat if durations else None)
     drill = has_drill(resolved)
     page: dict[str, Any] = {"metric": catalogue_entry(chosen), "drill": drill}
+    settled = resolve_metric(engine, chosen) if view.variants else resolved
+    page["variant_controls"] = variant_controls(chosen, settled, view)
+    page["stated"] = None
     target = config.targets.get(chosen.id)
     applied = metric_query(engine, chosen, view, stat=stat, compare=True)
     result = run(engine, applied)
@@ -234,6 +246,7 @@ def metric_page(engine: Engine, config: Config, metric_id: str, view: View) -> d
     page["stat"] = applied.query.stat if durations else None
     page["clock"] = applied.query.clock
     page["ignored_filters"] = list(applied.ignored)
+    page["stated"] = describe(chosen.title, applied)
     page["headline"] = row | {
         "display": human(row.get("value"), unit),
         "change_display": human_change(row.get("change"), unit),
@@ -253,21 +266,32 @@ def metric_page(engine: Engine, config: Config, metric_id: str, view: View) -> d
     page["period"] = period
     page["trend"] = trend.rows
     page["trend_chart"] = charts.trend(
-        trend.rows, unit, page["target"]["value"] if page["target"] else None
+        trend.rows,
+        unit,
+        page["target"]["value"] if page["target"] else None,
+        period=period,
+        title=chosen.title,
     )
 
     dimensions = breakdown_dimensions(engine, resolved)
     page["dimensions"] = dimensions
-    by = view.get("by") or next((d for d in ("channel", "queue", "team") if d in dimensions), None)
+    by = view.get("by")
+    if by is not None and by not in dimensions:
+        raise QueryError(
+            f"cannot break {chosen.id} down by {by!r}; use one of: " + ", ".join(dimensions)
+        )
+    split = None
+    if by is not None:
+        split = run(engine, metric_query(engine, chosen, view, by=(by,), stat=stat))
+    elif (by := default_split(engine, applied, dimensions)) is not None:
+        try:
+            split = run(engine, metric_query(engine, chosen, view, by=(by,), stat=stat))
+        except QueryError:  # a metric whose rows split by none of them (cohorts): no split
+            by = None
     page["by"] = by
     page["breakdown"] = []
-    if by:
-        if by not in dimensions:
-            raise QueryError(
-                f"cannot break {chosen.id} down by {by!r}; use one of: " + ", ".join(dimensions)
-            )
-        split = run(engine, metric_query(engine, chosen, view, by=(by,), stat=stat))
-        split.rows = _complete(split.rows)
+    if by and split is not None:
+        split.rows = natural_order(_complete(split.rows), by)
         for r in split.rows:
             value = _drill_value(r.get(by))
             r["display"] = human(r.get("value"), unit)
@@ -275,7 +299,7 @@ def metric_page(engine: Engine, config: Config, metric_id: str, view: View) -> d
                 _link(rows_path, stat_view.with_where({by: value})) if drill and value else None
             )
         page["breakdown"] = split.rows
-        page["breakdown_chart"] = charts.breakdown(split.rows, by, unit)
+        page["breakdown_chart"] = charts.breakdown(split.rows, by, unit, chosen.title)
 
     page["distribution"] = None
     if durations and unit == "seconds":
@@ -286,12 +310,43 @@ def metric_page(engine: Engine, config: Config, metric_id: str, view: View) -> d
                 "max": bucket["high"] and str(int(bucket["high"])),
             }
             bucket["drill"] = _link(rows_path, stat_view.with_extra(**bounds)) if drill else None
-        shape["buckets_chart"] = charts.bars(shape["buckets"], "bucket", "count", "rows")
+        counted = COUNTED.get(fact_table(resolved.facts).key or "", "rows")
+        shape["counted"] = counted
+        shape["buckets_chart"] = charts.bars(shape["buckets"], "bucket", "count", counted)
         shape["histogram_chart"] = (
-            charts.histogram(shape["histogram"]) if shape["histogram"] else None
+            charts.histogram(shape["histogram"], chosen.title, counted)
+            if shape["histogram"]
+            else None
         )
         page["distribution"] = shape
     return page
+
+
+def _variant_text(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def variant_controls(chosen: Metric, settled: Any, view: View) -> list[dict[str, Any]]:
+    """A metric page's definition variants: name, choices (None: free text), the value the
+    workspace's settings give it (`settled`: the metric resolved without the view's variants)
+    and the view's value."""
+    given = dict(view.variants)
+    controls = []
+    for variant in chosen.variants:
+        default = _variant_text(settled.variants.get(variant.name, variant.default))
+        choices = list(variant.choices) if variant.choices else None
+        if choices is None and isinstance(variant.default, bool):
+            choices = ["true", "false"]
+        controls.append(
+            {
+                "name": variant.name,
+                "description": variant.description,
+                "default": default,
+                "value": given.get(variant.name, default),
+                "choices": choices,
+            }
+        )
+    return controls
 
 
 def agents_page(engine: Engine, view: View) -> dict[str, Any]:
@@ -326,7 +381,13 @@ def targets_page(engine: Engine, config: Config, view: View) -> list[dict[str, A
         chosen = CATALOGUE[metric_id]
         tile = _tile(engine, config, chosen, view)
         if tile.get("trend"):
-            tile["trend_chart"] = charts.trend(tile["trend"], tile["unit"], tile["target"]["value"])
+            tile["trend_chart"] = charts.trend(
+                tile["trend"],
+                tile["unit"],
+                tile["target"]["value"],
+                period=tile["period"],
+                title=tile["title"],
+            )
         out.append(tile)
     return out
 

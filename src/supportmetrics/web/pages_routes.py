@@ -2,28 +2,40 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
 from supportmetrics.engine import Engine
+from supportmetrics.facts.registry import fact_table
 from supportmetrics.metrics import CATALOGUE
 from supportmetrics.query import QueryError, find_metric
 from supportmetrics.web import pages
 from supportmetrics.web.auth import page_session
 from supportmetrics.web.data import DataSource
-from supportmetrics.web.params import FILTERS, PRESET_LABELS, PRESETS, ParamError, View, parse_view
-from supportmetrics.web.queries import drill_rows, get_metric, metric_query
+from supportmetrics.web.drill import ALL, cell, chosen_columns, header, ticket_link
+from supportmetrics.web.params import (
+    ANCHORS,
+    FILTERS,
+    PRESET_LABELS,
+    PRESETS,
+    ParamError,
+    View,
+    parse_view,
+)
+from supportmetrics.web.queries import describe, drill_columns, drill_rows, get_metric, metric_query
+from supportmetrics.web.status import data_status
 from supportmetrics.web.users import Session
 
-__all__ = ["router"]
+__all__ = ["known", "router"]
 
 router = APIRouter(include_in_schema=False)
 CurrentSession = Annotated[Session, Depends(page_session)]
 PAGE_SIZE = 50
-METRIC_EXTRA = ("by", "period", "stat")
-ROWS_EXTRA = ("min", "max", "offset", "stat")
+METRIC_EXTRA = ("by", "period", "stat", "variant")
+ROWS_EXTRA = ("min", "max", "offset", "stat", "columns", "variant")
 
 
 def _data(request: Request) -> DataSource:
@@ -35,8 +47,15 @@ def _view(request: Request, extra: tuple[str, ...] = ()) -> View:
 
 
 def _render(
-    request: Request, name: str, session: Session, view: View, context: dict[str, Any]
+    request: Request,
+    name: str,
+    session: Session,
+    view: View,
+    context: dict[str, Any],
+    controls: tuple[str, ...] = (),
 ) -> Response:
+    """A page with the filter bar; `controls` are the view's page parameters the page itself
+    shows as fields of the filter form (the others travel as hidden fields)."""
     templates = request.app.state.templates
     path = request.url.path
 
@@ -45,9 +64,15 @@ def _render(
         lists every agent, the largest part of a page)."""
         macros = templates.get_template("macros.html").module
         presets = [(key, PRESET_LABELS[key]) for key in PRESETS]
-        return macros.filter_bar(view, FILTERS, pages.filter_options(engine), presets, path)
+        status = data_status(engine, view)
+        hidden = [(k, v) for k, v in view.extra if k not in controls and k != "offset"]
+        if "variant" not in controls:
+            hidden += [("variant", f"{k}={v}") for k, v in view.variants]
+        return macros.filter_bar(
+            view, FILTERS, pages.filter_options(engine), presets, path, hidden, status, ANCHORS
+        )
 
-    bar = _data(request).cached(("filter bar", path, view.key()), filter_bar)
+    bar = _data(request).cached(("filter bar", path, view.key(), controls), filter_bar)
     base = {"session": session, "view": view, "filter_bar": bar}
     return templates.TemplateResponse(request, name, base | context)
 
@@ -73,17 +98,18 @@ def catalogue(request: Request, session: CurrentSession) -> Response:
 
 @router.get("/metrics/{metric_id}")
 def metric(request: Request, metric_id: str, session: CurrentSession) -> Response:
-    _known(metric_id)
+    known(metric_id)
     view = _view(request, METRIC_EXTRA)
     config = request.app.state.config
     page = _data(request).cached(
         ("metric page", metric_id, view.key()),
         lambda engine: pages.metric_page(engine, config, metric_id, view),
     )
-    return _render(request, "metric.html", session, view, {"page": page})
+    controls = ("by", "period", "stat", "variant")
+    return _render(request, "metric.html", session, view, {"page": page}, controls=controls)
 
 
-def _known(metric_id: str) -> None:
+def known(metric_id: str) -> None:
     """A 404 naming the metrics (and the closest ids) for a metric the catalogue lacks."""
     try:
         find_metric(metric_id)
@@ -104,9 +130,12 @@ def _number(view: View, name: str) -> float | None:
 @router.get("/metrics/{metric_id}/rows")
 def rows(request: Request, metric_id: str, session: CurrentSession) -> Response:
     """One page of the rows behind a metric, with a CSV export of all of them."""
-    _known(metric_id)
+    known(metric_id)
     chosen = get_metric(metric_id)
     view = _view(request, ROWS_EXTRA)
+    picked = [v for k, v in request.query_params.multi_items() if k == "column" and v]
+    if picked:  # the column picker's checkboxes
+        view = view.with_extra(columns=",".join(picked))
     offset = int(_number(view, "offset") or 0)
     if offset < 0:
         raise ParamError("offset takes a number >= 0")
@@ -114,17 +143,36 @@ def rows(request: Request, metric_id: str, session: CurrentSession) -> Response:
 
     def compute(engine: Engine) -> dict[str, Any]:
         applied = metric_query(engine, chosen, view)
+        every, default = drill_columns(engine, applied)
+        shown = chosen_columns(view.get("columns"), every, default)
         table, total = drill_rows(
-            engine, applied, low=low, high=high, limit=PAGE_SIZE, offset=offset
+            engine, applied, low=low, high=high, limit=PAGE_SIZE, offset=offset, columns=shown
         )
         return {
             "applied": applied,
+            "stated": describe(chosen.title, applied, low, high),
             "total": total,
+            "every": every,
+            "default": default,
             "columns": table.column_names,
             "rows": table.to_pylist(),
         }
 
     found = _data(request).cached(("rows page", metric_id, view.key()), compute)
+    resolved = found["applied"].resolved
+    headers = {c: header(c, chosen.title, resolved.filed_at) for c in found["every"]}
+    links = fact_table(resolved.facts).key != "ticket_id"
+    table = [
+        [
+            {
+                "text": cell(row[c], c, resolved.unit),
+                "sort": _sort_key(row[c]),
+                "link": ticket_link(row[c]) if links and c == "ticket_id" and row[c] else None,
+            }
+            for c in found["columns"]
+        ]
+        for row in found["rows"]
+    ]
     base = view.with_extra(offset=None)
     pages_links = {
         "previous": base.with_extra(offset=str(max(offset - PAGE_SIZE, 0))) if offset else None,
@@ -132,16 +180,42 @@ def rows(request: Request, metric_id: str, session: CurrentSession) -> Response:
         if offset + PAGE_SIZE < found["total"]
         else None,
     }
+    export = base.with_extra(stat=None, columns=",".join(found["columns"]))
     context = {
         "metric": pages.catalogue_entry(chosen),
         "found": found,
+        "headers": headers,
+        "table": table,
         "offset": offset,
         "page_size": PAGE_SIZE,
         "links": pages_links,
-        "csv_query": base.with_extra(stat=None).query_string(),
-        "back": View(view.preset, view.start, view.end, view.where, view.clock, ()).query_string(),
+        "csv_query": export.api_query_string() + "&comment=true",
+        "csv_all_query": export.with_extra(columns=ALL).api_query_string() + "&comment=true",
+        "all_columns": base.with_extra(columns=ALL).query_string(),
+        "default_columns": base.with_extra(columns=None).query_string(),
+        "back": View(
+            view.preset,
+            view.start,
+            view.end,
+            view.where,
+            view.clock,
+            (),
+            view.anchor,
+            view.variants,
+        ).query_string(),
     }
-    return _render(request, "rows.html", session, view, context)
+    return _render(request, "rows.html", session, view, context, controls=("columns",))
+
+
+def _sort_key(value: Any) -> str:
+    """A cell's `data-sort`: numbers and times as they compare, the rest as text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
 
 
 @router.get("/agents")

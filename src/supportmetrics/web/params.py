@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from supportmetrics import pairs
 
 __all__ = [
+    "ANCHORS",
     "FILTERS",
     "MAX_PERIODS",
     "PRESETS",
@@ -38,6 +39,8 @@ PRESET_LABELS = {
     "all": "All data",
 }
 DEFAULT_PRESET = "90d"
+ANCHORS = {"today": "today", "data": "the data's last day"}
+"""What a preset range ends on: today (the dashboard's default) or the last day of data."""
 EARLIEST, LATEST = date(1970, 1, 1), date(2100, 12, 31)
 MAX_PERIODS = 5000
 _PERIOD_DAYS = {"hour": 1 / 24, "day": 1, "week": 7, "month": 30.4, "quarter": 91.3, "year": 365.25}
@@ -59,6 +62,10 @@ class View:
     clock: str = "calendar"
     extra: tuple[tuple[str, str], ...] = field(default=())
     """Page-specific parameters (by, period, stat) kept in links."""
+    anchor: str = "today"
+    """What a preset range ends on: "today" or "data" (the last day of data)."""
+    variants: tuple[tuple[str, str], ...] = ()
+    """Definition variants (name, value) of the metric page and its drill-down."""
 
     def where_dict(self) -> dict[str, list[str]]:
         return {name: list(values) for name, values in self.where}
@@ -69,14 +76,16 @@ class View:
     def get(self, name: str, default: str | None = None) -> str | None:
         return dict(self.extra).get(name, default)
 
-    def range(self, span: tuple[date, date]) -> tuple[date, date]:
-        """The inclusive local dates this view covers, given the data's first and last day."""
+    def range(self, span: tuple[date, date], today: date | None = None) -> tuple[date, date]:
+        """The inclusive local dates this view covers, given the data's first and last day (and
+        today, which a preset ends on unless the view's anchor is the data)."""
         if self.preset is None:
             return (self.start or span[0], self.end or span[1])
         days = PRESETS[self.preset]
         if days is None:
             return span
-        return (span[1] - timedelta(days=days - 1), span[1])
+        last = today if self.anchor == "today" and today is not None else span[1]
+        return (last - timedelta(days=days - 1), last)
 
     def with_where(self, extra: Mapping[str, str]) -> View:
         """This view narrowed to `extra` (dimension -> one value), as a drill-down link does."""
@@ -104,13 +113,33 @@ class View:
                 out.append(("where", f"{name}={','.join(values)}"))
         if self.clock != "calendar":
             out.append(("clock", self.clock))
+        if self.anchor != "today" and self.preset not in (None, "all"):
+            out.append(("anchor", self.anchor))
+        out += [("variant", f"{name}={value}") for name, value in self.variants]
         return out + list(self.extra)
 
     def query_string(self) -> str:
         return urlencode(self.pairs())
 
+    def api_query_string(self) -> str:
+        """The URL parameters for the JSON API, whose preset ranges end on the data's last day
+        unless told otherwise: the anchor is always stated."""
+        pairs = self.pairs()
+        if self.preset not in (None, "all") and self.anchor == "today":
+            pairs.append(("anchor", "today"))
+        return urlencode(pairs)
+
     def key(self) -> tuple[object, ...]:
-        return (self.preset, self.start, self.end, self.where, self.clock, self.extra)
+        return (
+            self.preset,
+            self.start,
+            self.end,
+            self.where,
+            self.clock,
+            self.extra,
+            self.anchor,
+            self.variants,
+        )
 
 
 def parse_pairs(items: Iterable[str], option: str) -> dict[str, list[str]]:
@@ -133,8 +162,13 @@ def _date(text: str | None, name: str) -> date | None:
     return value
 
 
-def parse_view(params: Sequence[tuple[str, str]], extra_names: Sequence[str] = ()) -> View:
-    """A View from query parameters (ParamError on a malformed one)."""
+def parse_view(
+    params: Sequence[tuple[str, str]],
+    extra_names: Sequence[str] = (),
+    default_anchor: str = "today",
+) -> View:
+    """A View from query parameters (ParamError on a malformed one); `variant=NAME=VALUE` is read
+    when "variant" is among `extra_names`."""
     single = {k: v for k, v in params}
     start, end = _date(single.get("from"), "from"), _date(single.get("to"), "to")
     if start and end and end < start:
@@ -158,7 +192,14 @@ def parse_view(params: Sequence[tuple[str, str]], extra_names: Sequence[str] = (
     clock = single.get("clock") or "calendar"
     if clock not in ("calendar", "business"):
         raise ParamError(f"clock takes calendar or business; got {clock!r}")
-    extra = tuple(sorted((k, single[k]) for k in extra_names if single.get(k)))
+    anchor = single.get("anchor") or default_anchor
+    if anchor not in ANCHORS:
+        raise ParamError(f"anchor takes today or data; got {anchor!r}")
+    variants: dict[str, str] = {}
+    if "variant" in extra_names:
+        chosen = parse_pairs((v for k, v in params if k == "variant" and v), "variant")
+        variants = {name: ",".join(values) for name, values in chosen.items()}
+    extra = tuple(sorted((k, single[k]) for k in extra_names if single.get(k) and k != "variant"))
     return View(
         preset,
         start,
@@ -166,6 +207,8 @@ def parse_view(params: Sequence[tuple[str, str]], extra_names: Sequence[str] = (
         tuple(sorted((k, tuple(dict.fromkeys(v))) for k, v in where.items())),
         clock,
         extra,
+        anchor,
+        tuple(sorted(variants.items())),
     )
 
 

@@ -8,9 +8,11 @@ population, filtered with `filter_rows`), so they hold exactly the rows the metr
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import ibis
 import ibis.expr.types as ir
@@ -18,7 +20,7 @@ import pyarrow as pa
 
 from supportmetrics.config import TargetSettings
 from supportmetrics.engine import Engine
-from supportmetrics.facts.registry import FACT_TABLES, fact_table
+from supportmetrics.facts.registry import FACT_TABLES, FactTable, fact_table
 from supportmetrics.metrics.base import Metric, ResolvedMetric
 from supportmetrics.query import (
     Query,
@@ -34,17 +36,23 @@ from supportmetrics.query.aggregations import aggregation
 from supportmetrics.web.params import ParamError, View, check_periods
 
 __all__ = [
+    "AGENT_NAME",
     "BUCKETS",
+    "SPLIT_FIRST",
     "Applied",
     "breakdown_dimensions",
+    "default_split",
     "default_stat",
+    "describe",
     "distribution",
+    "drill_columns",
     "drill_rows",
     "get_metric",
     "has_drill",
     "metric_query",
     "run",
     "takes_stat",
+    "today",
 ]
 
 BUCKETS: tuple[tuple[str, float, float | None], ...] = (
@@ -55,6 +63,8 @@ BUCKETS: tuple[tuple[str, float, float | None], ...] = (
     ("24 h+", 24 * 3600, None),
 )
 HISTOGRAM_BINS = 30
+AGENT_NAME = "agent_name"
+"""The drill-down column with the name of the row's agent (beside their id)."""
 
 
 def get_metric(metric_id: str) -> Metric:
@@ -125,9 +135,9 @@ def metric_query(
     target: TargetSettings | None = None,
 ) -> Applied:
     """The Query for `chosen` under `view` (and its target's own scope, when given)."""
-    variants: dict[str, str] = {}
+    variants: dict[str, str] = dict(view.variants)
     if target is not None:
-        variants = {
+        variants |= {
             k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in target.variants.items()
         }
     resolved = resolve_metric(engine, chosen, variants)
@@ -142,7 +152,7 @@ def metric_query(
         where |= target.where
         clock = target.clock
         stat = stat or target.stat
-    start, end = view.range(engine.span())
+    start, end = view.range(engine.span(), today(engine))
     if period is not None:
         check_periods(start, end, period)
     for name in by:
@@ -164,6 +174,49 @@ def metric_query(
         "previous" if compare else None,
     )
     return Applied(query, ignored, start, end, resolved)
+
+
+def describe(
+    title: str, applied: Applied, low: float | None = None, high: float | None = None
+) -> str:
+    """What a view of a metric holds, in one line: title, range, filters, clock, variants (for a
+    page header and the first line of an export)."""
+    query = applied.query
+    parts = [title, f"{applied.start} to {applied.end}"]
+    parts += [f"{name} = {', '.join(values)}" for name, values in sorted(query.where.items())]
+    if low is not None or high is not None:
+        parts.append(f"value from {low or 0:g} s" + (f" to under {high:g} s" if high else ""))
+    if query.clock == "business":
+        parts.append("business hours")
+    parts += [f"{name} = {value}" for name, value in sorted(query.variants.items())]
+    return "; ".join(parts)
+
+
+SPLIT_FIRST = ("channel", "queue", "survey", "team", "priority", "issue_type", "direction")
+"""The dimensions a metric page splits by first, when it has them and they vary."""
+
+
+def default_split(engine: Engine, applied: Applied, dimensions: Sequence[str]) -> str | None:
+    """The first dimension (SPLIT_FIRST first, then the others in order) with more than one value
+    among the rows under the view, so a split never shows one bar (None if none varies)."""
+    ordered = [d for d in SPLIT_FIRST if d in dimensions]
+    ordered += [d for d in dimensions if d not in ordered]
+    try:
+        rows = _population_rows(engine, applied, drill=False)
+    except QueryError:
+        return ordered[0] if ordered else None
+    own = [d for d in ordered if d in rows.columns]
+    if own:
+        counts = engine.arrow(rows.aggregate(**{d: rows[d].nunique() for d in own})).to_pylist()[0]
+        for name in own:
+            if (counts[name] or 0) > 1:
+                return name
+    return next((d for d in ordered if d not in own), ordered[0] if ordered else None)
+
+
+def today(engine: Engine) -> date:
+    """Today's date in the workspace's time zone."""
+    return datetime.now(ZoneInfo(engine.config.timezone)).date()
 
 
 def run(engine: Engine, applied: Applied) -> Result:
@@ -197,6 +250,36 @@ def _population_rows(
     return rows
 
 
+def drill_columns(engine: Engine, applied: Applied) -> tuple[list[str], list[str]]:
+    """The columns the drill-down offers (the default ones first, in order) and the default ones
+    (see `drill_rows`)."""
+    facts = fact_table(applied.resolved.facts)
+    rows = _population_rows(engine, applied)
+    every, default = _ordered(rows, facts, applied.resolved.filed_at)
+    offered = [c for c in every if c != applied.resolved.filed_at]  # filed_at holds it
+    return default + [c for c in offered if c not in default], default
+
+
+def _ordered(rows: ir.Table, facts: FactTable, filed: str | None) -> tuple[list[str], list[str]]:
+    """Every column (key, filed_at, value, the fact columns with the agent's name beside the
+    agent) and the default ones."""
+    own = [c for c in rows.columns if not c.startswith("_")]
+    first: str = facts.key if facts.key is not None and facts.key in own else own[0]
+    every = [first, "filed_at", "value"]
+    for column in own:
+        if column != first:
+            every.append(column)
+            if column == facts.agent:
+                every.append(AGENT_NAME)
+    wanted = [c for c in facts.drill_columns if c in own and c not in (first, filed)]
+    default = [first, "filed_at", "value"]
+    for column in wanted:
+        default.append(column)
+        if column == facts.agent:
+            default.append(AGENT_NAME)
+    return every, default
+
+
 def drill_rows(
     engine: Engine,
     applied: Applied,
@@ -205,16 +288,24 @@ def drill_rows(
     high: float | None = None,
     limit: int | None = 50,
     offset: int = 0,
+    columns: Sequence[str] | None = None,
 ) -> tuple[pa.Table, int]:
-    """The rows behind the metric's number under `applied` (a page of them) and their count."""
+    """The rows behind the metric's number under `applied` (a page of them) and their count:
+    the key, `filed_at`, `value`, then the fact columns (the agent's name, `agent_name`, beside
+    the agent's id); only `columns` of them, in that order, when given."""
     rows = _population_rows(engine, applied, low, high)
-    keep = [c for c in rows.columns if not c.startswith("_") or c in ("_value", "_filed_at")]
-    first = next(c for c in keep if not c.startswith("_"))
-    rows = rows.select(keep).rename(value="_value", filed_at="_filed_at")
-    rows = rows.relocate(first, "filed_at", "value").order_by(["filed_at", first])
+    facts = fact_table(applied.resolved.facts)
+    every, _ = _ordered(rows, facts, applied.resolved.filed_at)
+    if facts.agent in rows.columns:
+        agents = engine.table("agents")
+        names = agents.select(__agent=agents.agent_id, **{AGENT_NAME: agents.name})
+        rows = rows.left_join(names, rows[facts.agent] == names["__agent"]).drop("__agent")
+    rows = rows.rename(value="_value", filed_at="_filed_at")
+    shown = every if columns is None else [c for c in columns if c in every]
+    rows = rows.order_by(["filed_at", every[0]])
     total = int(engine.db.to_pyarrow(rows.count()).as_py())
     page = rows if limit is None else rows.limit(limit, offset=offset)
-    return engine.arrow(page), total
+    return engine.arrow(page.select(shown)), total
 
 
 def distribution(engine: Engine, applied: Applied) -> dict[str, Any]:

@@ -16,6 +16,7 @@ class Nps(Grouped):
 
     name = "nps"
     sampled = True
+    drillable = True
 
     def aggregates(self, rows: ir.Table, query: Query) -> dict[str, ir.Value]:
         value = rows._value
