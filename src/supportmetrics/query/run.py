@@ -83,7 +83,7 @@ def run_query(engine: Engine, query: Query) -> Result:
 @dataclass(frozen=True)
 class Population:
     """The rows a query aggregates, before its split: their fact table, the metric's aggregation
-    under the query's variants, and the fact rows with `_filed_at`, `_local` and `_value`, within
+    under the query's variants, and the fact rows with `_filed_at`, `_value` (and `_local` when needed), within
     the query's range and filters (snapshot and cohort metrics: the stretches, unfiltered by range)."""
 
     facts: str
@@ -111,9 +111,16 @@ def _population(engine: Engine, plan: ResolvedMetric, query: Query) -> ir.Table:
     rows = plan.metric.build(facts, plan.variants, query.clock)
     if plan.filed_at is not None:
         rows = rows.mutate(_filed_at=rows[plan.filed_at])
-    if "_filed_at" not in rows.columns:
+    if "_filed_at" not in rows.columns or not _needs_local(query):
         return rows
     return local_timestamp(rows, {"_local": "_filed_at"}, engine.offsets())
+
+
+def _needs_local(query: Query) -> bool:
+    """Whether the rows need their local wall time (`_local`): for periods and the local hour or
+    weekday (dates filter on the UTC instants days begin, without it)."""
+    names = {*query.by, *query.where}
+    return query.period is not None or not names.isdisjoint(("hour_of_day", "day_of_week"))
 
 
 def _rows(

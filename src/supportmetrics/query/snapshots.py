@@ -39,6 +39,8 @@ def backlog_rows(
     aged_at = ibis.greatest(rows.start, rows.created_at + ibis.interval(hours=aged_hours))
     aged = rows.end.isnull() | (aged_at < rows.end)
     base = {n: rows[c] for n, c in dims.items()}
+    if not query.period and end is not None:
+        return _snapshot(engine, rows, base, aged_at, aged, end)
     changes = (
         rows.select(**base, at=rows.start, delta=ibis.literal(1), aged=ibis.literal(0))
         .union(
@@ -55,6 +57,37 @@ def backlog_rows(
     totals = {"value": "delta", "n": "delta", "aged": "aged"}
     horizon = timedelta(hours=aged_hours)
     return _running(engine, changes, list(dims), totals, query, start, end, horizon)
+
+
+def _snapshot(
+    engine: Engine,
+    rows: ir.Table,
+    base: Mapping[str, ir.Value],
+    aged_at: ir.Value,
+    aged: ir.Value,
+    end: date,
+) -> list[dict[str, Any]]:
+    """The backlog when local day `end` ends, counted directly: the stretches open at that
+    instant, and those of them aged by then. The same numbers as the running sums' last period
+    (a stretch counts from its start's local day through the day before its end's), in one
+    grouped scan instead of a window over every day of the data."""
+    zone = ZoneInfo(engine.config.timezone)
+    midnight = datetime.combine(end + timedelta(days=1), datetime.min.time(), zone)
+    at = ibis.literal(midnight.astimezone(UTC).replace(tzinfo=None), "timestamp")
+    open_then = (rows.start < at) & (rows.end.isnull() | (rows.end >= at))
+    counts = rows.group_by([v.name(n) for n, v in base.items()]) if base else rows
+    table = counts.aggregate(
+        value=ibis.ifelse(open_then, 1, 0).sum(),
+        aged=ibis.ifelse(open_then & aged & (aged_at < at), 1, 0).sum(),
+        __first=rows.start.min(),
+    )
+    out: list[dict[str, Any]] = engine.arrow(table).to_pylist()
+    firsts = [row.pop("__first") for row in out]
+    if not out or min(firsts) >= at.op().value:  # the range ends before the data begins
+        return []
+    for row in out:
+        row["n"] = row["value"]
+    return out
 
 
 def mrr_rows(

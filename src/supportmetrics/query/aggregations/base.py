@@ -1,8 +1,8 @@
 """The aggregation protocol and the registry of aggregation kinds.
 
-An aggregation turns a metric's population (its fact rows with `_filed_at`, `_local` and `_value`)
-into result rows, and says how the query layer treats them: whether rows carry the small-sample flag,
-whether shares are scaled to percent, whether the rows behind a number can be listed, whether the
+An aggregation turns a metric's population (its fact rows with `_filed_at` and `_value`, and
+`_local` when the query needs local time) into result rows, and says how the query layer treats
+them: whether rows carry the small-sample flag, whether shares are scaled to percent, whether the rows behind a number can be listed, whether the
 query's statistic applies, and which dimensions lead a result row. Each kind is one module of this
 package defining a subclass with a `name`: defining it registers it under that name, the string
 metrics declare as their `aggregation`.
