@@ -136,6 +136,18 @@ def test_backlog_is_a_snapshot_at_each_period_end(team) -> None:
     assert [(r["team"], r["value"]) for r in by_team.rows] == [("billing", 2), ("tech", 0)]
 
 
+@pytest.mark.parametrize("by", [[], ["team"]])
+def test_backlog_without_periods_is_the_running_sums_last_day(team, by) -> None:
+    # Counted directly at the range's end, it agrees with the day-by-day running sums
+    series = team.metric("backlog", by=by, period="day", end=date(2024, 1, 6)).rows
+    for day in (date(2024, 1, d) for d in range(1, 7)):
+        snapshot = team.metric("backlog", by=by, start=day, end=day).rows
+        expected = [r for r in series if r["period"] == day.isoformat()]
+        got = [(*(r[d] for d in by), r["value"], r["n"], r["aged"]) for r in snapshot]
+        assert got == [(*(r[d] for d in by), r["value"], r["n"], r["aged"]) for r in expected]
+    assert team.metric("backlog", end=date(2023, 12, 31)).rows == []  # before the data begins
+
+
 def test_backlog_running_sums_per_group_and_period(team) -> None:
     # Every group has a row for every day, from its changes before --from on: tech's tickets are
     # each solved the day they open (0), billing carries T2 and, from Wednesday, T6.
