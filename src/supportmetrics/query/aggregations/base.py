@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, ClassVar
 
 import ibis.expr.types as ir
@@ -61,6 +61,21 @@ class Aggregation(ABC):
         end: date | None,
     ) -> list[Row]:
         """The result rows over `population` for local dates `start` to `end` (None: open)."""
+
+    def compared_rows(
+        self,
+        engine: Engine,
+        resolved: ResolvedMetric,
+        query: Query,
+        population: ir.Table,
+        start: date,
+        end: date,
+        before: date,
+    ) -> tuple[list[Row], list[Row]]:
+        """The rows for `start` to `end` and for `before` to the day before `start` (a kind
+        that can computes both in one query)."""
+        earlier = self.rows(engine, resolved, query, population, before, start - timedelta(days=1))
+        return self.rows(engine, resolved, query, population, start, end), earlier
 
 
 def aggregation(name: str) -> Aggregation:
