@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -176,6 +176,25 @@ def test_backlog_flow(team) -> None:
     # Tue: created T3 T4; reopened T3 twice; solved T3 three times (closed is no new solve), T4
     assert (day2["created"], day2["reopened"], day2["outflow"]) == (2, 2, 4)
     assert day2["value"] == 0
+
+
+@pytest.mark.parametrize("metric", ["first_response_time", "ticket_volume", "reopen_rate"])
+@pytest.mark.parametrize("by", [[], ["channel"]])
+def test_compare_previous_range_agrees_with_each_range_alone(team, metric, by) -> None:
+    # Both ranges come from one grouped query; each alone gives the same rows
+    for start, days in [(date(2024, 1, 2), 1), (date(2024, 1, 3), 0), (date(2024, 1, 1), 2)]:
+        end = start + timedelta(days=days)
+        compared = team.metric(metric, by=by, start=start, end=end, compare="previous").rows
+        alone = team.metric(metric, by=by, start=start, end=end).rows
+        earlier = start - timedelta(days=days + 1), start - timedelta(days=1)
+        before = {
+            tuple(r[d] for d in by): r["value"]
+            for r in team.metric(metric, by=by, start=earlier[0], end=earlier[1]).rows
+        }
+        assert [{k: r[k] for k in alone[0]} for r in compared] == alone
+        assert [r["previous"] for r in compared] == [
+            before.get(tuple(r[d] for d in by)) for r in compared
+        ]
 
 
 def test_compare_previous(team) -> None:
