@@ -148,6 +148,14 @@ def test_backlog_without_periods_is_the_running_sums_last_day(team, by) -> None:
     assert team.metric("backlog", end=date(2023, 12, 31)).rows == []  # before the data begins
 
 
+def test_hourly_backlog_has_every_hour_of_the_range(team) -> None:
+    # Each hour of Tuesday 2 January ends with a snapshot; the last is the day's
+    hours = team.metric("backlog", period="hour", start=date(2024, 1, 2), end=date(2024, 1, 2))
+    assert [r["period"] for r in hours.rows] == [f"2024-01-02T{h:02d}:00" for h in range(24)]
+    assert (hours.rows[-1]["value"], hours.rows[-1]["aged"]) == (1, 1)  # T2, 38 h old
+    assert hours.rows[0]["value"] == 1  # T2 carried from Monday
+
+
 def test_backlog_running_sums_per_group_and_period(team) -> None:
     # Every group has a row for every day, from its changes before --from on: tech's tickets are
     # each solved the day they open (0), billing carries T2 and, from Wednesday, T6.
