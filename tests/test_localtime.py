@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from supportmetrics.localtime import local_timestamp, offsets_table
+from supportmetrics.localtime import local_timestamp, offsets_table, utc_midnight
 
 ZONES = [
     "America/New_York",
@@ -63,3 +63,28 @@ def test_outside_the_table_is_null() -> None:
     table = ibis.memtable({"at": [datetime(2030, 1, 1)]})
     result = con.execute(local_timestamp(table, {"local": "at"}, offsets_table("UTC", START, END)))
     assert result["local"].isna().all()
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    zone=st.sampled_from([*ZONES, "America/Santiago"]),
+    seconds=st.integers(0, (END - START).days * 86_400),
+)
+def test_each_instant_lies_between_its_local_days_utc_midnights(zone: str, seconds: int) -> None:
+    # A filter on UTC against utc_midnight selects the rows whose local date is in range
+    instant = datetime(2023, 1, 1) + timedelta(seconds=seconds)
+    day = _expected(zone, instant).date()
+    assert utc_midnight(day, zone) <= instant < utc_midnight(day + timedelta(days=1), zone)
+
+
+@pytest.mark.parametrize(
+    ("zone", "day", "utc"),
+    [
+        ("America/New_York", date(2024, 3, 10), datetime(2024, 3, 10, 5)),  # DST later that night
+        ("America/New_York", date(2024, 11, 4), datetime(2024, 11, 4, 5)),
+        ("America/Santiago", date(2024, 9, 8), datetime(2024, 9, 8, 4)),  # midnight skipped
+        ("Asia/Kolkata", date(2024, 7, 1), datetime(2024, 6, 30, 18, 30)),
+    ],
+)
+def test_utc_midnight(zone: str, day: date, utc: datetime) -> None:
+    assert utc_midnight(day, zone) == utc

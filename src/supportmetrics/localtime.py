@@ -15,7 +15,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-__all__ = ["local_timestamp", "offsets_table"]
+__all__ = ["local_timestamp", "offsets_table", "utc_midnight"]
 
 _DAY = 86_400
 _EPOCH = date(1970, 1, 1)
@@ -25,6 +25,15 @@ def _offset(zone: ZoneInfo, instant: datetime) -> int:
     delta = instant.astimezone(zone).utcoffset()
     assert delta is not None
     return int(delta.total_seconds())
+
+
+def utc_midnight(day: date, timezone: str) -> datetime:
+    """The UTC instant (naive) at which local day `day` begins in `timezone`: a filter on UTC
+    timestamps against it selects the same rows as one on their local wall time against the
+    day, without the offsets join (a midnight skipped by a clock change begins the day at the
+    change)."""
+    local = datetime.combine(day, datetime.min.time(), ZoneInfo(timezone))
+    return local.astimezone(UTC).replace(tzinfo=None)
 
 
 def offsets_table(timezone: str, start: date, end: date) -> pa.Table:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -136,6 +136,26 @@ def test_backlog_is_a_snapshot_at_each_period_end(team) -> None:
     assert [(r["team"], r["value"]) for r in by_team.rows] == [("billing", 2), ("tech", 0)]
 
 
+@pytest.mark.parametrize("by", [[], ["team"]])
+def test_backlog_without_periods_is_the_running_sums_last_day(team, by) -> None:
+    # Counted directly at the range's end, it agrees with the day-by-day running sums
+    series = team.metric("backlog", by=by, period="day", end=date(2024, 1, 6)).rows
+    for day in (date(2024, 1, d) for d in range(1, 7)):
+        snapshot = team.metric("backlog", by=by, start=day, end=day).rows
+        expected = [r for r in series if r["period"] == day.isoformat()]
+        got = [(*(r[d] for d in by), r["value"], r["n"], r["aged"]) for r in snapshot]
+        assert got == [(*(r[d] for d in by), r["value"], r["n"], r["aged"]) for r in expected]
+    assert team.metric("backlog", end=date(2023, 12, 31)).rows == []  # before the data begins
+
+
+def test_hourly_backlog_has_every_hour_of_the_range(team) -> None:
+    # Each hour of Tuesday 2 January ends with a snapshot; the last is the day's
+    hours = team.metric("backlog", period="hour", start=date(2024, 1, 2), end=date(2024, 1, 2))
+    assert [r["period"] for r in hours.rows] == [f"2024-01-02T{h:02d}:00" for h in range(24)]
+    assert (hours.rows[-1]["value"], hours.rows[-1]["aged"]) == (1, 1)  # T2, 38 h old
+    assert hours.rows[0]["value"] == 1  # T2 carried from Monday
+
+
 def test_backlog_running_sums_per_group_and_period(team) -> None:
     # Every group has a row for every day, from its changes before --from on: tech's tickets are
     # each solved the day they open (0), billing carries T2 and, from Wednesday, T6.
@@ -164,6 +184,25 @@ def test_backlog_flow(team) -> None:
     # Tue: created T3 T4; reopened T3 twice; solved T3 three times (closed is no new solve), T4
     assert (day2["created"], day2["reopened"], day2["outflow"]) == (2, 2, 4)
     assert day2["value"] == 0
+
+
+@pytest.mark.parametrize("metric", ["first_response_time", "ticket_volume", "reopen_rate"])
+@pytest.mark.parametrize("by", [[], ["channel"]])
+def test_compare_previous_range_agrees_with_each_range_alone(team, metric, by) -> None:
+    # Both ranges come from one grouped query; each alone gives the same rows
+    for start, days in [(date(2024, 1, 2), 1), (date(2024, 1, 3), 0), (date(2024, 1, 1), 2)]:
+        end = start + timedelta(days=days)
+        compared = team.metric(metric, by=by, start=start, end=end, compare="previous").rows
+        alone = team.metric(metric, by=by, start=start, end=end).rows
+        earlier = start - timedelta(days=days + 1), start - timedelta(days=1)
+        before = {
+            tuple(r[d] for d in by): r["value"]
+            for r in team.metric(metric, by=by, start=earlier[0], end=earlier[1]).rows
+        }
+        assert [{k: r[k] for k in alone[0]} for r in compared] == alone
+        assert [r["previous"] for r in compared] == [
+            before.get(tuple(r[d] for d in by)) for r in compared
+        ]
 
 
 def test_compare_previous(team) -> None:

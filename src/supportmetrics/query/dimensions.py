@@ -10,6 +10,7 @@ import ibis.expr.types as ir
 
 from supportmetrics.engine import Engine
 from supportmetrics.facts.registry import fact_table
+from supportmetrics.localtime import utc_midnight
 from supportmetrics.query.model import QueryError
 
 __all__ = ["dimension_names", "filter_rows", "with_dimensions"]
@@ -133,12 +134,14 @@ def filter_rows(
     start: date | None,
     end: date | None,
 ) -> ir.Table:
-    """Rows filed (`_local`) from `start` to `end` (inclusive local dates) matching `where`."""
+    """Rows filed from `start` to `end` (inclusive local dates) matching `where`: by their
+    UTC `_filed_at` against the UTC instants those days begin, or else by `_local`."""
+    utc = "_filed_at" in rows.columns
+    filed, zone = ("_filed_at", engine.config.timezone) if utc else ("_local", None)
     if start is not None:
-        rows = rows.filter(rows._local >= datetime.combine(start, datetime.min.time()))
+        rows = rows.filter(rows[filed] >= _begins(start, zone))
     if end is not None:
-        limit = datetime.combine(end + timedelta(days=1), datetime.min.time())
-        rows = rows.filter(rows._local < limit)
+        rows = rows.filter(rows[filed] < _begins(end + timedelta(days=1), zone))
     if where:
         rows, columns = with_dimensions(engine, facts_name, rows, list(where))
         for name, values in where.items():
@@ -150,3 +153,10 @@ def filter_rows(
             rows = rows.filter(text.isin(wanted))
         rows = rows.drop(*columns.values())
     return rows
+
+
+def _begins(day: date, timezone: str | None) -> datetime:
+    """When local day `day` begins: as a UTC instant (naive) in `timezone`, or as wall time."""
+    if timezone is None:
+        return datetime.combine(day, datetime.min.time())
+    return utc_midnight(day, timezone)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import ibis.expr.types as ir
@@ -74,16 +74,16 @@ def resolve_metric(
 def run_query(engine: Engine, query: Query) -> Result:
     """Compute `query` on `engine`."""
     plan = resolve_metric(engine, _check(query), query.variants)
-    rows = _rows(engine, plan, query)
-    if query.compare == "previous":
-        rows = _compare(engine, plan, query, rows)
+    rows = (
+        _compare(engine, plan, query) if query.compare == "previous" else _rows(engine, plan, query)
+    )
     return Result(plan.metric.id, plan.unit, plan.better, rows, query, engine.warnings())
 
 
 @dataclass(frozen=True)
 class Population:
     """The rows a query aggregates, before its split: their fact table, the metric's aggregation
-    under the query's variants, and the fact rows with `_filed_at`, `_local` and `_value`, within
+    under the query's variants, and the fact rows with `_filed_at`, `_value` (and `_local` when needed), within
     the query's range and filters (snapshot and cohort metrics: the stretches, unfiltered by range)."""
 
     facts: str
@@ -111,23 +111,31 @@ def _population(engine: Engine, plan: ResolvedMetric, query: Query) -> ir.Table:
     rows = plan.metric.build(facts, plan.variants, query.clock)
     if plan.filed_at is not None:
         rows = rows.mutate(_filed_at=rows[plan.filed_at])
-    if "_filed_at" not in rows.columns:
+    if "_filed_at" not in rows.columns or not _needs_local(query):
         return rows
     return local_timestamp(rows, {"_local": "_filed_at"}, engine.offsets())
 
 
-def _rows(
-    engine: Engine,
-    plan: ResolvedMetric,
-    query: Query,
-    start: date | None = None,
-    end: date | None = None,
-) -> list[dict[str, Any]]:
-    start = query.start if start is None else start
-    end = query.end if end is None else end
+def _needs_local(query: Query) -> bool:
+    """Whether the rows need their local wall time (`_local`): for periods and the local hour or
+    weekday (dates filter on the UTC instants days begin, without it)."""
+    names = {*query.by, *query.where}
+    return query.period is not None or not names.isdisjoint(("hour_of_day", "day_of_week"))
+
+
+def _rows(engine: Engine, plan: ResolvedMetric, query: Query) -> list[dict[str, Any]]:
     population = _population(engine, plan, query)
     kind = aggregation(plan.aggregation)
-    out = kind.rows(engine, plan, query, population, start, end)
+    rows = kind.rows(engine, plan, query, population, query.start, query.end)
+    return _finished(engine, plan, query, rows)
+
+
+def _finished(
+    engine: Engine, plan: ResolvedMetric, query: Query, out: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Aggregated rows with their small-sample and partial-period flags, shares in percent,
+    sorted by their dimensions and period."""
+    kind = aggregation(plan.aggregation)
     minimum = engine.config.statistics.min_sample
     for row in out:
         if "n" in row and kind.sampled:
@@ -183,12 +191,12 @@ def facts_rows(
     return engine.arrow(rows.drop("_filed_at", "_local").order_by(exports[name]))
 
 
-def _compare(
-    engine: Engine, plan: ResolvedMetric, query: Query, rows: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """Add the previous equal-length period's value, the change and the percent change."""
+def _compare(engine: Engine, plan: ResolvedMetric, query: Query) -> list[dict[str, Any]]:
+    """The rows with the previous equal-length period's value, the change and the percent
+    change."""
     dims = aggregation(plan.aggregation).dimensions(plan, query.by)
     if query.period:
+        rows = _rows(engine, plan, query)
         previous: dict[tuple[Any, ...], dict[str, Any]] = {}
         for row in rows:
             key = (*(row[d] for d in dims), previous_label(row["period"], query.period))
@@ -198,14 +206,14 @@ def _compare(
     if query.start is None or query.end is None:
         raise QueryError("--compare previous needs --period, or both --from and --to")
     length = (query.end - query.start).days + 1
-    before = _rows(
-        engine,
-        plan,
-        query,
-        query.start - timedelta(days=length),
-        query.start - timedelta(days=1),
+    kind = aggregation(plan.aggregation)
+    population = _population(engine, plan, query)
+    before = query.start - timedelta(days=length)
+    current, previous = kind.compared_rows(
+        engine, plan, query, population, query.start, query.end, before
     )
-    earlier = {tuple(r[d] for d in dims): r for r in before}
+    rows = _finished(engine, plan, query, current)
+    earlier = {tuple(r[d] for d in dims): r for r in _finished(engine, plan, query, previous)}
     for row in rows:
         _add_change(row, earlier.get(tuple(row[d] for d in dims)))
     return rows

@@ -16,7 +16,7 @@ import ibis
 import ibis.expr.types as ir
 
 from supportmetrics.engine import Engine
-from supportmetrics.localtime import local_timestamp
+from supportmetrics.localtime import local_timestamp, utc_midnight
 from supportmetrics.query.dimensions import filter_rows, with_dimensions
 from supportmetrics.query.model import Query, QueryError
 from supportmetrics.query.periods import TRUNCATE, floor, label, next_start, previous_label, spine
@@ -39,6 +39,8 @@ def backlog_rows(
     aged_at = ibis.greatest(rows.start, rows.created_at + ibis.interval(hours=aged_hours))
     aged = rows.end.isnull() | (aged_at < rows.end)
     base = {n: rows[c] for n, c in dims.items()}
+    if not query.period and end is not None:
+        return _snapshot(engine, rows, base, aged_at, aged, end)
     changes = (
         rows.select(**base, at=rows.start, delta=ibis.literal(1), aged=ibis.literal(0))
         .union(
@@ -55,6 +57,37 @@ def backlog_rows(
     totals = {"value": "delta", "n": "delta", "aged": "aged"}
     horizon = timedelta(hours=aged_hours)
     return _running(engine, changes, list(dims), totals, query, start, end, horizon)
+
+
+def _snapshot(
+    engine: Engine,
+    rows: ir.Table,
+    base: Mapping[str, ir.Value],
+    aged_at: ir.Value,
+    aged: ir.Value,
+    end: date,
+) -> list[dict[str, Any]]:
+    """The backlog when local day `end` ends, counted directly: the stretches open at that
+    instant, and those of them aged by then. The same numbers as the running sums' last period
+    (a stretch counts from its start's local day through the day before its end's), in one
+    grouped scan instead of a window over every day of the data."""
+    zone = ZoneInfo(engine.config.timezone)
+    midnight = datetime.combine(end + timedelta(days=1), datetime.min.time(), zone)
+    at = ibis.literal(midnight.astimezone(UTC).replace(tzinfo=None), "timestamp")
+    open_then = (rows.start < at) & (rows.end.isnull() | (rows.end >= at))
+    counts = rows.group_by([v.name(n) for n, v in base.items()]) if base else rows
+    table = counts.aggregate(
+        value=ibis.ifelse(open_then, 1, 0).sum(),
+        aged=ibis.ifelse(open_then & aged & (aged_at < at), 1, 0).sum(),
+        __first=rows.start.min(),
+    )
+    out: list[dict[str, Any]] = engine.arrow(table).to_pylist()
+    firsts = [row.pop("__first") for row in out]
+    if not out or min(firsts) >= at.op().value:  # the range ends before the data begins
+        return []
+    for row in out:
+        row["n"] = row["value"]
+    return out
 
 
 def mrr_rows(
@@ -144,15 +177,31 @@ def _running(
 ) -> list[dict[str, Any]]:
     """Running sums (output key -> change column) per group at the end of every period from the
     first change's to the last change's (or `end`'s, if later), in one backend query: the changes
-    summed per period, every group crossed with every period, a cumulative window over them.
+    summed per period (those before the first period shown as one change at its start), every
+    group crossed with every period, a cumulative window over them.
     `horizon`: how far after the data's last timestamp a change can be."""
     period = query.period or "day"
+    columns = sorted(set(totals.values()))
+    first_shown = floor(datetime.combine(start, datetime.min.time()), period) if start else None
+    carried = None
+    if first_shown is not None:  # the changes before the first period shown, summed
+        begins = utc_midnight(first_shown.date(), engine.config.timezone)
+        before = changes.filter(changes.at < begins)
+        carried = (before.group_by(dims) if dims else before).aggregate(
+            **{c: before[c].sum() for c in columns}
+        )
+        carried = carried.filter(carried[columns[0]].notnull()).mutate(
+            __at=ibis.literal(first_shown, "timestamp")
+        )
+        changes = changes.filter(changes.at >= begins)
     changes = local_timestamp(changes, {"_local": "at"}, engine.offsets())
     at = changes._local.truncate(TRUNCATE[period]).name("__at")
-    columns = sorted(set(totals.values()))
     per_period = changes.group_by([*dims, at]).aggregate(**{c: changes[c].sum() for c in columns})
+    if carried is not None:  # as one change at the start of the first period shown
+        both = per_period.union(carried.select(*dims, "__at", *columns))
+        per_period = both.group_by([*dims, "__at"]).aggregate(**{c: both[c].sum() for c in columns})
     end_start = floor(datetime.combine(end, datetime.min.time()), period) if end else None
-    grid = _periods(engine, period, start, end, end_start, horizon)
+    grid = _periods(engine, period, first_shown, start, end, end_start, horizon)
     span = per_period.aggregate(__first=per_period.__at.min(), __last=per_period.__at.max())
     last = span.__last if end_start is None else ibis.greatest(span.__last, end_start)
     grid = grid.cross_join(span)
@@ -188,14 +237,16 @@ def _running(
 def _periods(
     engine: Engine,
     period: str,
+    first_shown: datetime | None,
     start: date | None,
     end: date | None,
     end_start: datetime | None,
     horizon: timedelta,
 ) -> ir.Table:
     """Every local period start (`__at`, `__label`) that can hold a change: from the data's first
-    timestamp to its last plus `horizon` (a day wider each side, for daylight-saving shifts) and
-    to `end_start`; `__shown` when the period ends after `start` and starts by `end`."""
+    timestamp (or `first_shown`, if later) to its last plus `horizon` (a day wider each side, for
+    daylight-saving shifts) and to `end_start`; `__shown` when the period ends after `start` and
+    starts by `end`."""
     first, last = engine.bounds()
     zone = ZoneInfo(engine.config.timezone)
 
@@ -203,6 +254,8 @@ def _periods(
         return moment.replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None)
 
     lo = floor(local(first) - timedelta(days=1), period)
+    if first_shown is not None:
+        lo = max(lo, first_shown)
     hi = floor(local(last + horizon) + timedelta(days=1), period)
     if end_start is not None:
         hi = max(hi, end_start)
@@ -211,7 +264,10 @@ def _periods(
         {
             "__at": moments,
             "__shown": [
-                (start is None or next_start(m, period).date() > start)
+                (
+                    start is None
+                    or next_start(m, period) > datetime.combine(start, datetime.min.time())
+                )
                 and (end is None or m.date() <= end)
                 for m in moments
             ],

@@ -1,8 +1,8 @@
 """The aggregation protocol and the registry of aggregation kinds.
 
-An aggregation turns a metric's population (its fact rows with `_filed_at`, `_local` and `_value`)
-into result rows, and says how the query layer treats them: whether rows carry the small-sample flag,
-whether shares are scaled to percent, whether the rows behind a number can be listed, whether the
+An aggregation turns a metric's population (its fact rows with `_filed_at` and `_value`, and
+`_local` when the query needs local time) into result rows, and says how the query layer treats
+them: whether rows carry the small-sample flag, whether shares are scaled to percent, whether the rows behind a number can be listed, whether the
 query's statistic applies, and which dimensions lead a result row. Each kind is one module of this
 package defining a subclass with a `name`: defining it registers it under that name, the string
 metrics declare as their `aggregation`.
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, ClassVar
 
 import ibis.expr.types as ir
@@ -61,6 +61,21 @@ class Aggregation(ABC):
         end: date | None,
     ) -> list[Row]:
         """The result rows over `population` for local dates `start` to `end` (None: open)."""
+
+    def compared_rows(
+        self,
+        engine: Engine,
+        resolved: ResolvedMetric,
+        query: Query,
+        population: ir.Table,
+        start: date,
+        end: date,
+        before: date,
+    ) -> tuple[list[Row], list[Row]]:
+        """The rows for `start` to `end` and for `before` to the day before `start` (a kind
+        that can computes both in one query)."""
+        earlier = self.rows(engine, resolved, query, population, before, start - timedelta(days=1))
+        return self.rows(engine, resolved, query, population, start, end), earlier
 
 
 def aggregation(name: str) -> Aggregation:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import math
 from abc import abstractmethod
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, ClassVar, TypeAlias
 
 import ibis.expr.types as ir
 
 from supportmetrics.engine import Engine
+from supportmetrics.localtime import utc_midnight
 from supportmetrics.metrics.base import Beside, ResolvedMetric
 from supportmetrics.query.aggregations.base import Aggregation
 from supportmetrics.query.dimensions import filter_rows, with_dimensions
@@ -48,6 +49,45 @@ class Grouped(Aggregation):
         start: date | None,
         end: date | None,
     ) -> list[Row]:
+        return self._grouped(engine, resolved, query, population, start, end)
+
+    def compared_rows(
+        self,
+        engine: Engine,
+        resolved: ResolvedMetric,
+        query: Query,
+        population: ir.Table,
+        start: date,
+        end: date,
+        before: date,
+    ) -> tuple[list[Row], list[Row]]:
+        """Both ranges in one query, grouped by which one a row is filed in as well."""
+        if query.period or "_filed_at" not in population.columns:
+            return super().compared_rows(engine, resolved, query, population, start, end, before)
+        out = self._grouped(engine, resolved, query, population, before, end, split=start)
+        current, earlier = [], []
+        for row in out:
+            (current if row.pop("__current") else earlier).append(row)
+        if not self.dimensions(resolved, query.by):  # a range without rows still has its row
+            if not current:
+                current = self.rows(engine, resolved, query, population, start, end)
+            if not earlier:
+                day_before = start - timedelta(days=1)
+                earlier = self.rows(engine, resolved, query, population, before, day_before)
+        return current, earlier
+
+    def _grouped(
+        self,
+        engine: Engine,
+        resolved: ResolvedMetric,
+        query: Query,
+        population: ir.Table,
+        start: date | None,
+        end: date | None,
+        split: date | None = None,
+    ) -> list[Row]:
+        """The rows from `start` to `end`; with `split`, keyed by `__current` too: whether a row
+        is filed from that day on."""
         metric = resolved.metric
         rows = filter_rows(engine, resolved.facts, population, query.where, start, end)
         by = self.dimensions(resolved, query.by)
@@ -55,6 +95,9 @@ class Grouped(Aggregation):
         keys: list[Key] = [rows[c].name(n) for n, c in dims.items()]
         if query.period:
             keys.append(rows._local.truncate(TRUNCATE[query.period]).name("period"))
+        if split is not None:
+            begins = utc_midnight(split, engine.config.timezone)
+            keys.append((rows._filed_at >= begins).name("__current"))
         rows, keys = self.prepare(rows, keys)
         grouped = rows.group_by(keys) if keys else rows
         aggregates = self.aggregates(rows, query)
