@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import ibis.expr.types as ir
@@ -22,10 +22,10 @@ from supportmetrics.facts.sla import ticket_sla_summary
 from supportmetrics.localtime import local_timestamp
 from supportmetrics.metrics.base import Metric, ResolvedMetric
 from supportmetrics.query.aggregations import Aggregation, aggregation
-from supportmetrics.query.dimensions import filter_rows
+from supportmetrics.query.dimensions import filter_rows, unmatched_filters
 from supportmetrics.query.lookup import find_metric
 from supportmetrics.query.model import PERIODS, Query, QueryError, Result
-from supportmetrics.query.periods import covered_days, is_partial, previous_label
+from supportmetrics.query.periods import covered, covered_days, is_partial, previous_label
 from supportmetrics.stats import is_stat
 
 __all__ = ["Population", "facts_rows", "population", "resolve_metric", "run_query"]
@@ -77,7 +77,11 @@ def run_query(engine: Engine, query: Query) -> Result:
     rows = _rows(engine, plan, query)
     if query.compare == "previous":
         rows = _compare(engine, plan, query, rows)
-    return Result(plan.metric.id, plan.unit, plan.better, rows, query, engine.warnings())
+    warnings = engine.warnings()
+    if query.where:
+        found = _population(engine, plan, query)
+        warnings += unmatched_filters(engine, plan.facts, found, query.where)
+    return Result(plan.metric.id, plan.unit, plan.better, rows, query, warnings)
 
 
 @dataclass(frozen=True)
@@ -135,9 +139,9 @@ def _rows(
         if kind.percent and plan.unit == "percent":
             _percent(row)
     if query.period:
-        covered = covered_days(*engine.bounds(), engine.config.timezone)
+        span = covered(*engine.bounds(), engine.config.timezone, query.period, start, end)
         for row in out:
-            row["partial"] = is_partial(row["period"], query.period, covered)
+            row["partial"] = is_partial(row["period"], query.period, span)
     return _sorted(out, kind.dimensions(plan, query.by), query)
 
 
@@ -186,29 +190,65 @@ def facts_rows(
 def _compare(
     engine: Engine, plan: ResolvedMetric, query: Query, rows: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    """Add the previous equal-length period's value, the change and the percent change."""
+    """Add the previous equal-length period's value, the change, the percent change and, where
+    the previous value is missing or partial, why (`compare_note`)."""
     dims = aggregation(plan.aggregation).dimensions(plan, query.by)
+    first_day, last_day = _data_days(engine, plan, query)
+    first = datetime.combine(first_day, datetime.min.time())
     if query.period:
         previous: dict[tuple[Any, ...], dict[str, Any]] = {}
         for row in rows:
-            key = (*(row[d] for d in dims), previous_label(row["period"], query.period))
+            label = previous_label(row["period"], query.period)
+            before = previous.get((*(row[d] for d in dims), label))
             previous[(*(row[d] for d in dims), row["period"])] = row
-            _add_change(row, previous.get(key))
+            _add_change(row, before)
+            if before is None:
+                starts_before = datetime.fromisoformat(row["period"]) <= first
+                row["compare_note"] = (
+                    f"no data before {first_day}"
+                    if starts_before
+                    else "no data in the previous period"
+                )
+            elif before.get("partial"):
+                row["compare_note"] = "the previous period is partial"
         return rows
     if query.start is None or query.end is None:
         raise QueryError("--compare previous needs --period, or both --from and --to")
     length = (query.end - query.start).days + 1
-    before = _rows(
-        engine,
-        plan,
-        query,
-        query.start - timedelta(days=length),
-        query.start - timedelta(days=1),
-    )
+    start, stop = query.start - timedelta(days=length), query.start - timedelta(days=1)
+    note = None
+    if query.start <= first_day and query.end >= last_day:
+        note = f"the range holds all the data ({first_day} to {last_day}): nothing to compare with"
+    elif stop < first_day:
+        note = (
+            f"no data before {first_day}: the previous {length} days ({start} to {stop}) hold none"
+        )
+    before = [] if note else _rows(engine, plan, query, start, stop)
     earlier = {tuple(r[d] for d in dims): r for r in before}
     for row in rows:
-        _add_change(row, earlier.get(tuple(row[d] for d in dims)))
+        found = earlier.get(tuple(row[d] for d in dims))
+        _add_change(row, found)
+        if note:
+            row["compare_note"] = note
+        elif found is None:
+            row["compare_note"] = f"no data from {start} to {stop}"
+        elif start < first_day:
+            row["compare_note"] = f"the previous range is partial: the data starts on {first_day}"
     return rows
+
+
+def _data_days(engine: Engine, plan: ResolvedMetric, query: Query) -> tuple[date, date]:
+    """The first and last local day the metric has rows filed on (snapshot and cohort metrics:
+    the data's), so a comparison can say it reaches before them."""
+    rows = _population(engine, plan, query)
+    if "_local" not in rows.columns:
+        first, end = covered_days(*engine.bounds(), engine.config.timezone)
+        return first.date(), (end - timedelta(days=1)).date()
+    found = engine.arrow(rows.aggregate(first=rows._local.min(), last=rows._local.max()))
+    first, last = found.to_pylist()[0].values()
+    if first is None:
+        return engine.span()
+    return first.date(), last.date()
 
 
 def _add_change(row: dict[str, Any], previous: dict[str, Any] | None) -> None:
@@ -221,3 +261,4 @@ def _add_change(row: dict[str, Any], previous: dict[str, Any] | None) -> None:
         if value is not None and before not in (None, 0)
         else None
     )
+    row["compare_note"] = None
