@@ -144,7 +144,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "human_change": human_change,
     "interval": human_interval,
     "change_class": change_class,
-    "count": human_count,
+    "thousands": human_count,
 }
 """Jinja filters: ``{{ value|human(unit) }}``, ``{{ change|human_change(unit, previous) }}``,
-``{{ low|interval(high, unit) }}``, ``{{ change|change_class(better) }}``, ``{{ n|count }}``."""
+``{{ low|interval(high, unit) }}``, ``{{ change|change_class(better) }}``, ``{{ n|thousands }}``."""

@@ -91,7 +91,8 @@ def covered(
     end: date | None = None,
 ) -> tuple[datetime, datetime]:
     """The local span a period row can hold data from: the data's span (`first` to `last`, naive
-    UTC) in whole local days, or whole local hours for hourly periods, cut to the query's dates
+    UTC) in whole local days; for hourly periods, from the start of the first timestamp's hour to
+    the last timestamp itself (the hour the data ends in is cut short). Cut to the query's dates
     (`start` to `end`, inclusive) when it has them."""
     low, high = covered_days(first, last, timezone)
     if period == "hour":
@@ -100,7 +101,7 @@ def covered(
         def local(moment: datetime) -> datetime:
             return moment.replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None)
 
-        low, high = floor(local(first), "hour"), floor(local(last), "hour") + timedelta(hours=1)
+        low, high = floor(local(first), "hour"), local(last)
     if start is not None:
         low = max(low, datetime.combine(start, datetime.min.time()))
     if end is not None:

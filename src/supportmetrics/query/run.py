@@ -203,12 +203,7 @@ def _compare(
             previous[(*(row[d] for d in dims), row["period"])] = row
             _add_change(row, before)
             if before is None:
-                starts_before = datetime.fromisoformat(row["period"]) <= first
-                row["compare_note"] = (
-                    f"no data before {first_day}"
-                    if starts_before
-                    else "no data in the previous period"
-                )
+                row["compare_note"] = _missing_period(row["period"], first, query.start)
             elif before.get("partial"):
                 row["compare_note"] = "the previous period is partial"
         return rows
@@ -235,6 +230,16 @@ def _compare(
         elif start < first_day:
             row["compare_note"] = f"the previous range is partial: the data starts on {first_day}"
     return rows
+
+
+def _missing_period(label: str, first: datetime, start: date | None) -> str:
+    """Why the period before the one labelled `label` has no row."""
+    begins = datetime.fromisoformat(label)
+    if begins <= first:
+        return f"no data before {first.date()}"
+    if start is not None and begins <= datetime.combine(start, datetime.min.time()):
+        return f"the previous period lies before the range (from {start})"
+    return "no data in the previous period"
 
 
 def _data_days(engine: Engine, plan: ResolvedMetric, query: Query) -> tuple[date, date]:

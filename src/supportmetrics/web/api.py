@@ -38,7 +38,7 @@ from supportmetrics.web.models import (
     UserInfo,
 )
 from supportmetrics.web.params import View, check_periods, parse_pairs, parse_view
-from supportmetrics.web.queries import drill_rows, metric_query
+from supportmetrics.web.queries import drill_rows, metric_query, view_warnings
 from supportmetrics.web.users import User
 
 __all__ = ["router"]
@@ -197,6 +197,7 @@ def rows(
             "from": applied.start.isoformat(),
             "to": applied.end.isoformat(),
             "ignored_filters": list(applied.ignored),
+            "warnings": view_warnings(engine, applied),
             "total": total,
             "offset": offset,
             "columns": table.column_names,

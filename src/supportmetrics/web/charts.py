@@ -139,22 +139,22 @@ def histogram(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def agents_scatter(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Each agent's mean first response (hours) against their CSAT: speed next to quality."""
+    """Each agent's median first response (hours) against their CSAT: speed next to quality."""
     values = [
         {
             "agent": r["label"],
-            "hours": _plot_value(r.get("first_response_mean"), "seconds"),
+            "hours": _plot_value(r.get("first_response_median"), "seconds"),
             "csat": r.get("csat"),
             "replies": r.get("replies"),
         }
         for r in rows
-        if r.get("first_response_mean") is not None and r.get("csat") is not None
+        if r.get("first_response_median") is not None and r.get("csat") is not None
     ]
     chart = (
         alt.Chart(alt.Data(values=values), width=_WIDTH, height=240)
         .mark_circle(size=70, opacity=0.7)
         .encode(
-            x=alt.X("hours:Q", title="mean first response (hours)"),
+            x=alt.X("hours:Q", title="median first response (hours)"),
             y=alt.Y("csat:Q", title="CSAT", axis=alt.Axis(format=".0%")),
             tooltip=[
                 alt.Tooltip("agent:N"),

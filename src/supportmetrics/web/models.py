@@ -81,7 +81,9 @@ class MetricResult(BaseModel):
         "n and the metric's statistics (ci_low, ci_high, low_sample, numerator ...)"
     )
     warnings: list[str] = Field(
-        default_factory=list, description="Only when stored rows were left out, and why"
+        default_factory=list,
+        description="Only when there is something to say: stored rows left out and why, filter "
+        "values that never occur in the data",
     )
 
 
@@ -90,6 +92,9 @@ class RowsPage(BaseModel):
     from_: str = Field(alias="from", description="First local date of the range")
     to: str = Field(description="Last local date of the range")
     ignored_filters: list[str] = Field(description="Filters the metric's facts cannot apply")
+    warnings: list[str] = Field(
+        default_factory=list, description="Filter values that never occur in the data"
+    )
     total: int
     offset: int
     columns: list[str]
@@ -154,5 +159,9 @@ class DateRange(BaseModel):
 class AgentsPage(BaseModel):
     range: DateRange
     ignored_filters: list[str]
+    min_sample: int = Field(description="Fewer observations than this are a low sample")
+    warnings: list[str] = Field(
+        default_factory=list, description="Filter values that never occur in the data"
+    )
     rows: list[Row] = Field(description="One object per agent: replies, solved, FRT, CSAT ...")
     chart: dict[str, Any] = Field(description="A Vega-Lite spec of speed against quality")

@@ -48,7 +48,10 @@ def _render(
         return macros.filter_bar(view, FILTERS, pages.filter_options(engine), presets, path)
 
     bar = _data(request).cached(("filter bar", path, view.key()), filter_bar)
-    base = {"session": session, "view": view, "filter_bar": bar}
+    warnings = _data(request).cached(
+        ("filter warnings", view.where), lambda engine: pages.filter_warnings(engine, view)
+    )
+    base = {"session": session, "view": view, "filter_bar": bar, "warnings": warnings}
     return templates.TemplateResponse(request, name, base | context)
 
 

@@ -8,7 +8,7 @@ population, filtered with `filter_rows`), so they hold exactly the rows the metr
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -31,6 +31,7 @@ from supportmetrics.query import (
     run_query,
 )
 from supportmetrics.query.aggregations import aggregation
+from supportmetrics.query.dimensions import unknown_dimension, unmatched_filters
 from supportmetrics.web.params import ParamError, View, check_periods
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "metric_query",
     "run",
     "takes_stat",
+    "view_warnings",
 ]
 
 BUCKETS: tuple[tuple[str, float, float | None], ...] = (
@@ -147,10 +149,7 @@ def metric_query(
         check_periods(start, end, period)
     for name in by:
         if name not in _dimensions(engine, resolved.facts):
-            raise QueryError(
-                f"unknown dimension {name!r} for {chosen.id}; the dimensions are: "
-                + ", ".join(_dimensions(engine, resolved.facts))
-            )
+            raise unknown_dimension(engine, resolved.facts, name)
     query = Query(
         chosen.id,
         by,
@@ -168,6 +167,15 @@ def metric_query(
 
 def run(engine: Engine, applied: Applied) -> Result:
     return run_query(engine, applied.query)
+
+
+def view_warnings(engine: Engine, applied: Applied) -> list[str]:
+    """A warning per filter value the metric's rows never have, over all the data."""
+    if not applied.query.where:
+        return []
+    unfiltered = replace(applied.query, where={}, start=None, end=None)
+    behind = population(engine, unfiltered)
+    return unmatched_filters(engine, behind.facts, behind.rows, applied.query.where)
 
 
 def _population_rows(
