@@ -200,3 +200,12 @@ def test_help_has_an_example_and_readable_types(command: list[str]) -> None:
     assert f"Example: supportmetrics {' '.join(command)}" in done.stdout
     for unreadable in ("<list[", "%Y", " range>", "<bool>"):
         assert unreadable not in done.stdout
+
+
+def test_facts_warn_about_values_that_never_occur(ws: Path) -> None:
+    done = runner.invoke(app, ["facts", "tickets", "-w", str(ws), "--where", "channel=fax"])
+    assert done.exit_code == 0
+    assert len(done.stdout.splitlines()) == 1  # the header only
+    assert "warning: no data has channel=fax, so the result is empty" in flat(done.stderr)
+    chats = runner.invoke(app, ["facts", "tickets", "-w", str(ws), "--where", "channel=chat"])
+    assert len(chats.stdout.splitlines()) == 4 and "warning" not in chats.stderr

@@ -89,6 +89,8 @@ def test_the_api_says_so_in_warnings(admin: TestClient, auth: dict[str, str]) ->
     assert rows["total"] == 0 and rows["warnings"][0].startswith("no data has channel=fax")
     agents = admin.get("/api/agents", params={"range": "all", "channel": "fax"}, headers=auth)
     assert agents.json()["warnings"][0].startswith("no data has channel=fax")
+    facts = admin.get("/api/facts/tickets", params={"where": "channel=fax"}, headers=auth).json()
+    assert facts["total"] == 0 and facts["warnings"][0].startswith("no data has channel=fax")
     fine = admin.get("/api/agents", params={"range": "all"}, headers=auth).json()
     assert fine["warnings"] == []
 

@@ -245,7 +245,7 @@ def facts_command(
     ws = open_workspace(workspace)
     try:
         table = ws.facts(name, where=where_filters)
-        warn(ws.engine().warnings())
+        warn(ws.engine().warnings() + ws.facts_warnings(name, where_filters))
     except QueryError as exc:
         raise fail(str(exc), EXIT_USAGE) from None
     except ResourceError as exc:

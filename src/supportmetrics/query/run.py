@@ -28,7 +28,14 @@ from supportmetrics.query.model import PERIODS, Query, QueryError, Result
 from supportmetrics.query.periods import covered, covered_days, is_partial, previous_label
 from supportmetrics.stats import is_stat
 
-__all__ = ["Population", "facts_rows", "population", "resolve_metric", "run_query"]
+__all__ = [
+    "Population",
+    "facts_rows",
+    "facts_warnings",
+    "population",
+    "resolve_metric",
+    "run_query",
+]
 
 
 def _check(query: Query) -> Metric:
@@ -168,11 +175,9 @@ def _sorted(rows: list[dict[str, Any]], dims: list[str], query: Query) -> list[d
     return arranged
 
 
-def facts_rows(
-    engine: Engine, name: str, where: Mapping[str, Sequence[str]] | None = None
-) -> pa.Table:
-    """The fact rows `name` (tickets or calls), filtered like a metric; tickets with business-clock
-    columns too."""
+def _facts(engine: Engine, name: str) -> tuple[ir.Table, str]:
+    """The fact rows `name` (tickets or calls) with `_filed_at` and `_local`, unfiltered, and the
+    column they are filed (and ordered) by."""
     exports = {t.name: t.export for t in FACT_TABLES.values() if t.export is not None}
     if name not in exports:
         raise QueryError(f"unknown facts {name!r}; use {' or '.join(exports)}")
@@ -180,11 +185,27 @@ def facts_rows(
     if name == "tickets" and engine.config.sla:
         summary = ticket_sla_summary(engine.facts("sla"))
         facts = facts.left_join(summary, "ticket_id").drop("ticket_id_right")
-    rows = local_timestamp(
+    filed = local_timestamp(
         facts.mutate(_filed_at=facts[exports[name]]), {"_local": "_filed_at"}, engine.offsets()
     )
-    rows = filter_rows(engine, name, rows, where or {}, None, None)
-    return engine.arrow(rows.drop("_filed_at", "_local").order_by(exports[name]))
+    return filed, exports[name]
+
+
+def facts_rows(
+    engine: Engine, name: str, where: Mapping[str, Sequence[str]] | None = None
+) -> pa.Table:
+    """The fact rows `name` (tickets or calls), filtered like a metric; tickets with business-clock
+    columns too."""
+    facts, filed_by = _facts(engine, name)
+    rows = filter_rows(engine, name, facts, where or {}, None, None)
+    return engine.arrow(rows.drop("_filed_at", "_local").order_by(filed_by))
+
+
+def facts_warnings(
+    engine: Engine, name: str, where: Mapping[str, Sequence[str]] | None = None
+) -> list[str]:
+    """A warning per filter value no fact row of `name` has (see `unmatched_filters`)."""
+    return unmatched_filters(engine, name, _facts(engine, name)[0], where) if where else []
 
 
 def _compare(
@@ -218,8 +239,8 @@ def _compare(
         note = (
             f"no data before {first_day}: the previous {length} days ({start} to {stop}) hold none"
         )
-    before = [] if note else _rows(engine, plan, query, start, stop)
-    earlier = {tuple(r[d] for d in dims): r for r in before}
+    earlier_rows = [] if note else _rows(engine, plan, query, start, stop)
+    earlier = {tuple(r[d] for d in dims): r for r in earlier_rows}
     for row in rows:
         found = earlier.get(tuple(row[d] for d in dims))
         _add_change(row, found)

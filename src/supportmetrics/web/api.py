@@ -23,7 +23,14 @@ from supportmetrics.export import write_facts
 from supportmetrics.metrics import CATALOGUE, Metric
 from supportmetrics.metrics.base import FactsName
 from supportmetrics.query import Query as MetricQuery
-from supportmetrics.query import QueryError, dimension_names, facts_rows, find_metric, run_query
+from supportmetrics.query import (
+    QueryError,
+    dimension_names,
+    facts_rows,
+    facts_warnings,
+    find_metric,
+    run_query,
+)
 from supportmetrics.web import pages
 from supportmetrics.web.auth import api_user
 from supportmetrics.web.data import DataSource
@@ -281,6 +288,7 @@ def facts(
         table = facts_rows(engine, name, filters)
         return {
             "facts": name,
+            "warnings": facts_warnings(engine, name, filters),
             "total": table.num_rows,
             "offset": offset,
             "columns": table.column_names,

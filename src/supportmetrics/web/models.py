@@ -103,6 +103,9 @@ class RowsPage(BaseModel):
 
 class FactsPage(BaseModel):
     facts: str
+    warnings: list[str] = Field(
+        default_factory=list, description="Filter values that never occur in the data"
+    )
     total: int
     offset: int
     columns: list[str]
