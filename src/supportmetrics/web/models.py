@@ -143,8 +143,18 @@ class Tile(_Open):
     previous: Number | None = None
     change: Number | None = None
     change_pct: Number | None = None
+    change_display: str | None = Field(
+        default=None, description="The change as shown: +5.6 pts, +8.8%, -12m 30s"
+    )
+    change_class: str | None = Field(
+        default=None, description="good, bad or neutral, by the metric's direction"
+    )
+    compare_note: str | None = Field(
+        default=None, description="Why there is no previous value, or that it is partial"
+    )
     n: int | None = None
     low_sample: bool | None = None
+    ci_display: str | None = Field(default=None, description="The 95% interval as shown")
     trend: list[TrendPoint] | None = None
     error: str | None = None
 
