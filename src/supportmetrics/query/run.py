@@ -216,8 +216,8 @@ def _compare(
     """Add the previous equal-length period's value, the change, the percent change and, where
     the previous value is missing or partial, why (`compare_note`)."""
     dims = aggregation(plan.aggregation).dimensions(plan, query.by)
-    first_day, last_day = _data_days(engine, plan, query)
-    first = datetime.combine(first_day, datetime.min.time())
+    first, end = covered_days(*engine.bounds(), engine.config.timezone)
+    first_day, last_day = first.date(), (end - timedelta(days=1)).date()
     if query.period:
         previous: dict[tuple[Any, ...], dict[str, Any]] = {}
         for row in rows:
@@ -248,7 +248,7 @@ def _compare(
         _add_change(row, found)
         if note:
             row["compare_note"] = note
-        elif found is None:
+        elif found is None or found.get("n") == 0:
             row["compare_note"] = f"no data from {start} to {stop}"
         elif start < first_day:
             row["compare_note"] = f"the previous range is partial: the data starts on {first_day}"
@@ -263,20 +263,6 @@ def _missing_period(label: str, first: datetime, start: date | None) -> str:
     if start is not None and begins <= datetime.combine(start, datetime.min.time()):
         return f"the previous period lies before the range (from {start})"
     return "no data in the previous period"
-
-
-def _data_days(engine: Engine, plan: ResolvedMetric, query: Query) -> tuple[date, date]:
-    """The first and last local day the metric has rows filed on (snapshot and cohort metrics:
-    the data's), so a comparison can say it reaches before them."""
-    rows = _population(engine, plan, query)
-    if "_local" not in rows.columns:
-        first, end = covered_days(*engine.bounds(), engine.config.timezone)
-        return first.date(), (end - timedelta(days=1)).date()
-    found = engine.arrow(rows.aggregate(first=rows._local.min(), last=rows._local.max()))
-    first, last = found.to_pylist()[0].values()
-    if first is None:
-        return engine.span()
-    return first.date(), last.date()
 
 
 def _add_change(row: dict[str, Any], previous: dict[str, Any] | None) -> None:

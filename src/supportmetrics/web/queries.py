@@ -160,7 +160,7 @@ def metric_query(
         stat or default_stat(resolved),
         clock,  # type: ignore[arg-type]
         variants,
-        "previous" if compare else None,
+        "previous" if compare and view.preset != "all" else None,  # all data: nothing before
     )
     return Applied(query, ignored, start, end, resolved)
 
