@@ -85,6 +85,9 @@ def _display(result: Result) -> list[dict[str, Any]]:
             if key == "value" and row.get("ci_low") is not None:
                 out["95% CI"] = human_interval(row["ci_low"], row["ci_high"], unit)
         shown.append(out)
+    if all(not row.get("note") for row in shown):
+        for row in shown:
+            row.pop("note", None)  # nothing to explain: no empty column
     return shown
 
 
