@@ -39,6 +39,7 @@ SLOW = (
     "tests/test_crosscheck.py",
     "tests/test_crosscheck_experience.py",
     "tests/web/test_browser.py",
+    "tests/web/test_display_rules.py",
     "tests/web/test_pages.py",
     "tests/web/test_schema.py",
     "tests/web/test_views.py",

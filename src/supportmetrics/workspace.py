@@ -22,7 +22,7 @@ from supportmetrics.engine import Engine
 from supportmetrics.fact_cache import FactCache, fingerprint, prune
 from supportmetrics.ingest import IngestReport, OnError, find_sources, run_batch
 from supportmetrics.ingest.batch import Step
-from supportmetrics.query import Period, Query, Result, facts_rows, run_query
+from supportmetrics.query import Period, Query, Result, facts_rows, facts_warnings, run_query
 from supportmetrics.resources import MemorySetting, explained
 from supportmetrics.schema import TABLES
 from supportmetrics.store import attached, create_store, retry_while_locked
@@ -313,6 +313,11 @@ class Workspace:
         """The per-ticket or per-call facts (`tickets` or `calls`), optionally filtered."""
         with self.reading(f"building the {name} facts"):
             return facts_rows(self.engine(), name, where)
+
+    def facts_warnings(self, name: str, where: Mapping[str, Sequence[str]]) -> list[str]:
+        """A warning per filter value in `where` that no `name` fact row has."""
+        with self.reading(f"checking the {name} filters"):
+            return facts_warnings(self.engine(), name, where)
 
     def reading(self, doing: str) -> contextlib.AbstractContextManager[None]:
         """Resource failures of the metric engine, as `ResourceError`s naming `[engine]`."""

@@ -301,3 +301,24 @@ def test_repeat_window_is_described_as_computed() -> None:
         assert window in repeat_days.description, name
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     assert window in " ".join(readme.split())
+
+
+def test_agent_activity_gives_the_median_first_response_and_its_count(tmp_path) -> None:
+    # A1's tickets wait 10 min, 20 min and 3 h for a first reply: median 20 min, mean 70 min.
+    tickets = (
+        "ticket_id,created_at,channel,assignee_id\n"
+        "T1,2024-01-01T09:00:00Z,email,A1\n"
+        "T2,2024-01-01T10:00:00Z,email,A1\n"
+        "T3,2024-01-01T11:00:00Z,email,A1\n"
+    )
+    messages = (
+        "message_id,ticket_id,created_at,author_type,author_id,public,automated\n"
+        "M1,T1,2024-01-01T09:10:00Z,agent,A1,true,false\n"
+        "M2,T2,2024-01-01T10:20:00Z,agent,A1,true,false\n"
+        "M3,T3,2024-01-01T14:00:00Z,agent,A1,true,false\n"
+    )
+    ws = make_workspace(tmp_path, tickets=tickets, messages=messages)
+    [row] = ws.metric("agent_activity").rows
+    ws.close()
+    assert (row["first_response_median"], row["first_response_mean"]) == (1200, 4200)
+    assert row["first_response_n"] == 3

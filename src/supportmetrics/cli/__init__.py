@@ -18,6 +18,7 @@ import typer
 
 from supportmetrics import __version__
 from supportmetrics.cli import alerts, importing, lake, metrics, pulling, reports, web, workspace
+from supportmetrics.cli.options import readable_types
 from supportmetrics.cli.output import EXIT_INVALID, fail, out
 
 __all__ = ["app", "main"]
@@ -31,6 +32,7 @@ app = typer.Typer(
 )
 for group in (workspace, metrics, importing, pulling, lake, reports, alerts, web):
     app.add_typer(group.commands)
+readable_types()
 
 
 def _print_version(asked: bool) -> None:

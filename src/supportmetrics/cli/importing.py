@@ -39,7 +39,7 @@ commands = typer.Typer()
 TEMP = ".supportmetrics-tmp"
 
 
-@commands.command("import")
+@commands.command("import", epilog="Example: supportmetrics import zendesk exports/zendesk/")
 def import_command(
     source_name: Annotated[
         str | None,

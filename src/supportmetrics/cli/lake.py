@@ -15,7 +15,7 @@ __all__ = ["commands"]
 commands = typer.Typer()
 
 
-@commands.command("export-lake")
+@commands.command("export-lake", epilog="Example: supportmetrics export-lake lake/")
 def export_lake_command(
     folder: Annotated[
         Path, typer.Argument(help="Folder (created if missing) to write the lake to.")

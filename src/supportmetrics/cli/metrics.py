@@ -4,7 +4,6 @@ behind them."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -19,6 +18,7 @@ from supportmetrics.cli.options import (
     RawOption,
     WorkspaceOption,
     filters,
+    local_date,
     stat,
     variants,
 )
@@ -33,7 +33,7 @@ from supportmetrics.cli.output import (
     out,
     warn,
 )
-from supportmetrics.display import human
+from supportmetrics.display import human, human_change, human_interval
 
 if TYPE_CHECKING:
     from supportmetrics.query import Result
@@ -58,19 +58,24 @@ class FactsFormat(StrEnum):
 
 
 def _display(result: Result) -> list[dict[str, Any]]:
-    """Result rows for the screen: humanised values, the interval in one column."""
+    """Result rows for the screen, by `supportmetrics.display`'s rules: values, intervals and
+    changes in the metric's unit (a change of a share in points), flags as yes or blank, and
+    why a comparison has no previous value."""
+    unit = result.unit
     shown = []
     for row in result.rows:
         out: dict[str, Any] = {}
         for key, value in row.items():
-            if key in ("ci_low", "ci_high", "numerator", "denominator"):
-                continue  # the interval is shown in one column; csv and json keep the counts
-            if key in ("value", "previous", "change"):
-                out[key] = human(value, result.unit)
-            elif key == "change_pct":
-                out[key] = "" if value is None else f"{value:+.1f}%"
-            elif key == "low_sample":
-                out["low sample"] = "yes" if value else ""
+            if key in ("ci_low", "ci_high", "numerator", "denominator", "change_pct"):
+                continue  # one interval column, one change column; csv and json keep the numbers
+            if key in ("value", "previous"):
+                out[key] = human(value, unit)
+            elif key == "change":
+                out[key] = human_change(value, unit, row.get("previous"))
+            elif key == "compare_note":
+                out["note"] = value or ""
+            elif key in ("low_sample", "partial"):
+                out[key.replace("_", " ")] = "yes" if value else ""
             elif key in ("share", "retention"):
                 out[key] = human(value, "share")
             elif key == "top":
@@ -78,28 +83,36 @@ def _display(result: Result) -> list[dict[str, Any]]:
             else:
                 out[key] = value
             if key == "value" and row.get("ci_low") is not None:
-                low, high = human(row["ci_low"], result.unit), human(row["ci_high"], result.unit)
-                out["95% CI"] = f"{low} - {high}"
+                out["95% CI"] = human_interval(row["ci_low"], row["ci_high"], unit)
         shown.append(out)
+    if all(not row.get("note") for row in shown):
+        for row in shown:
+            row.pop("note", None)  # nothing to explain: no empty column
     return shown
 
 
-@commands.command("metric")
+@commands.command(
+    "metric",
+    epilog="Example: supportmetrics metric csat --by channel --from 2025-01-01 --to 2025-03-31 --compare previous",
+)
 def metric_command(
     metric_id: Annotated[str, typer.Argument(metavar="ID", help="Metric id (see: metrics list).")],
     by: Annotated[
-        list[str] | None, typer.Option("--by", help="Split by a dimension (repeatable).")
+        list[str] | None,
+        typer.Option(
+            "--by", metavar="<DIMENSION>", help="Split by a dimension (repeatable), e.g. channel."
+        ),
     ] = None,
     period: Annotated[
         Period | None, typer.Option(help="Trend by this period (local time).")
     ] = None,
     start: Annotated[
-        datetime | None,
-        typer.Option("--from", formats=["%Y-%m-%d"], help="First local date (inclusive)."),
+        str | None,
+        typer.Option("--from", metavar="<YYYY-MM-DD>", help="First local date (inclusive)."),
     ] = None,
     end: Annotated[
-        datetime | None,
-        typer.Option("--to", formats=["%Y-%m-%d"], help="Last local date (inclusive)."),
+        str | None,
+        typer.Option("--to", metavar="<YYYY-MM-DD>", help="Last local date (inclusive)."),
     ] = None,
     where: Annotated[
         list[str] | None,
@@ -136,14 +149,15 @@ def metric_command(
     from supportmetrics.store import WorkspaceBusy
 
     where_filters, chosen_variants = filters(where), variants(variant)
+    first, last = local_date(start, "--from"), local_date(end, "--to")
     ws = open_workspace(workspace)
     try:
         result = ws.metric(
             metric_id,
             by=by or [],
             period=period,
-            start=start.date() if start else None,
-            end=end.date() if end else None,
+            start=first,
+            end=last,
             where=where_filters,
             stat=stat_name,
             clock=clock,
@@ -171,7 +185,7 @@ def metric_command(
             err.print(f"{result.metric}: no data for this query")
 
 
-@metrics_app.command("list")
+@metrics_app.command("list", epilog="Example: supportmetrics metrics list --format json")
 def metrics_list(fmt: FormatOption = Format.table) -> None:
     """Every metric with its definition, variants, unit, direction and benchmarks."""
     from supportmetrics.metrics import CATALOGUE
@@ -205,7 +219,9 @@ def metrics_list(fmt: FormatOption = Format.table) -> None:
         emit(rows, fmt)
 
 
-@commands.command("facts")
+@commands.command(
+    "facts", epilog="Example: supportmetrics facts tickets --where channel=email --out tickets.csv"
+)
 def facts_command(
     name: Annotated[FactsName, typer.Argument(help="tickets or calls.")],
     where: Annotated[
@@ -232,7 +248,7 @@ def facts_command(
     ws = open_workspace(workspace)
     try:
         table = ws.facts(name, where=where_filters)
-        warn(ws.engine().warnings())
+        warn(ws.engine().warnings() + ws.facts_warnings(name, where_filters))
     except QueryError as exc:
         raise fail(str(exc), EXIT_USAGE) from None
     except ResourceError as exc:

@@ -30,7 +30,7 @@ HostOption = Annotated[
 PortOption = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]
 
 
-@commands.command("serve")
+@commands.command("serve", epilog="Example: supportmetrics serve --port 8000")
 def serve_command(
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
@@ -64,7 +64,7 @@ def _password(stdin: bool, generate: bool) -> tuple[str, bool]:
     return typer.prompt("Password", hide_input=True, confirmation_prompt=True), False
 
 
-@users_app.command("add")
+@users_app.command("add", epilog="Example: supportmetrics users add ana --role admin --generate")
 def users_add(
     name: Annotated[str, typer.Argument(help="User name.")],
     role: Annotated[Role, typer.Option(help="admin or viewer.")] = "viewer",
@@ -90,7 +90,7 @@ def users_add(
         out.print(password, markup=False)
 
 
-@users_app.command("remove")
+@users_app.command("remove", epilog="Example: supportmetrics users remove ana")
 def users_remove(
     name: Annotated[str, typer.Argument(help="User name.")], workspace: WorkspaceOption = None
 ) -> None:
@@ -105,14 +105,14 @@ def users_remove(
     err.print(f"removed {name}")
 
 
-@users_app.command("list")
+@users_app.command("list", epilog="Example: supportmetrics users list")
 def users_list(workspace: WorkspaceOption = None, fmt: FormatOption = Format.table) -> None:
     """Every user and their role."""
     _, users = users_of(workspace)
     emit([{"user": u.username, "role": u.role} for u in users.list()], fmt, title="users")
 
 
-@tokens_app.command("create")
+@tokens_app.command("create", epilog="Example: supportmetrics tokens create ana")
 def tokens_create(
     user: Annotated[str, typer.Argument(help="The user the token acts as.")],
     label: Annotated[str, typer.Option(help="What the token is for.")] = "cli",
@@ -129,7 +129,7 @@ def tokens_create(
     out.print(secret, markup=False)
 
 
-@tokens_app.command("list")
+@tokens_app.command("list", epilog="Example: supportmetrics tokens list")
 def tokens_list(
     user: Annotated[str | None, typer.Argument(help="Only this user's tokens.")] = None,
     workspace: WorkspaceOption = None,
@@ -148,7 +148,7 @@ def _when(epoch: float | None) -> str:
     return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="minutes") if epoch else "never"
 
 
-@tokens_app.command("revoke")
+@tokens_app.command("revoke", epilog="Example: supportmetrics tokens revoke 3")
 def tokens_revoke(
     token_id: Annotated[int, typer.Argument(metavar="ID", help="Token id (see: tokens list).")],
     workspace: WorkspaceOption = None,

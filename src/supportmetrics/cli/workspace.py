@@ -53,7 +53,7 @@ TableOption = Annotated[
 ]
 
 
-@commands.command()
+@commands.command(epilog="Example: supportmetrics init my-workspace --timezone Europe/Paris")
 def init(
     directory: Annotated[Path, typer.Argument(help="Folder to create the workspace in.")] = Path(),
     timezone: Annotated[
@@ -73,7 +73,7 @@ def init(
     err.print(f"workspace ready in {ws.root.resolve()} (store: {ws.store_path.name})")
 
 
-@commands.command()
+@commands.command(epilog="Example: supportmetrics ingest data/tickets.csv data/messages.csv")
 def ingest(
     paths: PathsArgument,
     table: TableOption = None,
@@ -97,7 +97,7 @@ def ingest(
     print_report(report, fmt)
 
 
-@commands.command()
+@commands.command(epilog="Example: supportmetrics validate data/")
 def validate(
     paths: PathsArgument,
     table: TableOption = None,
@@ -111,7 +111,7 @@ def validate(
         raise typer.Exit(EXIT_INVALID)
 
 
-@commands.command()
+@commands.command(epilog="Example: supportmetrics tables --format json")
 def tables(workspace: WorkspaceOption = None, fmt: FormatOption = Format.table) -> None:
     """Rows, time span (UTC) and custom columns of every table in the store."""
     from supportmetrics.resources import ResourceError
@@ -140,7 +140,9 @@ def _table_rows(summaries: list[TableSummary], fmt: Format) -> list[dict[str, An
     return rows
 
 
-@commands.command("demo-data")
+@commands.command(
+    "demo-data", epilog="Example: supportmetrics demo-data --out demo-files --tickets 5000"
+)
 def demo_data(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the tables to.")],
     tickets: Annotated[int, typer.Option(min=1, help="Number of tickets.")] = 10_000,
@@ -157,7 +159,7 @@ def demo_data(
     err.print(f"wrote {len(files)} tables to {out_dir}")
 
 
-@commands.command("demo")
+@commands.command("demo", epilog="Example: supportmetrics demo --tickets 5000 --no-serve")
 def demo_command(
     directory: Annotated[Path, typer.Argument(help="Folder for the demo workspace.")] = Path(
         "supportmetrics-demo"
@@ -228,7 +230,7 @@ def _workspace_for_demo(directory: Path) -> Workspace:
         raise fail(str(exc)) from None
 
 
-@commands.command("compact")
+@commands.command("compact", epilog="Example: supportmetrics compact")
 def compact_command(wait: WaitOption = None, workspace: WorkspaceOption = None) -> None:
     """Rewrite the store into a fresh file, giving back the space it no longer uses."""
     from supportmetrics.resources import ResourceError
@@ -244,7 +246,7 @@ def compact_command(wait: WaitOption = None, workspace: WorkspaceOption = None) 
     err.print(f"store file compacted: {size(done.before)} before, {size(done.after)} after")
 
 
-@columns_app.command("list")
+@columns_app.command("list", epilog="Example: supportmetrics columns list")
 def columns_list(workspace: WorkspaceOption = None, fmt: FormatOption = Format.table) -> None:
     """Every custom column with its table, type and number of values."""
     from supportmetrics.resources import ResourceError
@@ -260,7 +262,7 @@ def columns_list(workspace: WorkspaceOption = None, fmt: FormatOption = Format.t
     emit([c.to_dict() for c in found], fmt, title="custom columns")
 
 
-@columns_app.command("drop")
+@columns_app.command("drop", epilog="Example: supportmetrics columns drop tickets.region")
 def columns_drop(
     names: Annotated[
         list[str],

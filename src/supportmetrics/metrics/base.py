@@ -10,8 +10,9 @@ filters, statistics) is generic code in `supportmetrics.query`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, ItemsView, Iterator, Mapping
+from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from difflib import get_close_matches
 from typing import Any, Literal, Protocol
 
 import ibis.expr.types as ir
@@ -67,6 +68,12 @@ class VariantError(ValueError):
     """An unknown variant or a value it does not take."""
 
 
+def _did_you_mean(text: str, names: Iterable[str]) -> str:
+    """The hint naming the one of `names` closest to `text`, if one is close ("" if none)."""
+    close = get_close_matches(text, list(names), n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
 @dataclass(frozen=True)
 class Variant:
     """A named definition choice: its default and the values it takes (None: any whole number)."""
@@ -88,6 +95,7 @@ class Variant:
             if text not in self.choices:
                 raise VariantError(
                     f"variant {self.name} takes {', '.join(self.choices)}; got {text!r}"
+                    + _did_you_mean(text, self.choices)
                 )
             return text
         if isinstance(self.default, bool):
@@ -200,8 +208,9 @@ class Metric:
         unknown = sorted(set(given) - set(known))
         if unknown:
             valid = ", ".join(known) or "none"
+            hint = "".join(_did_you_mean(name, known) for name in unknown)
             raise VariantError(
-                f"{self.id} has no variant {', '.join(unknown)}; its variants are: {valid}"
+                f"{self.id} has no variant {', '.join(unknown)}{hint}; its variants are: {valid}"
             )
         resolved: dict[str, Any] = {name: v.default for name, v in known.items()}
         resolved.update({name: known[name].parse(text) for name, text in given.items()})

@@ -42,13 +42,16 @@ def _activity(facts: ir.Table, variants: Mapping[str, Any], clock: Clock) -> ir.
 
 
 def _activity_counts(rows: ir.Table, variants: Mapping[str, Any]) -> dict[str, ir.Value]:
-    """Each kind's count, how many kinds the agent did, mean first response time and CSAT."""
+    """Each kind's count, how many kinds the agent did, mean and median first response time (and
+    how many first responses) and CSAT."""
     kind = rows.kind
     counts = {name: rows.count(where=kind == k) for name, k in _ACTIVITY.items()}
     return {
         **counts,
         "activity_kinds": kind.nunique(where=kind.isin(list(_ACTIVITY.values()))),
         "first_response_mean": rows.value.mean(where=kind == "first_response"),
+        "first_response_median": rows.value.quantile(0.5, where=kind == "first_response"),
+        "first_response_n": rows.count(where=kind == "first_response"),
         "csat": rows.value.mean(where=kind == "csat"),
         "csat_n": rows.count(where=kind == "csat"),
     }
@@ -158,7 +161,7 @@ WORKLOAD = (
         "Agent activity",
         "Per agent: public replies sent (the value), internal notes, tickets solved (as assignee), "
         "calls answered, time entries, how many of those kinds of activity they did, and beside "
-        "them their tickets' mean first response time and their CSAT (share of ratings in the top "
+        "them their tickets' mean and median first response time and their CSAT (share of ratings in the top "
         "two points of the scale), so speed is read next to quality. open_assigned counts the "
         "agent's tickets unsolved now, whatever the period.",
         facts="activity",

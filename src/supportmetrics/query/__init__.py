@@ -6,6 +6,7 @@ from supportmetrics.query.model import PERIODS, Period, Query, QueryError, Resul
 from supportmetrics.query.run import (
     Population,
     facts_rows,
+    facts_warnings,
     population,
     resolve_metric,
     run_query,
@@ -21,6 +22,7 @@ __all__ = [
     "Row",
     "dimension_names",
     "facts_rows",
+    "facts_warnings",
     "find_metric",
     "population",
     "resolve_metric",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
+from difflib import get_close_matches
 
 import ibis
 import ibis.expr.types as ir
@@ -13,7 +14,14 @@ from supportmetrics.facts.registry import fact_table
 from supportmetrics.localtime import utc_midnight
 from supportmetrics.query.model import QueryError
 
-__all__ = ["dimension_names", "filter_rows", "with_dimensions"]
+__all__ = [
+    "dimension_names",
+    "filter_rows",
+    "shown_dimensions",
+    "unknown_dimension",
+    "unmatched_filters",
+    "with_dimensions",
+]
 
 HIDDEN = ("_filed_at", "_value", "_local")
 
@@ -42,6 +50,33 @@ def dimension_names(engine: Engine, facts_name: str) -> list[str]:
             *(customers if has_customer else []),
             *(agents if agent else []),
         }
+    )
+
+
+def shown_dimensions(engine: Engine, facts_name: str) -> list[str]:
+    """The dimensions worth listing to people: `dimension_names` without ids, the raw `tags` list
+    and measures (durations, counts), which `by` and `where` still accept."""
+    table = fact_table(facts_name)
+    schema = dict(engine.facts(facts_name).schema().items())
+    if table.borrowed and table.wider:
+        wider = engine.facts(table.wider).schema()
+        schema |= {name: wider[name] for name in table.borrowed if name in wider}
+    return [
+        name
+        for name in dimension_names(engine, facts_name)
+        if name != "tags"
+        and not name.endswith("_id")
+        and (name not in schema or schema[name].is_string() or schema[name].is_boolean())
+    ]
+
+
+def unknown_dimension(engine: Engine, facts_name: str, name: str) -> QueryError:
+    """The error for a dimension `name` the fact table lacks: the closest names and the list."""
+    close = get_close_matches(name, dimension_names(engine, facts_name), n=2)
+    hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+    return QueryError(
+        f"unknown dimension {name!r}{hint}; the dimensions are: "
+        + ", ".join(shown_dimensions(engine, facts_name))
     )
 
 
@@ -82,10 +117,7 @@ def with_dimensions(
                 engine, rows, "agents", agent, "agent_id", name.removeprefix("agent."), joined
             )
         else:
-            raise QueryError(
-                f"unknown dimension {name!r} for {facts_name} facts; the dimensions are: "
-                + ", ".join(dimension_names(engine, facts_name))
-            )
+            raise unknown_dimension(engine, facts_name, name)
         rows = rows.mutate(**{column: value})
         columns[name] = column
     return rows, columns
@@ -145,12 +177,8 @@ def filter_rows(
     if where:
         rows, columns = with_dimensions(engine, facts_name, rows, list(where))
         for name, values in where.items():
-            column = rows[columns[name]]
             wanted = [str(v) for v in values]
-            text = column.cast("string")
-            if column.type().is_boolean():
-                text = ibis.ifelse(column, "true", "false")
-            rows = rows.filter(text.isin(wanted))
+            rows = rows.filter(_text(rows[columns[name]]).isin(wanted))
         rows = rows.drop(*columns.values())
     return rows
 
@@ -160,3 +188,45 @@ def _begins(day: date, timezone: str | None) -> datetime:
     if timezone is None:
         return datetime.combine(day, datetime.min.time())
     return utc_midnight(day, timezone)
+
+
+def _text(column: ir.Value) -> ir.StringValue:
+    """A dimension's values as the text filters compare with (booleans as true/false)."""
+    if column.type().is_boolean():
+        return ibis.ifelse(column, "true", "false")
+    return column.cast("string")
+
+
+SHOWN_VALUES = 20
+"""How many of a dimension's values a warning lists."""
+SUGGESTED_FROM = 1000
+"""How many of a dimension's values a warning looks through for the closest one."""
+
+
+def unmatched_filters(
+    engine: Engine, facts_name: str, rows: ir.Table, where: Mapping[str, Sequence[str]]
+) -> list[str]:
+    """A warning per filter value that no row of `rows` has (a typo, or a value that never occurs
+    in the data), with the closest values; one small distinct query per filter, in the backend."""
+    warnings = []
+    for name, values in where.items():
+        table, columns = with_dimensions(engine, facts_name, rows, [name])
+        text = _text(table[columns[name]])
+        wanted = [str(v) for v in values]
+        present = table.filter(text.isin(wanted)).select(value=text).distinct()
+        found = set(engine.arrow(present).column("value").to_pylist())
+        missing = [v for v in wanted if v not in found]
+        if not missing:
+            continue
+        domain = table.select(value=text).distinct().order_by("value").limit(SUGGESTED_FROM)
+        known = [v for v in engine.arrow(domain).column("value").to_pylist() if v is not None]
+        listed = ", ".join(known[:SHOWN_VALUES]) + (" ..." if len(known) > SHOWN_VALUES else "")
+        empty = ", so the result is empty" if not found else ""
+        for value in missing:
+            close = get_close_matches(value, known, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            warnings.append(
+                f"no data has {name}={value}{hint}{empty}; "
+                + (f"{name} takes: {listed}" if known else f"{name} has no values")
+            )
+    return warnings

@@ -18,5 +18,9 @@ def find_metric(metric_id: str) -> Metric:
     except KeyError:
         pass
     close = get_close_matches(metric_id, list(CATALOGUE), n=3)
-    hint = f" (did you mean {' or '.join(close)}?)" if close else ""
-    raise QueryError(f"unknown metric {metric_id!r}{hint}; the metrics are: {', '.join(CATALOGUE)}")
+    if close:
+        raise QueryError(
+            f"unknown metric {metric_id!r} (did you mean {' or '.join(close)}?); "
+            "`supportmetrics metrics list` shows every metric"
+        )
+    raise QueryError(f"unknown metric {metric_id!r}; the metrics are: {', '.join(CATALOGUE)}")

@@ -47,7 +47,8 @@ class Result:
     rows: list[Row]
     query: Query
     warnings: list[str] = field(default_factory=list)
-    """Stored rows left out of the result, and why (see `Engine.warnings`)."""
+    """Stored rows left out of the result, and why (see `Engine.warnings`), and filter values no
+    row of the metric has (see `query.dimensions.unmatched_filters`)."""
 
     def to_dict(self) -> dict[str, Any]:
         shown = {"metric": self.metric, "unit": self.unit, "better": self.better, "rows": self.rows}

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 __all__ = [
     "TRUNCATE",
+    "covered",
     "covered_days",
     "floor",
     "is_partial",
@@ -79,6 +80,33 @@ def covered_days(first: datetime, last: datetime, timezone: str) -> tuple[dateti
 
     start = datetime.combine(local_day(first), datetime.min.time())
     return start, datetime.combine(local_day(last) + timedelta(days=1), datetime.min.time())
+
+
+def covered(
+    first: datetime,
+    last: datetime,
+    timezone: str,
+    period: str,
+    start: date | None = None,
+    end: date | None = None,
+) -> tuple[datetime, datetime]:
+    """The local span a period row can hold data from: the data's span (`first` to `last`, naive
+    UTC) in whole local days; for hourly periods, from the start of the first timestamp's hour to
+    the last timestamp itself (the hour the data ends in is cut short). Cut to the query's dates
+    (`start` to `end`, inclusive) when it has them."""
+    low, high = covered_days(first, last, timezone)
+    if period == "hour":
+        zone = ZoneInfo(timezone)
+
+        def local(moment: datetime) -> datetime:
+            return moment.replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None)
+
+        low, high = floor(local(first), "hour"), local(last)
+    if start is not None:
+        low = max(low, datetime.combine(start, datetime.min.time()))
+    if end is not None:
+        high = min(high, datetime.combine(end + timedelta(days=1), datetime.min.time()))
+    return low, high
 
 
 def is_partial(text: str, period: str, covered: tuple[datetime, datetime]) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import ibis.expr.types as ir
@@ -22,13 +22,20 @@ from supportmetrics.facts.sla import ticket_sla_summary
 from supportmetrics.localtime import local_timestamp
 from supportmetrics.metrics.base import Metric, ResolvedMetric
 from supportmetrics.query.aggregations import Aggregation, aggregation
-from supportmetrics.query.dimensions import filter_rows
+from supportmetrics.query.dimensions import filter_rows, unmatched_filters
 from supportmetrics.query.lookup import find_metric
 from supportmetrics.query.model import PERIODS, Query, QueryError, Result
-from supportmetrics.query.periods import covered_days, is_partial, previous_label
+from supportmetrics.query.periods import covered, covered_days, is_partial, previous_label
 from supportmetrics.stats import is_stat
 
-__all__ = ["Population", "facts_rows", "population", "resolve_metric", "run_query"]
+__all__ = [
+    "Population",
+    "facts_rows",
+    "facts_warnings",
+    "population",
+    "resolve_metric",
+    "run_query",
+]
 
 
 def _check(query: Query) -> Metric:
@@ -71,13 +78,19 @@ def resolve_metric(
     return resolved
 
 
-def run_query(engine: Engine, query: Query) -> Result:
-    """Compute `query` on `engine`."""
+def run_query(engine: Engine, query: Query, *, check_filters: bool = True) -> Result:
+    """Compute `query` on `engine`; with `check_filters`, its warnings name the filter values no
+    row of the metric has (one small query per filter; a caller that checks its filters once for
+    many queries, as the dashboard does, turns it off)."""
     plan = resolve_metric(engine, _check(query), query.variants)
     rows = (
         _compare(engine, plan, query) if query.compare == "previous" else _rows(engine, plan, query)
     )
-    return Result(plan.metric.id, plan.unit, plan.better, rows, query, engine.warnings())
+    warnings = engine.warnings()
+    if query.where and check_filters:
+        found = _population(engine, plan, query)
+        warnings += unmatched_filters(engine, plan.facts, found, query.where)
+    return Result(plan.metric.id, plan.unit, plan.better, rows, query, warnings)
 
 
 @dataclass(frozen=True)
@@ -143,9 +156,10 @@ def _finished(
         if kind.percent and plan.unit == "percent":
             _percent(row)
     if query.period:
-        covered = covered_days(*engine.bounds(), engine.config.timezone)
+        bounds = engine.bounds()
+        span = covered(*bounds, engine.config.timezone, query.period, query.start, query.end)
         for row in out:
-            row["partial"] = is_partial(row["period"], query.period, covered)
+            row["partial"] = is_partial(row["period"], query.period, span)
     return _sorted(out, kind.dimensions(plan, query.by), query)
 
 
@@ -172,11 +186,9 @@ def _sorted(rows: list[dict[str, Any]], dims: list[str], query: Query) -> list[d
     return arranged
 
 
-def facts_rows(
-    engine: Engine, name: str, where: Mapping[str, Sequence[str]] | None = None
-) -> pa.Table:
-    """The fact rows `name` (tickets or calls), filtered like a metric; tickets with business-clock
-    columns too."""
+def _facts(engine: Engine, name: str) -> tuple[ir.Table, str]:
+    """The fact rows `name` (tickets or calls) with `_filed_at` and `_local`, unfiltered, and the
+    column they are filed (and ordered) by."""
     exports = {t.name: t.export for t in FACT_TABLES.values() if t.export is not None}
     if name not in exports:
         raise QueryError(f"unknown facts {name!r}; use {' or '.join(exports)}")
@@ -184,39 +196,87 @@ def facts_rows(
     if name == "tickets" and engine.config.sla:
         summary = ticket_sla_summary(engine.facts("sla"))
         facts = facts.left_join(summary, "ticket_id").drop("ticket_id_right")
-    rows = local_timestamp(
+    filed = local_timestamp(
         facts.mutate(_filed_at=facts[exports[name]]), {"_local": "_filed_at"}, engine.offsets()
     )
-    rows = filter_rows(engine, name, rows, where or {}, None, None)
-    return engine.arrow(rows.drop("_filed_at", "_local").order_by(exports[name]))
+    return filed, exports[name]
+
+
+def facts_rows(
+    engine: Engine, name: str, where: Mapping[str, Sequence[str]] | None = None
+) -> pa.Table:
+    """The fact rows `name` (tickets or calls), filtered like a metric; tickets with business-clock
+    columns too."""
+    facts, filed_by = _facts(engine, name)
+    rows = filter_rows(engine, name, facts, where or {}, None, None)
+    return engine.arrow(rows.drop("_filed_at", "_local").order_by(filed_by))
+
+
+def facts_warnings(
+    engine: Engine, name: str, where: Mapping[str, Sequence[str]] | None = None
+) -> list[str]:
+    """A warning per filter value no fact row of `name` has (see `unmatched_filters`)."""
+    return unmatched_filters(engine, name, _facts(engine, name)[0], where) if where else []
 
 
 def _compare(engine: Engine, plan: ResolvedMetric, query: Query) -> list[dict[str, Any]]:
-    """The rows with the previous equal-length period's value, the change and the percent
-    change."""
+    """The rows with the previous equal-length period's value, the change, the percent change
+    and, where the previous value is missing or partial, why (`compare_note`)."""
     dims = aggregation(plan.aggregation).dimensions(plan, query.by)
+    first, end = covered_days(*engine.bounds(), engine.config.timezone)
+    first_day, last_day = first.date(), (end - timedelta(days=1)).date()
     if query.period:
         rows = _rows(engine, plan, query)
         previous: dict[tuple[Any, ...], dict[str, Any]] = {}
         for row in rows:
-            key = (*(row[d] for d in dims), previous_label(row["period"], query.period))
+            label = previous_label(row["period"], query.period)
+            before = previous.get((*(row[d] for d in dims), label))
             previous[(*(row[d] for d in dims), row["period"])] = row
-            _add_change(row, previous.get(key))
+            _add_change(row, before)
+            if before is None:
+                row["compare_note"] = _missing_period(row["period"], first, query.start)
+            elif before.get("partial"):
+                row["compare_note"] = "the previous period is partial"
         return rows
     if query.start is None or query.end is None:
         raise QueryError("--compare previous needs --period, or both --from and --to")
     length = (query.end - query.start).days + 1
-    kind = aggregation(plan.aggregation)
-    population = _population(engine, plan, query)
-    before = query.start - timedelta(days=length)
-    current, previous = kind.compared_rows(
-        engine, plan, query, population, query.start, query.end, before
-    )
-    rows = _finished(engine, plan, query, current)
-    earlier = {tuple(r[d] for d in dims): r for r in _finished(engine, plan, query, previous)}
+    start, stop = query.start - timedelta(days=length), query.start - timedelta(days=1)
+    note = None
+    if query.start <= first_day and query.end >= last_day:
+        note = f"the range holds all the data ({first_day} to {last_day}): nothing to compare with"
+    elif stop < first_day:
+        note = (
+            f"no data before {first_day}: the previous {length} days ({start} to {stop}) hold none"
+        )
+    if note:
+        rows, earlier_rows = _rows(engine, plan, query), []
+    else:  # both ranges in one query where the aggregation can
+        kind = aggregation(plan.aggregation)
+        population = _population(engine, plan, query)
+        both = kind.compared_rows(engine, plan, query, population, query.start, query.end, start)
+        rows, earlier_rows = (_finished(engine, plan, query, part) for part in both)
+    earlier = {tuple(r[d] for d in dims): r for r in earlier_rows}
     for row in rows:
-        _add_change(row, earlier.get(tuple(row[d] for d in dims)))
+        found = earlier.get(tuple(row[d] for d in dims))
+        _add_change(row, found)
+        if note:
+            row["compare_note"] = note
+        elif found is None or found.get("n") == 0:
+            row["compare_note"] = f"no data from {start} to {stop}"
+        elif start < first_day:
+            row["compare_note"] = f"the previous range is partial: the data starts on {first_day}"
     return rows
+
+
+def _missing_period(label: str, first: datetime, start: date | None) -> str:
+    """Why the period before the one labelled `label` has no row."""
+    begins = datetime.fromisoformat(label)
+    if begins <= first:
+        return f"no data before {first.date()}"
+    if start is not None and begins <= datetime.combine(start, datetime.min.time()):
+        return f"the previous period lies before the range (from {start})"
+    return "no data in the previous period"
 
 
 def _add_change(row: dict[str, Any], previous: dict[str, Any] | None) -> None:
@@ -229,3 +289,4 @@ def _add_change(row: dict[str, Any], previous: dict[str, Any] | None) -> None:
         if value is not None and before not in (None, 0)
         else None
     )
+    row["compare_note"] = None

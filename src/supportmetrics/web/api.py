@@ -25,7 +25,14 @@ from supportmetrics.export import write_facts
 from supportmetrics.metrics import CATALOGUE, Metric
 from supportmetrics.metrics.base import FactsName
 from supportmetrics.query import Query as MetricQuery
-from supportmetrics.query import QueryError, dimension_names, facts_rows, find_metric, run_query
+from supportmetrics.query import (
+    QueryError,
+    dimension_names,
+    facts_rows,
+    facts_warnings,
+    find_metric,
+    run_query,
+)
 from supportmetrics.web import pages
 from supportmetrics.web.auth import api_user
 from supportmetrics.web.data import DataSource
@@ -41,7 +48,14 @@ from supportmetrics.web.models import (
     UserInfo,
 )
 from supportmetrics.web.params import View, check_periods, parse_pairs, parse_view
-from supportmetrics.web.queries import Applied, describe, drill_columns, drill_rows, metric_query
+from supportmetrics.web.queries import (
+    Applied,
+    describe,
+    drill_columns,
+    drill_rows,
+    metric_query,
+    view_warnings,
+)
 from supportmetrics.web.users import User
 
 __all__ = ["router"]
@@ -217,6 +231,7 @@ def rows(
             "from": applied.start.isoformat(),
             "to": applied.end.isoformat(),
             "ignored_filters": list(applied.ignored),
+            "warnings": view_warnings(engine, applied),
             "total": total,
             "offset": offset,
             "columns": table.column_names,
@@ -329,6 +344,7 @@ def facts(
         table = facts_rows(engine, name, filters)
         return {
             "facts": name,
+            "warnings": facts_warnings(engine, name, filters),
             "total": table.num_rows,
             "offset": offset,
             "columns": table.column_names,

@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from supportmetrics import display
 from supportmetrics.backends import BackendError
 from supportmetrics.query import QueryError
 from supportmetrics.resources import ResourceError
@@ -95,6 +96,7 @@ def create_app(
     app.state.limiter = LoginLimiter(app.state.users)
     templates = Jinja2Templates(directory=HERE / "templates")  # autoescapes .html
     templates.env.filters["when"] = _when
+    templates.env.filters.update(display.FILTERS)
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)

@@ -249,16 +249,18 @@ def histogram(rows: list[dict[str, Any]], title: str = "duration", counted: str 
 
 
 def agents_scatter(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Each agent's mean first response against their CSAT, every point labelled with the agent."""
+    """Each agent's median first response against their CSAT, every point labelled with the agent."""
     kept = [
-        r for r in rows if r.get("first_response_mean") is not None and r.get("csat") is not None
+        r for r in rows if r.get("first_response_median") is not None and r.get("csat") is not None
     ]
-    measure = _Measure("seconds", "Mean first response", [r["first_response_mean"] for r in kept])
+    measure = _Measure(
+        "seconds", "Median first response", [r["first_response_median"] for r in kept]
+    )
     values = [
         {
             "agent": r["label"],
-            "x": measure.plot(r["first_response_mean"]),
-            "first_response": human(r["first_response_mean"], "seconds"),
+            "x": measure.plot(r["first_response_median"]),
+            "first_response": human(r["first_response_median"], "seconds"),
             "csat": r["csat"],
             "csat_text": human(r["csat"], "share"),
             "replies": r.get("replies"),
@@ -270,7 +272,7 @@ def agents_scatter(rows: list[dict[str, Any]]) -> dict[str, Any]:
         y=alt.Y("csat:Q", axis=_Measure("share", "CSAT", []).axis()),
         tooltip=[
             alt.Tooltip("agent:N"),
-            alt.Tooltip("first_response:N", title="mean first response"),
+            alt.Tooltip("first_response:N", title="median first response"),
             alt.Tooltip("csat_text:N", title="CSAT"),
             alt.Tooltip("replies:Q", format=","),
         ],

@@ -81,7 +81,9 @@ class MetricResult(BaseModel):
         "n and the metric's statistics (ci_low, ci_high, low_sample, numerator ...)"
     )
     warnings: list[str] = Field(
-        default_factory=list, description="Only when stored rows were left out, and why"
+        default_factory=list,
+        description="Only when there is something to say: stored rows left out and why, filter "
+        "values that never occur in the data",
     )
 
 
@@ -90,6 +92,9 @@ class RowsPage(BaseModel):
     from_: str = Field(alias="from", description="First local date of the range")
     to: str = Field(description="Last local date of the range")
     ignored_filters: list[str] = Field(description="Filters the metric's facts cannot apply")
+    warnings: list[str] = Field(
+        default_factory=list, description="Filter values that never occur in the data"
+    )
     total: int
     offset: int
     columns: list[str]
@@ -98,6 +103,9 @@ class RowsPage(BaseModel):
 
 class FactsPage(BaseModel):
     facts: str
+    warnings: list[str] = Field(
+        default_factory=list, description="Filter values that never occur in the data"
+    )
     total: int
     offset: int
     columns: list[str]
@@ -135,8 +143,18 @@ class Tile(_Open):
     previous: Number | None = None
     change: Number | None = None
     change_pct: Number | None = None
+    change_display: str | None = Field(
+        default=None, description="The change as shown: +5.6 pts, +8.8%, -12m 30s"
+    )
+    change_class: str | None = Field(
+        default=None, description="good, bad or neutral, by the metric's direction"
+    )
+    compare_note: str | None = Field(
+        default=None, description="Why there is no previous value, or that it is partial"
+    )
     n: int | None = None
     low_sample: bool | None = None
+    ci_display: str | None = Field(default=None, description="The 95% interval as shown")
     trend: list[TrendPoint] | None = None
     error: str | None = None
 
@@ -154,5 +172,9 @@ class DateRange(BaseModel):
 class AgentsPage(BaseModel):
     range: DateRange
     ignored_filters: list[str]
+    min_sample: int = Field(description="Fewer observations than this are a low sample")
+    warnings: list[str] = Field(
+        default_factory=list, description="Filter values that never occur in the data"
+    )
     rows: list[Row] = Field(description="One object per agent: replies, solved, FRT, CSAT ...")
     chart: dict[str, Any] = Field(description="A Vega-Lite spec of speed against quality")

@@ -11,11 +11,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from supportmetrics.config import Config, TargetSettings
-from supportmetrics.display import human, human_change
+from supportmetrics.display import change_class, human, human_change, human_interval
 from supportmetrics.engine import Engine
 from supportmetrics.facts.registry import fact_table
 from supportmetrics.metrics import CATALOGUE, Metric
-from supportmetrics.query import QueryError, resolve_metric
+from supportmetrics.query import Query, QueryError, dimension_names, population, resolve_metric
+from supportmetrics.query.dimensions import unmatched_filters
 from supportmetrics.web import charts
 from supportmetrics.web.order import natural_order
 from supportmetrics.web.params import View, auto_period
@@ -30,6 +31,7 @@ from supportmetrics.web.queries import (
     metric_query,
     run,
     takes_stat,
+    view_warnings,
 )
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "agents_page",
     "catalogue_entry",
     "filter_options",
+    "filter_warnings",
     "metric_page",
     "overview",
     "targets_page",
@@ -149,12 +152,15 @@ def _headline(engine: Engine, chosen: Metric, view: View, target: TargetSettings
         "display": human(value, unit),
         "previous": row.get("previous"),
         "change": row.get("change"),
-        "change_display": human_change(row.get("change"), unit),
+        "change_display": human_change(row.get("change"), unit, row.get("previous")),
+        "change_class": change_class(row.get("change"), result.better),
         "change_pct": row.get("change_pct"),
+        "compare_note": row.get("compare_note"),
         "n": row.get("n"),
         "low_sample": bool(row.get("low_sample")),
         "ci_low": row.get("ci_low"),
         "ci_high": row.get("ci_high"),
+        "ci_display": human_interval(row.get("ci_low"), row.get("ci_high"), unit),
         "stat": applied.query.stat if takes_stat(applied.resolved) else None,
         "clock": applied.query.clock,
         "from": applied.start.isoformat(),
@@ -247,9 +253,12 @@ def metric_page(engine: Engine, config: Config, metric_id: str, view: View) -> d
     page["clock"] = applied.query.clock
     page["ignored_filters"] = list(applied.ignored)
     page["stated"] = describe(chosen.title, applied)
+    page["unit"] = unit
+    page["better"] = result.better
     page["headline"] = row | {
         "display": human(row.get("value"), unit),
-        "change_display": human_change(row.get("change"), unit),
+        "change_display": human_change(row.get("change"), unit, row.get("previous")),
+        "change_class": change_class(row.get("change"), result.better),
     }
     page["target"] = _target(config, chosen, row.get("value")) if target else None
     rows_path = f"/metrics/{chosen.id}/rows"
@@ -261,7 +270,7 @@ def metric_page(engine: Engine, config: Config, metric_id: str, view: View) -> d
     for r in trend.rows:
         span = _period_range(r["period"], period)
         r["display"] = human(r["value"], unit)
-        r["change_display"] = human_change(r["change"], unit)
+        r["change_display"] = human_change(r["change"], unit, r["previous"])
         r["drill"] = _link(rows_path, stat_view.with_range(*span)) if drill and span else None
     page["period"] = period
     page["trend"] = trend.rows
@@ -350,20 +359,26 @@ def variant_controls(chosen: Metric, settled: Any, view: View) -> list[dict[str,
 
 
 def agents_page(engine: Engine, view: View) -> dict[str, Any]:
-    """Agent activity with speed (mean first response) next to quality (CSAT)."""
+    """Agent activity with speed (median first response, as on every page) next to quality
+    (CSAT), each flagged when it rests on fewer observations than `[statistics] min_sample`."""
     chosen = get_metric("agent_activity")
     applied = metric_query(engine, chosen, view)
     names = _agent_names(engine)
     rows = run(engine, applied).rows
+    minimum = engine.config.statistics.min_sample
     for r in rows:
         r["name"] = names.get(r["agent"], r["agent"])
         r["label"] = r["name"]
-        r["first_response_display"] = human(r.get("first_response_mean"), "seconds")
+        r["first_response_display"] = human(r.get("first_response_median"), "seconds")
+        r["first_response_low_sample"] = 0 < (r.get("first_response_n") or 0) < minimum
         r["csat_display"] = human(r.get("csat"), "share")
+        r["csat_low_sample"] = 0 < (r.get("csat_n") or 0) < minimum
     rows.sort(key=lambda r: (-(r.get("replies") or 0), r["agent"]))
     return {
         "range": {"from": applied.start.isoformat(), "to": applied.end.isoformat()},
         "ignored_filters": list(applied.ignored),
+        "min_sample": minimum,
+        "warnings": view_warnings(engine, applied),
         "rows": rows,
         "chart": charts.agents_scatter(rows),
     }
@@ -405,3 +420,15 @@ def filter_options(engine: Engine) -> dict[str, list[tuple[str, str]]]:
     names = _agent_names(engine)
     options["agent"] = sorted(((k, v) for k, v in names.items()), key=lambda kv: kv[1])
     return options
+
+
+def filter_warnings(engine: Engine, view: View) -> list[str]:
+    """A warning per filter value of `view` that no ticket has (a value that never occurs in the
+    data filters every number down to nothing: say so rather than show zeros)."""
+    where = view.where_dict()
+    if not where:
+        return []
+    tickets = population(engine, Query("ticket_volume"))
+    known = set(dimension_names(engine, tickets.facts))
+    checked = {name: values for name, values in where.items() if name in known}
+    return unmatched_filters(engine, tickets.facts, tickets.rows, checked)

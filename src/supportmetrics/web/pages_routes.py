@@ -73,7 +73,10 @@ def _render(
         )
 
     bar = _data(request).cached(("filter bar", path, view.key(), controls), filter_bar)
-    base = {"session": session, "view": view, "filter_bar": bar}
+    warnings = _data(request).cached(
+        ("filter warnings", view.where), lambda engine: pages.filter_warnings(engine, view)
+    )
+    base = {"session": session, "view": view, "filter_bar": bar, "warnings": warnings}
     return templates.TemplateResponse(request, name, base | context)
 
 

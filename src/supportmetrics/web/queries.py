@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,6 +33,7 @@ from supportmetrics.query import (
     run_query,
 )
 from supportmetrics.query.aggregations import aggregation
+from supportmetrics.query.dimensions import unknown_dimension, unmatched_filters
 from supportmetrics.web.params import ParamError, View, check_periods
 
 __all__ = [
@@ -53,6 +54,7 @@ __all__ = [
     "run",
     "takes_stat",
     "today",
+    "view_warnings",
 ]
 
 BUCKETS: tuple[tuple[str, float, float | None], ...] = (
@@ -157,10 +159,7 @@ def metric_query(
         check_periods(start, end, period)
     for name in by:
         if name not in _dimensions(engine, resolved.facts):
-            raise QueryError(
-                f"unknown dimension {name!r} for {chosen.id}; the dimensions are: "
-                + ", ".join(_dimensions(engine, resolved.facts))
-            )
+            raise unknown_dimension(engine, resolved.facts, name)
     query = Query(
         chosen.id,
         by,
@@ -171,7 +170,7 @@ def metric_query(
         stat or default_stat(resolved),
         clock,  # type: ignore[arg-type]
         variants,
-        "previous" if compare else None,
+        "previous" if compare and view.preset != "all" else None,  # all data: nothing before
     )
     return Applied(query, ignored, start, end, resolved)
 
@@ -220,7 +219,17 @@ def today(engine: Engine) -> date:
 
 
 def run(engine: Engine, applied: Applied) -> Result:
-    return run_query(engine, applied.query)
+    """`applied`'s result (its filters are checked once per page: `view_warnings`)."""
+    return run_query(engine, applied.query, check_filters=False)
+
+
+def view_warnings(engine: Engine, applied: Applied) -> list[str]:
+    """A warning per filter value the metric's rows never have, over all the data."""
+    if not applied.query.where:
+        return []
+    unfiltered = replace(applied.query, where={}, start=None, end=None)
+    behind = population(engine, unfiltered)
+    return unmatched_filters(engine, behind.facts, behind.rows, applied.query.where)
 
 
 def _population_rows(

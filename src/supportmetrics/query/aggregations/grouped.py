@@ -65,7 +65,8 @@ class Grouped(Aggregation):
         if query.period or "_filed_at" not in population.columns:
             return super().compared_rows(engine, resolved, query, population, start, end, before)
         out = self._grouped(engine, resolved, query, population, before, end, split=start)
-        current, earlier = [], []
+        current: list[Row] = []
+        earlier: list[Row] = []
         for row in out:
             (current if row.pop("__current") else earlier).append(row)
         if not self.dimensions(resolved, query.by):  # a range without rows still has its row
