@@ -20,10 +20,11 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from supportmetrics.backends import BackendError
+from supportmetrics.config import CONFIG_FILE
 from supportmetrics.query import QueryError
 from supportmetrics.resources import ResourceError
 from supportmetrics.store import WorkspaceBusy
-from supportmetrics.web import api, api_docs, pages_routes, session_routes
+from supportmetrics.web import api, api_docs, pages_routes, session_routes, settings_routes
 from supportmetrics.web.auth import LoginLimiter, LoginRequired
 from supportmetrics.web.data import DataSource
 from supportmetrics.web.pages import overview
@@ -82,6 +83,7 @@ def create_app(
     )
     app.state.data = data
     app.state.config = workspace.config
+    app.state.config_path = workspace.root / CONFIG_FILE  # targets and SLA policies edited here
     app.state.users = users or Users.of_workspace(workspace.root)
     app.state.limiter = LoginLimiter(app.state.users)
     templates = Jinja2Templates(directory=HERE / "templates")  # autoescapes .html
@@ -92,6 +94,7 @@ def create_app(
     app.include_router(api_docs.router)
     app.include_router(session_routes.router)
     app.include_router(pages_routes.router)
+    app.include_router(settings_routes.router)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]

@@ -1,4 +1,5 @@
-"""The dashboard pages (HTML): overview, catalogue, metric, drill-down rows, agents, targets."""
+"""The dashboard pages (HTML): overview, catalogue, metric, drill-down rows, agents, targets, SLA
+policies (their edit forms post to `settings_routes`)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ from supportmetrics.web.auth import page_session
 from supportmetrics.web.data import DataSource
 from supportmetrics.web.params import FILTERS, PRESET_LABELS, PRESETS, ParamError, View, parse_view
 from supportmetrics.web.queries import drill_rows, get_metric, metric_query
+from supportmetrics.web.settings_forms import policy_form, target_form, target_metrics
 from supportmetrics.web.users import Session
 
-__all__ = ["router"]
+__all__ = ["render", "router", "sla_response", "targets_response"]
 
 router = APIRouter(include_in_schema=False)
 CurrentSession = Annotated[Session, Depends(page_session)]
@@ -34,9 +36,15 @@ def _view(request: Request, extra: tuple[str, ...] = ()) -> View:
     return parse_view(list(request.query_params.multi_items()), extra)
 
 
-def _render(
-    request: Request, name: str, session: Session, view: View, context: dict[str, Any]
+def render(
+    request: Request,
+    name: str,
+    session: Session,
+    view: View,
+    context: dict[str, Any],
+    status: int = 200,
 ) -> Response:
+    """A page with the header, navigation and filter bar around `context`."""
     templates = request.app.state.templates
     path = request.url.path
 
@@ -49,7 +57,7 @@ def _render(
 
     bar = _data(request).cached(("filter bar", path, view.key()), filter_bar)
     base = {"session": session, "view": view, "filter_bar": bar}
-    return templates.TemplateResponse(request, name, base | context)
+    return templates.TemplateResponse(request, name, base | context, status_code=status)
 
 
 @router.get("/")
@@ -59,7 +67,7 @@ def overview(request: Request, session: CurrentSession) -> Response:
     groups = _data(request).cached(
         ("overview", view.key()), lambda engine: pages.overview(engine, config, view)
     )
-    return _render(request, "overview.html", session, view, {"groups": groups})
+    return render(request, "overview.html", session, view, {"groups": groups})
 
 
 @router.get("/metrics")
@@ -68,7 +76,7 @@ def catalogue(request: Request, session: CurrentSession) -> Response:
     families: dict[str, list[dict[str, Any]]] = {}
     for chosen in CATALOGUE.values():
         families.setdefault(chosen.family, []).append(pages.catalogue_entry(chosen))
-    return _render(request, "catalogue.html", session, view, {"families": families})
+    return render(request, "catalogue.html", session, view, {"families": families})
 
 
 @router.get("/metrics/{metric_id}")
@@ -80,7 +88,7 @@ def metric(request: Request, metric_id: str, session: CurrentSession) -> Respons
         ("metric page", metric_id, view.key()),
         lambda engine: pages.metric_page(engine, config, metric_id, view),
     )
-    return _render(request, "metric.html", session, view, {"page": page})
+    return render(request, "metric.html", session, view, {"page": page})
 
 
 def _known(metric_id: str) -> None:
@@ -141,21 +149,59 @@ def rows(request: Request, metric_id: str, session: CurrentSession) -> Response:
         "csv_query": base.with_extra(stat=None).query_string(),
         "back": View(view.preset, view.start, view.end, view.where, view.clock, ()).query_string(),
     }
-    return _render(request, "rows.html", session, view, context)
+    return render(request, "rows.html", session, view, context)
 
 
 @router.get("/agents")
 def agents(request: Request, session: CurrentSession) -> Response:
     view = _view(request)
     found = _data(request).cached(("agents", view.key()), lambda e: pages.agents_page(e, view))
-    return _render(request, "agents.html", session, view, {"page": found})
+    return render(request, "agents.html", session, view, {"page": found})
 
 
 @router.get("/targets")
 def targets(request: Request, session: CurrentSession) -> Response:
+    return targets_response(request, session)
+
+
+def targets_response(
+    request: Request, session: Session, edit: dict[str, Any] | None = None, status: int = 200
+) -> Response:
+    """The targets page; `edit` is a refused form (its fields and problems) shown again."""
     view = _view(request)
     config = request.app.state.config
     found = _data(request).cached(
         ("targets", view.key()), lambda engine: pages.targets_page(engine, config, view)
     )
-    return _render(request, "targets.html", session, view, {"targets": found})
+    forms = {metric_id: target_form(t) for metric_id, t in config.targets.items()}
+    context = {
+        "targets": found,
+        "forms": forms,
+        "choices": target_metrics(config.targets),
+        "edit": edit,
+    }
+    return render(request, "targets.html", session, view, context, status)
+
+
+@router.get("/sla")
+def sla(request: Request, session: CurrentSession) -> Response:
+    return sla_response(request, session)
+
+
+def sla_response(
+    request: Request, session: Session, edit: dict[str, Any] | None = None, status: int = 200
+) -> Response:
+    """The SLA policies with their attainment over the view's range; `edit` as on targets."""
+    view = _view(request)
+    config = request.app.state.config
+    attainment = _data(request).cached(
+        ("sla", view.key()), lambda engine: pages.sla_page(engine, config, view)
+    )
+    context = {
+        "policies": [
+            {"form": policy_form(p), "attainment": attainment.get(p.name)} for p in config.sla
+        ],
+        "edit": edit,
+        "attainment_link": f"/metrics/sla_attainment?{view.with_extra(by='sla_policy').query_string()}",
+    }
+    return render(request, "sla.html", session, view, context, status)
