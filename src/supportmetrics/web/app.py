@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from supportmetrics.backends import BackendError
 from supportmetrics.config import CONFIG_FILE
+from supportmetrics.display import human
 from supportmetrics.query import QueryError
 from supportmetrics.resources import ResourceError
 from supportmetrics.store import WorkspaceBusy
@@ -88,6 +89,7 @@ def create_app(
     app.state.limiter = LoginLimiter(app.state.users)
     templates = Jinja2Templates(directory=HERE / "templates")  # autoescapes .html
     templates.env.filters["when"] = _when
+    templates.env.filters["human"] = human
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
