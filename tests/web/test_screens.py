@@ -52,6 +52,8 @@ PAGES = {
     "targets": f"/targets?{VIEW}",
     "sla": f"/sla?{VIEW}",
 }
+MORE_PAGES = {"catalogue": f"/metrics?{VIEW}", "account": "/account"}
+"""Pages checked for fit and accessibility only (no screenshot asked for, no filter to state)."""
 RAW_FLOAT = re.compile(r"(?<![\d.])\d+\.\d{3,}(?![\d.])")
 
 
@@ -152,7 +154,7 @@ def seen(tabs) -> Iterator[object]:  # type: ignore[no-untyped-def]
         if (width, name) not in pages:
             page = tabs(width)
             page.problems.clear()
-            _open(page, PAGES[name])
+            _open(page, (PAGES | MORE_PAGES)[name])
             if name == "sla":  # the editor open, as an admin sees it while editing
                 page.click("details.editor summary >> nth=0")
             page.screenshot(path=str(ARTIFACTS / f"{name}-{WIDTHS[width]}.png"), full_page=True)
@@ -174,7 +176,9 @@ def seen(tabs) -> Iterator[object]:  # type: ignore[no-untyped-def]
 SCREENS = [(width, name) for width in WIDTHS for name in PAGES]
 
 
-@pytest.mark.parametrize(("width", "name"), SCREENS)
+@pytest.mark.parametrize(
+    ("width", "name"), SCREENS + [(width, name) for width in WIDTHS for name in MORE_PAGES]
+)
 def test_each_page_fits_a_phone_and_passes_axe(seen, width: str, name: str) -> None:  # type: ignore[no-untyped-def]
     page = seen(width, name)
     assert page["width"] <= WIDTHS[width] + OVERFLOW_TOLERANCE, f"{page['width']} px wide"
@@ -199,6 +203,16 @@ def test_each_page_shows_no_raw_numbers_paths_or_identifiers(seen, width: str, n
 def test_each_page_states_the_active_filter_in_its_header(seen, width: str, name: str) -> None:  # type: ignore[no-untyped-def]
     header = seen(width, name)["header"]
     assert re.search(r"channel\W+email", header, re.IGNORECASE), header
+
+
+def test_the_login_page_passes_axe(browser, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(base_url=base_url, viewport={"width": 390, "height": 900})
+    page = context.new_page()
+    page.goto("/login")
+    page.screenshot(path=str(ARTIFACTS / "login-390.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390 + OVERFLOW_TOLERANCE
+    assert _serious(page) == []
+    context.close()
 
 
 def test_editing_a_target_in_the_browser_changes_the_file_and_the_page(tabs, root: Path) -> None:  # type: ignore[no-untyped-def]
