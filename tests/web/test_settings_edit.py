@@ -170,3 +170,19 @@ def test_sla_policies_edited_on_the_page_drive_sla_attainment(
     assert _post(admin, "/sla/1/remove", {}).status_code == 303
     assert "[[sla]]" not in (root / CONFIG_FILE).read_text()
     assert "No SLA policies yet" in admin.get("/sla?range=all").text
+
+
+def test_a_change_by_hand_is_served_from_the_next_request(admin: TestClient, root: Path) -> None:
+    path = root / CONFIG_FILE
+    before = path.read_text()
+    assert 'data-metric="reopen_rate"' in admin.get("/targets?range=all").text
+    path.write_text(before.replace("Review reopened billing tickets weekly", "Root-cause reviews"))
+    page = admin.get("/targets?range=all").text
+    assert "Root-cause reviews" in page and "Review reopened billing tickets weekly" not in page
+
+    # a file that breaks a rule is not used: the settings before it stay
+    path.write_text(before.replace('value = "5%"', 'value = "lots"'))
+    page = admin.get("/targets?range=all")
+    assert page.status_code == 200 and "Root-cause reviews" in page.text
+    path.write_text(before)
+    assert "Review reopened billing tickets weekly" in admin.get("/targets?range=all").text

@@ -30,6 +30,7 @@ from supportmetrics.web.auth import LoginLimiter, LoginRequired
 from supportmetrics.web.data import DataSource
 from supportmetrics.web.pages import overview
 from supportmetrics.web.params import ParamError, View
+from supportmetrics.web.settings_file import SettingsFile
 from supportmetrics.web.users import Users
 from supportmetrics.workspace import Workspace
 
@@ -84,7 +85,7 @@ def create_app(
     )
     app.state.data = data
     app.state.config = workspace.config
-    app.state.config_path = workspace.root / CONFIG_FILE  # targets and SLA policies edited here
+    app.state.settings = SettingsFile(workspace.root / CONFIG_FILE, app.state, data)
     app.state.users = users or Users.of_workspace(workspace.root)
     app.state.limiter = LoginLimiter(app.state.users)
     templates = Jinja2Templates(directory=HERE / "templates")  # autoescapes .html
@@ -100,6 +101,8 @@ def create_app(
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        if not request.url.path.startswith("/static"):
+            app.state.settings.refresh()  # a change to the settings file by hand
         return _secured(request, await call_next(request))
 
     def _is_api(request: Request) -> bool:

@@ -56,13 +56,12 @@ async def _save(
     (in the thread pool: writing the file and computing the page block)."""
     state = request.app.state
     try:
-        config = await run_in_threadpool(change, state.config_path)
+        config = await run_in_threadpool(change, state.settings.path)
     except EditError as exc:
         return await run_in_threadpool(refused, exc.problems)
     except ConfigError as exc:
         return await run_in_threadpool(refused, {"form": str(exc)})
-    state.config = config
-    state.data.reconfigure(config)
+    state.settings.use(config)
     return _back(request, path)
 
 
