@@ -116,6 +116,7 @@ def test_a_refused_edit_names_the_field_and_leaves_the_file(
     response = _post(admin, "/targets?range=all", data)
     assert response.status_code == 400
     assert says in response.text and "supportmetrics.toml is unchanged" in response.text
+    assert f"See {says.split(':')[0]} below." in response.text  # the summary names the field
     assert (root / CONFIG_FILE).read_text() == before
 
 
