@@ -19,7 +19,7 @@ from supportmetrics.web.queries import drill_rows, get_metric, metric_query
 from supportmetrics.web.settings_forms import policy_form, target_form, target_metrics
 from supportmetrics.web.users import Session
 
-__all__ = ["render", "router", "sla_response", "targets_response"]
+__all__ = ["router", "sla_response", "targets_response"]
 
 router = APIRouter(include_in_schema=False)
 CurrentSession = Annotated[Session, Depends(page_session)]
@@ -36,7 +36,7 @@ def _view(request: Request, extra: tuple[str, ...] = ()) -> View:
     return parse_view(list(request.query_params.multi_items()), extra)
 
 
-def render(
+def _render(
     request: Request,
     name: str,
     session: Session,
@@ -44,7 +44,6 @@ def render(
     context: dict[str, Any],
     status: int = 200,
 ) -> Response:
-    """A page with the header, navigation and filter bar around `context`."""
     templates = request.app.state.templates
     path = request.url.path
 
@@ -67,7 +66,7 @@ def overview(request: Request, session: CurrentSession) -> Response:
     groups = _data(request).cached(
         ("overview", view.key()), lambda engine: pages.overview(engine, config, view)
     )
-    return render(request, "overview.html", session, view, {"groups": groups})
+    return _render(request, "overview.html", session, view, {"groups": groups})
 
 
 @router.get("/metrics")
@@ -76,7 +75,7 @@ def catalogue(request: Request, session: CurrentSession) -> Response:
     families: dict[str, list[dict[str, Any]]] = {}
     for chosen in CATALOGUE.values():
         families.setdefault(chosen.family, []).append(pages.catalogue_entry(chosen))
-    return render(request, "catalogue.html", session, view, {"families": families})
+    return _render(request, "catalogue.html", session, view, {"families": families})
 
 
 @router.get("/metrics/{metric_id}")
@@ -88,7 +87,7 @@ def metric(request: Request, metric_id: str, session: CurrentSession) -> Respons
         ("metric page", metric_id, view.key()),
         lambda engine: pages.metric_page(engine, config, metric_id, view),
     )
-    return render(request, "metric.html", session, view, {"page": page})
+    return _render(request, "metric.html", session, view, {"page": page})
 
 
 def _known(metric_id: str) -> None:
@@ -149,14 +148,14 @@ def rows(request: Request, metric_id: str, session: CurrentSession) -> Response:
         "csv_query": base.with_extra(stat=None).query_string(),
         "back": View(view.preset, view.start, view.end, view.where, view.clock, ()).query_string(),
     }
-    return render(request, "rows.html", session, view, context)
+    return _render(request, "rows.html", session, view, context)
 
 
 @router.get("/agents")
 def agents(request: Request, session: CurrentSession) -> Response:
     view = _view(request)
     found = _data(request).cached(("agents", view.key()), lambda e: pages.agents_page(e, view))
-    return render(request, "agents.html", session, view, {"page": found})
+    return _render(request, "agents.html", session, view, {"page": found})
 
 
 @router.get("/targets")
@@ -180,7 +179,7 @@ def targets_response(
         "choices": target_metrics(config.targets),
         "edit": edit,
     }
-    return render(request, "targets.html", session, view, context, status)
+    return _render(request, "targets.html", session, view, context, status)
 
 
 @router.get("/sla")
@@ -204,4 +203,4 @@ def sla_response(
         "edit": edit,
         "attainment_link": f"/metrics/sla_attainment?{view.with_extra(by='sla_policy').query_string()}",
     }
-    return render(request, "sla.html", session, view, context, status)
+    return _render(request, "sla.html", session, view, context, status)
