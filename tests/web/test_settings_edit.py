@@ -106,6 +106,11 @@ def test_an_admin_adds_and_removes_a_target(admin: TestClient, root: Path) -> No
         (FRT | {"value": "soon"}, "Target value: not a duration: &#39;soon&#39;"),
         (FRT | {"owner": " "}, "Owner: Field required"),
         (FRT | {"where": "channel"}, "Scope (filters): write name=value pairs"),
+        (
+            FRT | {"where": "chanel=email"},
+            "Scope (filters): first_response_time cannot be filtered by &#39;chanel&#39;; "
+            "did you mean channel?",
+        ),
         (FRT | {"metric": "reopen_rate", "new": "1"}, "Metric: reopen_rate has a target already"),
     ],
 )

@@ -3,6 +3,7 @@ validated, written to supportmetrics.toml (see `supportmetrics.config_edit`) and
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,6 +20,9 @@ from supportmetrics.config_edit import (
     set_sla_policy,
     set_target,
 )
+from supportmetrics.engine import Engine
+from supportmetrics.metrics import CATALOGUE
+from supportmetrics.query import QueryError, dimension_names, resolve_metric
 from supportmetrics.web.auth import check_csrf, page_session
 from supportmetrics.web.pages_routes import sla_response, targets_response
 from supportmetrics.web.settings_forms import policy_fields, target_fields
@@ -65,6 +69,31 @@ async def _save(
     return _back(request, path)
 
 
+def _scope_problems(request: Request, metric_id: str, fields: dict[str, Any]) -> dict[str, str]:
+    """The scope's filters that the metric's facts cannot filter by, with the closest names."""
+    where, chosen = fields["where"], CATALOGUE.get(metric_id)
+    if not where or chosen is None:
+        return {}
+
+    def names(engine: Engine) -> list[str]:
+        return dimension_names(engine, resolve_metric(engine, chosen, fields["variants"]).facts)
+
+    try:
+        known = request.app.state.data.run(names)
+    except (QueryError, ValueError):  # variants or facts the settings check names themselves
+        return {}
+    for name in where:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=3)
+            hint = (
+                f"did you mean {' or '.join(close)}?"
+                if close
+                else "use one of: " + ", ".join(known)
+            )
+            return {"where": f"{metric_id} cannot be filtered by {name!r}; {hint}"}
+    return {}
+
+
 @router.post("/targets")
 async def save_target(request: Request, session: CurrentSession) -> Response:
     """Add a target (`new=1`) or change one."""
@@ -82,6 +111,9 @@ async def save_target(request: Request, session: CurrentSession) -> Response:
         fields = target_fields(form)
     except EditError as exc:
         return await run_in_threadpool(refused, exc.problems)
+    problems = await run_in_threadpool(_scope_problems, request, metric_id, fields)
+    if problems:
+        return await run_in_threadpool(refused, problems)
     return await _save(
         request,
         lambda path: set_target(path, metric_id, fields, new=new),
