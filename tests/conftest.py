@@ -43,6 +43,8 @@ SLOW = (
     "tests/web/test_pages.py",
     "tests/web/test_schema.py",
     "tests/web/test_views.py",
+    "tests/web/test_settings_edit.py",
+    "tests/web/test_screens.py",
 )
 """Test modules marked `slow` (whole modules: their cost is a shared demo-sized fixture), measured
 with `pytest --durations=40`; `pytest -m "not slow"` is the inner loop, CI runs everything."""

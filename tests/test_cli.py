@@ -191,6 +191,37 @@ def test_demo_makes_a_workspace_and_summarises_it(tmp_path: Path) -> None:
     assert all(rows[name] > 0 for name in TABLES), rows
 
 
+def test_the_demo_workspace_has_schedules_sla_policies_and_targets(tmp_path: Path) -> None:
+    from supportmetrics.config import load_config
+
+    folder = tmp_path / "demo"
+    assert run("demo", str(folder), "--tickets", "300", "--no-serve").exit_code == 0
+    config = load_config(folder / "supportmetrics.toml")
+    assert config.timezone == "America/New_York"
+    assert [p.name for p in config.sla] == ["urgent", "enterprise", "standard"]
+    assert config.sla[0].first_response_time == 3600 and config.sla[1].clock == "business"
+    assert config.schedules["default"].hours["mon"] == ["08:00-18:00"]
+    assert config.team_schedules() == {"billing": "billing"}
+    assert set(config.targets) == {
+        "first_response_time",
+        "resolution_time",
+        "csat",
+        "first_contact_resolution",
+        "reopen_rate",
+        "sla_attainment",
+    }
+    assert all(t.owner and t.next_action for t in config.targets.values())
+    # SLA attainment has policies to measure: a value, not "needs SLA policies"
+    result = run("metric", "sla_attainment", "-w", str(folder), "--format", "json")
+    assert result.exit_code == 0, result.output
+    row = json.loads(result.stdout)["rows"][0]
+    assert 0 < row["value"] < 1 and row["n"] > 300
+    # a second run keeps the settings as they are (no tables added twice)
+    text = (folder / "supportmetrics.toml").read_text()
+    assert run("demo", str(folder), "--tickets", "300", "--no-serve").exit_code == 0
+    assert (folder / "supportmetrics.toml").read_text() == text
+
+
 def test_error_messages_keep_square_brackets(ws: Path) -> None:
     # Messages are plain text, not markup: "[x]" must reach the user as typed.
     result = run("metric", "csat", "--variant", "threshold=[x]", "--workspace", str(ws))

@@ -10,13 +10,22 @@ from supportmetrics.web.auth import SESSION_COOKIE
 from supportmetrics.web.users import UserError, Users
 from tests.web.conftest import ADMIN, ADMIN_PASSWORD, csrf_of, login
 
-PAGES = ["/", "/metrics", "/metrics/first_response_time", "/agents", "/targets", "/account"]
+PAGES = ["/", "/metrics", "/metrics/first_response_time", "/agents", "/targets", "/sla", "/account"]
 API = ["/api/me", "/api/metrics", "/api/metrics/ticket_volume", "/api/overview", "/api/targets"]
 
 
 @pytest.mark.parametrize("path", PAGES)
 def test_pages_send_the_logged_out_to_the_login_form(anon: TestClient, path: str) -> None:
     response = anon.get(path, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login?next=")
+
+
+@pytest.mark.parametrize(
+    "path", ["/targets", "/targets/reopen_rate/remove", "/sla", "/sla/1/remove"]
+)
+def test_settings_edits_send_the_logged_out_to_the_login_form(anon: TestClient, path: str) -> None:
+    response = anon.post(path, data={"owner": "Mallory"}, follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"].startswith("/login?next=")
 

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import supportmetrics
-from supportmetrics.config import ServerSettings
+from supportmetrics.config import ServerSettings, SlaPolicy
 from supportmetrics.engine import Engine
 from supportmetrics.query import Query, run_query
 from supportmetrics.web import api, create_app
@@ -51,7 +51,7 @@ def test_a_warm_server_computes_the_default_overview_as_it_starts(site: Site) ->
     app = create_app(supportmetrics.connect(site.root), users=site.users, idle_seconds=0, warm=True)
     with TestClient(app):
         deadline = time.monotonic() + 60
-        while not any("overview" in key[1] for key in app.state.data._cache):
+        while not any("overview" in key[-1] for key in app.state.data._cache):
             assert time.monotonic() < deadline, "the overview was not computed"
             time.sleep(0.1)
 
@@ -128,4 +128,14 @@ def test_at_most_max_queries_run_at_once(site: Site) -> None:
         thread.join(60)
         assert out == [1500]
     assert max(peak) == 2 and len(peak) == 3
+    data.stop()
+
+
+def test_new_settings_drop_cached_answers_and_reopen_the_engine(site: Site) -> None:
+    data = DataSource(supportmetrics.connect(site.root), idle_seconds=0)
+    old = data.cached("settings", lambda engine: engine.config)
+    assert data.cached("settings", lambda engine: None) is old  # cached
+    new = old.model_copy(update={"sla": [SlaPolicy(name="all", first_response_time=60)]})
+    data.reconfigure(new)
+    assert data.cached("settings", lambda engine: engine.config) is new  # computed again, anew
     data.stop()

@@ -171,8 +171,9 @@ def demo_command(
     ] = True,
     port: Annotated[int, typer.Option(min=1, max=65535, help="Dashboard port.")] = 8000,
 ) -> None:
-    """Make a demo workspace (generate data, ingest it), print a headline summary, and serve the
-    dashboard on it with a generated password."""
+    """Make a demo workspace (generate data, ingest it, set example business hours, SLA policies
+    and targets), print a headline summary, and serve the dashboard on it with a generated
+    password."""
     from supportmetrics import demo
 
     ws = _workspace_for_demo(directory)
@@ -220,12 +221,16 @@ def _headline(ws: Workspace) -> list[dict[str, Any]]:
 
 
 def _workspace_for_demo(directory: Path) -> Workspace:
-    from supportmetrics.config import ConfigError
+    """The demo workspace with business hours, SLA policies and targets in its settings."""
+    from supportmetrics.config import CONFIG_FILE, ConfigError
+    from supportmetrics.demo import add_demo_settings
     from supportmetrics.store import WorkspaceBusy
     from supportmetrics.workspace import Workspace
 
     try:
-        return Workspace.init(directory, "America/New_York")
+        Workspace.init(directory, "America/New_York").close()
+        add_demo_settings(directory / CONFIG_FILE)
+        return Workspace.open(directory)
     except (ConfigError, WorkspaceBusy) as exc:
         raise fail(str(exc)) from None
 

@@ -8,6 +8,17 @@ Usage::
 
 from ._clock import END, OUTAGE_WEEK, START, TIME_ZONE
 from .generator import generate
+from .settings import DEMO_SETTINGS, add_demo_settings
 from .writer import FORMATS, write
 
-__all__ = ["END", "FORMATS", "OUTAGE_WEEK", "START", "TIME_ZONE", "generate", "write"]
+__all__ = [
+    "DEMO_SETTINGS",
+    "END",
+    "FORMATS",
+    "OUTAGE_WEEK",
+    "START",
+    "TIME_ZONE",
+    "add_demo_settings",
+    "generate",
+    "write",
+]

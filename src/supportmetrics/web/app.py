@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from supportmetrics import display
 from supportmetrics.backends import BackendError
+from supportmetrics.config import CONFIG_FILE
 from supportmetrics.query import QueryError
 from supportmetrics.resources import ResourceError
 from supportmetrics.store import WorkspaceBusy
@@ -32,11 +33,13 @@ from supportmetrics.web import (
     pages_routes,
     reports_routes,
     session_routes,
+    settings_routes,
 )
 from supportmetrics.web.auth import LoginLimiter, LoginRequired
 from supportmetrics.web.data import DataSource
 from supportmetrics.web.pages import overview
 from supportmetrics.web.params import ParamError, View
+from supportmetrics.web.settings_file import SettingsFile
 from supportmetrics.web.users import Users
 from supportmetrics.workspace import Workspace
 
@@ -92,6 +95,7 @@ def create_app(
     app.state.data = data
     app.state.config = workspace.config
     app.state.workspace_root = workspace.root
+    app.state.settings = SettingsFile(workspace.root / CONFIG_FILE, app.state, data)
     app.state.users = users or Users.of_workspace(workspace.root)
     app.state.limiter = LoginLimiter(app.state.users)
     templates = Jinja2Templates(directory=HERE / "templates")  # autoescapes .html
@@ -107,9 +111,12 @@ def create_app(
     app.include_router(reports_routes.pages)
     app.include_router(alerts_routes.router)
     app.include_router(export_routes.router)
+    app.include_router(settings_routes.router)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        if not request.url.path.startswith("/static"):
+            app.state.settings.refresh()  # a change to the settings file by hand
         return _secured(request, await call_next(request))
 
     def _is_api(request: Request) -> bool:

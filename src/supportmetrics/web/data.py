@@ -8,7 +8,9 @@ version, see `supportmetrics.fact_cache`, or building them if none are), caches 
 modification time and size, and closes every connection after `idle_seconds` without a query; a
 waiting ingest (it retries for `[ingest] busy_timeout`) then gets the file, and the next request
 reopens the store with fresh facts. A cached answer never waits for a query, and two requests for
-the same uncached answer compute it once.
+the same uncached answer compute it once. New settings (`reconfigure`, after an edit from the
+dashboard) start a new generation: cached answers of the old one are never served again, and each
+engine is reopened with them before its next query.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
+from supportmetrics.config import Config
 from supportmetrics.engine import Engine
 from supportmetrics.workspace import Workspace
 
@@ -53,6 +56,17 @@ class DataSource:
         self._last_used = time.monotonic()
         self._stop = threading.Event()
         self._reaper: threading.Thread | None = None
+        self._generation = 0
+        self.config = workspace.config
+        """The settings answers are computed with (the pooled workspaces follow it)."""
+
+    def reconfigure(self, config: Config) -> None:
+        """Answer with `config` from now on: the cache is dropped, and engines built with the
+        old settings are closed before their next use (SLA policies and schedules change facts)."""
+        with self._lock:
+            self._generation += 1
+            self._cache.clear()
+            self.config = config
 
     def version(self) -> tuple[int, int] | None:
         """Identifies the store's content: modification time and size (None for a database URL)."""
@@ -66,7 +80,7 @@ class DataSource:
 
     def cached(self, key: Hashable, compute: Callable[[Engine], T]) -> T:
         """`compute(engine)`, or its cached value for `key` while the store is unchanged."""
-        full_key = (self.version(), key)
+        full_key = (self._generation, self.version(), key)
         hit = self._get(full_key)
         if hit is not None:
             return hit[1]
@@ -102,9 +116,14 @@ class DataSource:
         with self._lock:
             self._in_use += 1
             self._last_used = time.monotonic()
-            if self._free:
-                return self._free.pop()
-        return Workspace(self.workspace.root, self.workspace.config)
+            holder = self._free.pop() if self._free else None
+            config = self.config
+        if holder is None:
+            return Workspace(self.workspace.root, config)
+        if holder.config is not config:  # settings changed since this engine was opened
+            holder.close()
+            holder.config = config
+        return holder
 
     def _check_in(self, holder: Workspace) -> None:
         with self._lock:

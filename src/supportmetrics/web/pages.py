@@ -42,6 +42,7 @@ __all__ = [
     "filter_warnings",
     "metric_page",
     "overview",
+    "sla_page",
     "targets_page",
     "variant_controls",
 ]
@@ -405,6 +406,25 @@ def targets_page(engine: Engine, config: Config, view: View) -> list[dict[str, A
             )
         out.append(tile)
     return out
+
+
+def sla_page(engine: Engine, config: Config, view: View) -> dict[str, dict[str, Any]]:
+    """Per SLA policy name: its attainment over the view's range (share of targets met) and n."""
+    if not config.sla or "sla_attainment" not in CATALOGUE:
+        return {}
+    chosen = CATALOGUE["sla_attainment"]
+    try:
+        result = run(engine, metric_query(engine, chosen, view, by=("sla_policy",)))
+    except QueryError:
+        return {}
+    return {
+        r["sla_policy"]: {
+            "value": r.get("value"),
+            "display": human(r.get("value"), result.unit),
+            "n": r.get("n"),
+        }
+        for r in result.rows
+    }
 
 
 def filter_options(engine: Engine) -> dict[str, list[tuple[str, str]]]:

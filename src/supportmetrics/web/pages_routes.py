@@ -1,4 +1,5 @@
-"""The dashboard pages (HTML): overview, catalogue, metric, drill-down rows, agents, targets."""
+"""The dashboard pages (HTML): overview, catalogue, metric, drill-down rows, agents, targets, SLA
+policies (their edit forms post to `settings_routes`)."""
 
 from __future__ import annotations
 
@@ -26,10 +27,11 @@ from supportmetrics.web.params import (
     parse_view,
 )
 from supportmetrics.web.queries import describe, drill_columns, drill_rows, get_metric, metric_query
+from supportmetrics.web.settings_forms import policy_form, target_form, target_metrics
 from supportmetrics.web.status import data_status
 from supportmetrics.web.users import Session
 
-__all__ = ["known", "router"]
+__all__ = ["known", "router", "sla_response", "targets_response"]
 
 router = APIRouter(include_in_schema=False)
 CurrentSession = Annotated[Session, Depends(page_session)]
@@ -53,6 +55,7 @@ def _render(
     view: View,
     context: dict[str, Any],
     controls: tuple[str, ...] = (),
+    status: int = 200,
 ) -> Response:
     """A page with the filter bar; `controls` are the view's page parameters the page itself
     shows as fields of the filter form (the others travel as hidden fields)."""
@@ -77,7 +80,7 @@ def _render(
         ("filter warnings", view.where), lambda engine: pages.filter_warnings(engine, view)
     )
     base = {"session": session, "view": view, "filter_bar": bar, "warnings": warnings}
-    return templates.TemplateResponse(request, name, base | context)
+    return templates.TemplateResponse(request, name, base | context, status_code=status)
 
 
 @router.get("/")
@@ -230,9 +233,47 @@ def agents(request: Request, session: CurrentSession) -> Response:
 
 @router.get("/targets")
 def targets(request: Request, session: CurrentSession) -> Response:
+    return targets_response(request, session)
+
+
+def targets_response(
+    request: Request, session: Session, edit: dict[str, Any] | None = None, status: int = 200
+) -> Response:
+    """The targets page; `edit` is a refused form (its fields and problems) shown again."""
     view = _view(request)
     config = request.app.state.config
     found = _data(request).cached(
         ("targets", view.key()), lambda engine: pages.targets_page(engine, config, view)
     )
-    return _render(request, "targets.html", session, view, {"targets": found})
+    forms = {metric_id: target_form(t) for metric_id, t in config.targets.items()}
+    context = {
+        "targets": found,
+        "forms": forms,
+        "choices": target_metrics(config.targets),
+        "edit": edit,
+    }
+    return _render(request, "targets.html", session, view, context, status=status)
+
+
+@router.get("/sla")
+def sla(request: Request, session: CurrentSession) -> Response:
+    return sla_response(request, session)
+
+
+def sla_response(
+    request: Request, session: Session, edit: dict[str, Any] | None = None, status: int = 200
+) -> Response:
+    """The SLA policies with their attainment over the view's range; `edit` as on targets."""
+    view = _view(request)
+    config = request.app.state.config
+    attainment = _data(request).cached(
+        ("sla", view.key()), lambda engine: pages.sla_page(engine, config, view)
+    )
+    context = {
+        "policies": [
+            {"form": policy_form(p), "attainment": attainment.get(p.name)} for p in config.sla
+        ],
+        "edit": edit,
+        "attainment_link": f"/metrics/sla_attainment?{view.with_extra(by='sla_policy').query_string()}",
+    }
+    return _render(request, "sla.html", session, view, context, status=status)
