@@ -59,3 +59,6 @@ class Source:
     convert: Convert = field(repr=False, compare=False)
     reconcile: Reconcile | None = field(default=None, repr=False, compare=False)
     """Optional: checks the engine's metrics against the source's own (see `Reconcile`)."""
+    settings: tuple[str, ...] = ()
+    """Name endings of inputs that configure the conversion rather than hold records (the csv
+    source's `.toml` mapping): an incremental import keeps only the latest one."""

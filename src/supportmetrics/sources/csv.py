@@ -330,4 +330,5 @@ SOURCE = Source(
     how_to_export="Export the report or table as CSV from your tool, then write mapping.toml "
     "(see the README, section Importing from your tools > CSV) and pass both.",
     convert=convert,
+    settings=(".toml",),
 )

@@ -93,6 +93,22 @@ ASSIGN_PARTS: tuple[str, ...] = ("assignment", "default_assignment", "away_mode_
 ASSIGN_PARTS += ("assign_and_reopen", "assign_and_unsnooze")
 MESSAGE_PARTS = ("comment", "note")
 CUSTOMERS = ("user", "lead", "contact")
+IGNORED = (
+    "contacts",
+    "companies",
+    "company_attributes",
+    "company_segments",
+    "contact_attributes",
+    "data_attributes",
+    "segments",
+    "tags",
+    "activity_logs",
+    "help_center_articles",
+    "articles",
+    "collections",
+    "tickets",
+)
+"""Streams of Intercom's connectors that hold nothing this importer reads: skipped, and listed."""
 
 
 def _in(values: Sequence[str]) -> str:
@@ -117,8 +133,10 @@ def _author(ref: str) -> str:
 def convert(inputs: Sequence[str], out_dir: Path, timezone: str) -> Conversion:
     """Intercom API records -> canonical tables (see the module docstring)."""
     with connect(timezone) as con:
-        kinds = set(load_streams(con, inputs, STREAMS, TITLE))
-        return _Converter(con, kinds, out_dir).run()
+        found = load_streams(con, inputs, STREAMS, TITLE, IGNORED)
+        conversion = _Converter(con, set(found), out_dir).run()
+        conversion.notes[:0] = found.notes()
+        return conversion
 
 
 class _Converter(Writer):

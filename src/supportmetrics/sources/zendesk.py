@@ -133,8 +133,48 @@ STREAMS = (
         },
         ("ticket_id", "reply_time_in_minutes"),
         frozenset({"ticket_id", "reply_time_in_minutes"}),
+        key=("ticket_id",),
     ),
 )
+IGNORED = (
+    "brands",
+    "macros",
+    "ticket_fields",
+    "ticket_forms",
+    "ticket_metric_events",
+    "ticket_activities",
+    "ticket_skips",
+    "tags",
+    "views",
+    "triggers",
+    "automations",
+    "sla_policies",
+    "custom_roles",
+    "user_fields",
+    "organization_fields",
+    "organization_memberships",
+    "group_memberships",
+    "satisfaction_reasons",
+    "deleted_tickets",
+    "account_attributes",
+    "attribute_definitions",
+    "audit_logs",
+    "articles",
+    "article_comments",
+    "article_votes",
+    "article_comment_votes",
+    "posts",
+    "post_comments",
+    "post_votes",
+    "post_comment_votes",
+    "topics",
+    "categories",
+    "sections",
+    "schedules",
+    "holidays",
+    "ticket_merges",
+)
+"""Streams of Zendesk's connectors that hold nothing this importer reads: skipped, and listed."""
 
 CHANNELS = {
     "email": ("email", "mail"),
@@ -199,8 +239,10 @@ def _json_text(expr: str) -> str:
 def convert(inputs: Sequence[str], out_dir: Path, timezone: str) -> Conversion:
     """Zendesk API records -> canonical tables (see the module docstring)."""
     with connect(timezone) as con:
-        found = load_streams(con, inputs, STREAMS, TITLE)
-        return _Converter(con, set(found), out_dir).run()
+        found = load_streams(con, inputs, STREAMS, TITLE, IGNORED)
+        conversion = _Converter(con, set(found), out_dir).run()
+        conversion.notes[:0] = found.notes()
+        return conversion
 
 
 class _Converter(Writer):
@@ -237,10 +279,8 @@ class _Converter(Writer):
         return self.conversion
 
     def known(self, alias: str) -> str:
-        """A condition keeping rows whose ticket is among the imported tickets (when there are)."""
-        if "tickets" not in self.kinds:
-            return "true"
-        return f"{alias}.ticket_id IN (SELECT id FROM tickets)"
+        """A condition keeping rows whose ticket is in the batch or in the store."""
+        return self.attached(alias, "tickets" in self.kinds)
 
     def tickets(self) -> None:
         con = self.con
@@ -347,12 +387,7 @@ class _Converter(Writer):
         )
 
     def dropped(self, view: str, alias: str) -> None:
-        if "tickets" in self.kinds:
-            self.skipped(
-                f"SELECT 1 FROM {view} {alias} WHERE NOT ({self.known(alias)})",
-                view,
-                "their ticket is not among the imported tickets (deleted, or outside the export)",
-            )
+        self.detached(f"SELECT * FROM {view}", alias, view, "tickets" in self.kinds)
 
     def events(self) -> None:
         def value(side: str) -> str:
