@@ -74,7 +74,7 @@ class History:
             str(item)
             for batch in sorted(self.batches.iterdir())
             for slot in sorted(batch.iterdir(), key=lambda p: int(p.name))
-            for item in slot.iterdir()
+            for item in sorted((slot / "folder").glob("*")) + sorted((slot / "file").glob("*/*"))
         ]
 
     def inputs(self, paths: Sequence[str]) -> list[str]:
@@ -178,11 +178,11 @@ def _copy(path: Path, slot: Path, settings: tuple[str, ...]) -> None:
     if path.is_dir():
         shutil.copytree(
             path,
-            slot / (path.resolve().name or "input"),
+            slot / "folder" / (path.resolve().name or "input"),
             ignore=lambda _d, names: [n for n in names if n.lower().endswith(settings or ("\0",))],
         )
         return
-    folder = slot / (path.resolve().parent.name or "input")
+    folder = slot / "file" / (path.resolve().parent.name or "input")
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy2(path, folder / path.name)
 

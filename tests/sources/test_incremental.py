@@ -1,0 +1,240 @@
+"""Incremental imports: a batch's children attach to stored tickets, only changed rows load, and
+loading A then B leaves exactly the store that loading A and B at once leaves (random splits of each
+source's fixture export)."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import supportmetrics
+from supportmetrics.schema import TABLES
+from supportmetrics.sources.incremental import HISTORY, import_records
+from tests.sources._canonical import FIXTURES, TIMEZONE
+
+Splitter = Callable[[Path, Path, Path, random.Random], None]
+
+
+def _workspace(root: Path) -> supportmetrics.Workspace:
+    return supportmetrics.init(root, timezone=TIMEZONE)
+
+
+def _store(ws: supportmetrics.Workspace) -> dict[str, list[tuple[Any, ...]]]:
+    """Every canonical table's rows, sorted."""
+    con = ws.read()
+    try:
+        return {
+            name: sorted(con.execute(f'SELECT * FROM "{name}"').fetchall(), key=repr)
+            for name in TABLES
+        }
+    finally:
+        con.close()
+
+
+def _counts(ws: supportmetrics.Workspace) -> dict[str, int]:
+    return {name: len(rows) for name, rows in _store(ws).items() if rows}
+
+
+# --- splitting an export's records between two batches ---------------------------------------
+
+
+def _split_json(path: Path, a: Path, b: Path, rng: random.Random) -> None:
+    """A JSON array, JSON Lines or API page file's records, each sent to batch a or b."""
+    text = path.read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line.strip()]
+    if text.lstrip().startswith("["):
+        records: list[Any] = json.loads(text)
+        write = json.dumps
+    elif all(line.lstrip().startswith("{") and line.rstrip().endswith("}") for line in lines) and (
+        len(lines) > 1 or len(json.loads(text)) != 1 or not _page(json.loads(text))
+    ):
+        records = [json.loads(line) for line in lines]
+
+        def write(rs: list[Any]) -> str:
+            return "\n".join(json.dumps(r) for r in rs) + "\n"
+    else:
+        page = json.loads(text)
+        key = _page(page)
+        assert key is not None, path
+        records = page[key]
+
+        def write(rs: list[Any]) -> str:
+            return json.dumps({key: rs})
+
+    sides: tuple[list[Any], list[Any]] = ([], [])
+    for record in records:
+        sides[rng.random() < 0.5].append(record)
+    for folder, part in zip((a, b), sides, strict=True):
+        if part:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / path.name).write_text(write(part), encoding="utf-8")
+
+
+def _page(obj: Any) -> str | None:
+    if isinstance(obj, dict):
+        keys = [k for k, v in obj.items() if isinstance(v, list)]
+        return keys[0] if len(keys) == 1 else None
+    return None
+
+
+def _split_lines(header: bool) -> Splitter:
+    def split(path: Path, a: Path, b: Path, rng: random.Random) -> None:
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        head, body = (lines[:1], lines[1:]) if header else ([], lines)
+        sides: tuple[list[str], list[str]] = ([], [])
+        for line in body:
+            sides[rng.random() < 0.5].append(line)
+        for folder, part in zip((a, b), sides, strict=True):
+            if part:
+                folder.mkdir(parents=True, exist_ok=True)
+                (folder / path.name).write_text("".join(head + part), encoding="utf-8")
+
+    return split
+
+
+def _split_log(path: Path, a: Path, b: Path, rng: random.Random) -> None:
+    """A log at a random line: what was written before a rotation, and after."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    cut = rng.randrange(len(lines) + 1)
+    for folder, part in ((a, lines[:cut]), (b, lines[cut:])):
+        if part:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / path.name).write_text("".join(part), encoding="utf-8")
+
+
+SOURCES: dict[str, tuple[Splitter, tuple[str, ...]]] = {
+    "zendesk": (_split_json, ()),
+    "freshdesk": (_split_json, ()),
+    "intercom": (_split_json, ()),
+    "asterisk": (_split_log, ("queue_log.old", "queue_log.realtime")),
+    "twitter": (_split_lines(header=True), ()),
+    "csv": (_split_lines(header=True), ("mapping.toml",)),
+}
+"""Source -> how its files split, and the fixture files given whole (settings, or left out)."""
+
+
+def _batches(name: str, root: Path, seed: int) -> tuple[list[str], list[str], list[str]]:
+    """The fixture export split at random: (batch A's inputs, batch B's, both at once)."""
+    split, whole = SOURCES[name]
+    rng = random.Random(seed)
+    a, b = root / "a" / name, root / "b" / name
+    settings_files = []
+    for path in sorted((FIXTURES / name).iterdir()):
+        if path.name in whole:
+            if path.suffix == ".toml":
+                settings_files.append(str(path))
+            continue
+        split(path, a, b, rng)
+    batch_a = [str(p) for p in sorted(a.iterdir())] if a.exists() else []
+    batch_b = [str(p) for p in sorted(b.iterdir())] if b.exists() else []
+    if name in ("zendesk", "freshdesk", "intercom"):  # folders: their files are named by stream
+        batch_a, batch_b = ([str(a)] if a.exists() else []), ([str(b)] if b.exists() else [])
+    return (
+        [*settings_files, *batch_a] if batch_a else [],
+        [*settings_files, *batch_b] if batch_b else [],
+        [*settings_files, *batch_a, *batch_b],
+    )
+
+
+def _import(ws: supportmetrics.Workspace, name: str, paths: list[str]) -> None:
+    if paths and any(not p.endswith(".toml") for p in paths):
+        import_records(ws, name, paths)
+
+
+def _check_split(name: str, root: Path, seed: int) -> None:
+    batch_a, batch_b, both = _batches(name, root, seed)
+    at_once = _workspace(root / "once")
+    _import(at_once, name, both)
+    in_turn = _workspace(root / "turn")
+    _import(in_turn, name, batch_a)
+    _import(in_turn, name, batch_b)
+    assert _store(in_turn) == _store(at_once)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(SOURCES))
+@settings(
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_loading_a_then_b_equals_loading_both(name: str, seed: int, tmp_path: Path) -> None:
+    root = tmp_path / f"{name}-{seed}"
+    try:
+        _check_split(name, root, seed)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.mark.parametrize("name", list(SOURCES))
+def test_one_split_per_source(name: str, tmp_path: Path) -> None:
+    _check_split(name, tmp_path, 7)
+
+
+# --- the issue's example: comments and audits of a stored ticket, in a batch without it --------
+
+
+def _zendesk_batches(root: Path) -> tuple[Path, Path]:
+    """Batch A: every file but the audits and comments of ticket 102; batch B: only those."""
+    a, b = root / "a", root / "b"
+    shutil.copytree(FIXTURES / "zendesk", a)
+    b.mkdir()
+    for stream in ("ticket_audits", "ticket_comments"):
+        lines = (a / f"{stream}.jsonl").read_text().splitlines()
+        mine = [line for line in lines if json.loads(line)["ticket_id"] == 102]
+        (a / f"{stream}.jsonl").write_text("".join(x + "\n" for x in lines if x not in mine))
+        if mine:
+            (b / f"{stream}.jsonl").write_text("".join(x + "\n" for x in mine))
+    return a, b
+
+
+def test_children_of_a_stored_ticket_attach(tmp_path: Path) -> None:
+    a, b = _zendesk_batches(tmp_path)
+    ws = _workspace(tmp_path / "ws")
+    first = import_records(ws, "zendesk", [str(a)])
+    assert first.report is not None and first.report.written
+    before = _counts(ws)
+    second = import_records(ws, "zendesk", [str(b)])
+    assert second.report is not None, second.conversion.notes
+    loaded = {t: load.rows_loaded for t, load in second.report.tables.items()}
+    after = _counts(ws)
+    assert after["messages"] - before["messages"] == loaded["messages"] > 0
+    assert after["ticket_events"] - before["ticket_events"] == loaded["ticket_events"] > 0
+    assert set(loaded) == {"messages", "ticket_events"}
+    whole = _workspace(tmp_path / "whole")
+    import_records(whole, "zendesk", [str(FIXTURES / "zendesk")])
+    assert _store(ws) == _store(whole)
+
+
+def test_a_batch_of_only_comments_for_unknown_tickets_waits_for_them(tmp_path: Path) -> None:
+    a, b = _zendesk_batches(tmp_path)
+    ws = _workspace(tmp_path / "ws")
+    early = import_records(ws, "zendesk", [str(b)])
+    assert early.report is None
+    assert any(
+        "their ticket is in neither the batch nor the store" in note
+        and "they are kept and attach when it is imported" in note
+        for note in early.conversion.notes
+    ), early.conversion.notes
+    assert _counts(ws) == {}
+    import_records(ws, "zendesk", [str(a)])
+    whole = _workspace(tmp_path / "whole")
+    import_records(whole, "zendesk", [str(FIXTURES / "zendesk")])
+    assert _store(ws) == _store(whole)
+
+
+def test_the_same_batch_again_loads_nothing_and_is_remembered_once(tmp_path: Path) -> None:
+    ws = _workspace(tmp_path / "ws")
+    import_records(ws, "freshdesk", [str(FIXTURES / "freshdesk")])
+    again = import_records(ws, "freshdesk", [str(FIXTURES / "freshdesk")])
+    assert again.report is None
+    assert again.conversion.notes[-1] == "nothing new: every converted row is in the store already"
+    batches = list((ws.root / HISTORY / "freshdesk" / "batches").iterdir())
+    assert len(batches) == 1
