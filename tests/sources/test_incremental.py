@@ -4,6 +4,7 @@ source's fixture export)."""
 
 from __future__ import annotations
 
+import csv
 import json
 import random
 import shutil
@@ -28,13 +29,18 @@ def _workspace(root: Path) -> supportmetrics.Workspace:
 
 
 def _store(ws: supportmetrics.Workspace) -> dict[str, list[tuple[Any, ...]]]:
-    """Every canonical table's rows, sorted."""
+    """Every canonical table's rows, sorted, columns by name and values as text: custom columns
+    are added as batches bring them, typed from the first batch's values (an ingest rule)."""
     con = ws.read()
     try:
-        return {
-            name: sorted(con.execute(f'SELECT * FROM "{name}"').fetchall(), key=repr)
-            for name in TABLES
-        }
+        tables = {}
+        for name in TABLES:
+            columns = sorted(r[0] for r in con.execute(f'DESCRIBE "{name}"').fetchall())
+            select = ", ".join(f'CAST("{c}" AS VARCHAR)' for c in columns)
+            tables[name] = sorted(
+                con.execute(f'SELECT {select} FROM "{name}"').fetchall(), key=repr
+            )
+        return tables
     finally:
         con.close()
 
@@ -100,6 +106,20 @@ def _split_lines(header: bool) -> Splitter:
     return split
 
 
+def _split_csv(path: Path, a: Path, b: Path, rng: random.Random) -> None:
+    """A CSV file's rows (quoted fields may span lines), each sent to batch a or b."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        header, *body = list(csv.reader(handle))
+    sides: tuple[list[list[str]], list[list[str]]] = ([], [])
+    for row in body:
+        sides[rng.random() < 0.5].append(row)
+    for folder, part in zip((a, b), sides, strict=True):
+        if part:
+            folder.mkdir(parents=True, exist_ok=True)
+            with (folder / path.name).open("w", encoding="utf-8", newline="") as handle:
+                csv.writer(handle).writerows([header, *part])
+
+
 def _split_log(path: Path, a: Path, b: Path, rng: random.Random) -> None:
     """A log at a random line: what was written before a rotation, and after."""
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
@@ -115,7 +135,7 @@ SOURCES: dict[str, tuple[Splitter, tuple[str, ...]]] = {
     "freshdesk": (_split_json, ()),
     "intercom": (_split_json, ()),
     "asterisk": (_split_log, ("queue_log.old", "queue_log.realtime")),
-    "twitter": (_split_lines(header=True), ()),
+    "twitter": (_split_csv, ()),
     "csv": (_split_lines(header=True), ("mapping.toml",)),
 }
 """Source -> how its files split, and the fixture files given whole (settings, or left out)."""

@@ -305,8 +305,8 @@ class _Converter(Writer):
             f"AS {quote(f'field_{i}')}"
             for i in fields
         )
-        solved = (
-            f"{timestamp('m.solved_at')}" if "ticket_metrics" in self.kinds else "NULL::TIMESTAMPTZ"
+        metrics_solved = (
+            timestamp("m.solved_at") if "ticket_metrics" in self.kinds else "NULL::TIMESTAMPTZ"
         )
         metrics_join = (
             "LEFT JOIN (SELECT ticket_id, any_value(solved_at) AS solved_at FROM src_ticket_metrics "
@@ -314,7 +314,22 @@ class _Converter(Writer):
             if "ticket_metrics" in self.kinds
             else ""
         )
-        agent_submitter = "s.role IN ('agent', 'admin')" if "users" in self.kinds else "true"
+        history = (
+            "SELECT DISTINCT ticket_id FROM (SELECT ticket_id, unnest(events) AS e "
+            "FROM src_ticket_audits) WHERE e.field_name = 'status'"
+            if "ticket_audits" in self.kinds
+            else "SELECT NULL::VARCHAR AS ticket_id WHERE false"
+        )
+        con.execute(f"CREATE VIEW status_history AS {history}")
+        estimated = (
+            f"{_status('t.status')} IN ('solved', 'closed') AND {metrics_solved} IS NULL "
+            "AND t.id NOT IN (SELECT ticket_id FROM status_history)"
+        )
+        self.estimated(metrics_join, estimated)
+        solved = f"COALESCE({metrics_solved}, CASE WHEN {estimated} THEN {timestamp('t.updated_at')} END)"
+        agent_submitter = (
+            "COALESCE(s.role IN ('agent', 'admin'), true)"  # unknown: not the requester
+        )
         self.write(
             "tickets",
             f"""
@@ -336,6 +351,16 @@ class _Converter(Writer):
             """,
         )
 
+    def estimated(self, metrics_join: str, estimated: str) -> None:
+        """Note how many solved or closed tickets get their solve time estimated (see README)."""
+        count = self.count(f"SELECT 1 FROM tickets t {metrics_join} WHERE {estimated}")
+        if count:
+            self.note(
+                f"{count} solved or closed ticket(s) have no status history (ticket_audits) and no "
+                "ticket_metrics: their solve time is estimated as their last update (updated_at); "
+                "add ticket_audits or ticket_metrics for exact solve times"
+            )
+
     def messages(self) -> None:
         parts = []
         if "ticket_audits" in self.kinds:
@@ -356,17 +381,23 @@ class _Converter(Writer):
             union = (
                 f"SELECT * FROM ({union}) QUALIFY row_number() OVER (PARTITION BY message_id) = 1"
             )
-        requester = (
-            "WHEN m.author_id = t.requester_id THEN 'customer'" if "tickets" in self.kinds else ""
+        batch = "SELECT id, requester_id FROM tickets UNION ALL " if "tickets" in self.kinds else ""
+        self.con.execute(
+            f"CREATE VIEW requesters AS {batch}SELECT ticket_id AS id, customer_id AS requester_id "
+            "FROM store_tickets "
+            + ("WHERE ticket_id NOT IN (SELECT id FROM tickets)" if batch else "")
         )
-        ticket_join = "LEFT JOIN tickets t ON t.id = m.ticket_id" if "tickets" in self.kinds else ""
-        if "users" not in self.kinds:
-            self.note(
-                "no users file: comment authors other than the ticket's requester count as agents "
-                "(add users.json so that roles decide)"
-            )
         self.con.execute(f"CREATE VIEW comments AS {union}")
         self.dropped("comments", "m")
+        unknown = self.count(
+            "SELECT 1 FROM comments m LEFT JOIN src_users u ON u.id = m.author_id "
+            f"WHERE u.role IS NULL AND m.author_id <> '-1' AND {self.known('m')}"
+        )
+        if unknown:
+            self.note(
+                f"{unknown} comment(s) by authors missing from users: the ticket's requester counts "
+                "as the customer, anyone else as an agent (add users.json so that roles decide)"
+            )
         self.write(
             "messages",
             f"""
@@ -375,13 +406,13 @@ class _Converter(Writer):
                     WHEN u.role IN ('agent', 'admin') THEN 'agent'
                     WHEN u.role = 'end-user' THEN 'customer'
                     WHEN m.author_id = '-1' THEN 'system'
-                    {requester}
+                    WHEN m.author_id = r.requester_id THEN 'customer'
                     ELSE 'agent' END AS author_type,
                 m.author_id, COALESCE(m.public, true) AS public,
                 COALESCE(lower(m.via_channel) = 'rule', false) AS automated
             FROM comments m
             LEFT JOIN src_users u ON u.id = m.author_id
-            {ticket_join}
+            LEFT JOIN requesters r ON r.id = m.ticket_id
             WHERE m.message_id IS NOT NULL AND {self.known("m")}
             """,
         )
