@@ -42,6 +42,8 @@ CHANNELS = {
 """Ticket `source` code -> channel (1 email, 2 portal, 3 phone, 4 forum, 5 Twitter, 6 Facebook,
 7 chat, 8 mobihelp, 9 feedback widget, 10 outbound email, 12 bot, 13 WhatsApp); others are `other`."""
 OUTBOUND = 10
+SURVEY_FEEDBACK = 6
+"""A conversation's `source` for the customer's satisfaction-survey feedback (not a message)."""
 RATINGS = {-103: 1, -102: 2, -101: 3, 100: 4, 101: 5, 102: 6, 103: 7}
 """Freshdesk's satisfaction answers (-103 extremely unhappy ... 100 neutral ... 103 extremely happy)
 as a 1-7 scale; three-point surveys use -103, 100 and 103."""
@@ -88,6 +90,7 @@ STREAMS = (
             "incoming": "BOOLEAN",
             "private": "BOOLEAN",
             "source": "BIGINT",
+            "body_text": "VARCHAR",
             "created_at": "VARCHAR",
         },
         ("id", "ticket_id", "incoming", "private", "created_at"),
@@ -246,6 +249,16 @@ class _Converter(Writer):
             """,
         )
         self.write("ticket_events", self.reopens(status))
+        outbound = self.con.execute(
+            f"SELECT count(*), count(*) FILTER (t.stats.resolved_at = t.created_at) FROM tickets t "
+            f"WHERE t.source = {OUTBOUND}"
+        ).fetchone()
+        if outbound and outbound[0]:
+            self.note(
+                f"{outbound[0]} outbound ticket(s) (source {OUTBOUND}: sent by an agent) count as "
+                f"agent-created tickets; {outbound[1]} of them were resolved when "
+                "sent (resolved_at = created_at)"
+            )
 
     def reopens(self, status: str) -> str:
         """Status events from `stats`: the last reopen, and the solve after it."""
@@ -263,7 +276,19 @@ class _Converter(Writer):
         """
 
     def messages(self) -> None:
-        self.con.execute("CREATE VIEW conversations AS SELECT * FROM src_conversations")
+        self.con.execute(
+            "CREATE VIEW conversations AS SELECT * FROM src_conversations "
+            f"WHERE source IS DISTINCT FROM {SURVEY_FEEDBACK}"
+        )
+        feedback = self.count(
+            f"SELECT 1 FROM src_conversations c WHERE c.source = {SURVEY_FEEDBACK} "
+            f"AND {self.known('c')}"
+        )
+        if feedback:
+            self.note(
+                f"{feedback} survey feedback conversation(s) (source {SURVEY_FEEDBACK}) are their "
+                "satisfaction rating's comment, not messages"
+            )
         self.detached("SELECT * FROM conversations", "c", "conversations", "tickets" in self.kinds)
         description = (
             f"""
@@ -291,13 +316,24 @@ class _Converter(Writer):
 
     def surveys(self) -> None:
         answer = "TRY_CAST(r.ratings->>'$.default_question' AS BIGINT)"
+        feedback = (
+            f"""LEFT JOIN (SELECT r.id, f.body_text FROM src_satisfaction_ratings r
+                JOIN src_conversations f ON f.ticket_id = r.ticket_id AND f.source = {SURVEY_FEEDBACK}
+                QUALIFY row_number() OVER (PARTITION BY r.id ORDER BY abs(
+                    epoch(TRY_CAST(f.created_at AS TIMESTAMPTZ))
+                    - epoch(TRY_CAST(r.created_at AS TIMESTAMPTZ))), f.id) = 1
+            ) f ON f.id = r.id"""
+            if "conversations" in self.kinds
+            else "LEFT JOIN (SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS body_text) f ON false"
+        )
         self.write(
             "surveys",
             f"""
             SELECT r.id AS response_id, 'csat' AS survey, {_case(answer, RATINGS)} AS score,
                 1 AS scale_min, 7 AS scale_max, {timestamp("r.created_at")} AS submitted_at,
-                r.ticket_id, r.user_id AS customer_id, r.agent_id, r.feedback AS comment
-            FROM src_satisfaction_ratings r
+                r.ticket_id, r.user_id AS customer_id, r.agent_id,
+                COALESCE(NULLIF(trim(r.feedback), ''), NULLIF(trim(f.body_text), '')) AS comment
+            FROM src_satisfaction_ratings r {feedback}
             WHERE {_case(answer, RATINGS)} IS NOT NULL AND {self.known("r")}
             """,
         )

@@ -45,7 +45,8 @@ TEMP = ".supportmetrics-tmp"
 
 @dataclass
 class Imported:
-    """One incremental import: the conversion (its files hold the changed rows only) and the ingest."""
+    """One incremental import: the conversion (its notes; its files held the changed rows and are
+    removed once the import returns) and the ingest's report."""
 
     conversion: Conversion
     report: IngestReport | None
