@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import supportmetrics
+from supportmetrics.sources import zendesk
 from supportmetrics.sources.incremental import import_records
 from tests.sources._canonical import TIMEZONE, convert, rows
 
@@ -133,3 +134,23 @@ def test_comments_of_stored_tickets_take_their_requester_without_users(tmp_path:
         "customer, anyone else as an agent (add users.json so that roles decide)",
     ]
     assert ws.metric("first_response_time").rows[0]["value"] == 1800.0
+
+
+def test_an_empty_reconciliation_says_nothing_overlapped(tmp_path: Path) -> None:
+    folder = tmp_path / "export"
+    _write(folder, "tickets", [_ticket(1, "open", 20, 20), _ticket(2, "open", 20, 20)])
+    metrics = {"ticket_id": 99, "solved_at": None, "reply_time_in_minutes": {"calendar": 5,
+               "business": 5}, "full_resolution_time_in_minutes": {"calendar": None,
+               "business": None}}
+    _write(folder, "ticket_metrics", [metrics])
+    ws = supportmetrics.init(tmp_path / "ws", timezone=TIMEZONE)
+    imported = import_records(ws, "zendesk", [str(folder)])
+    assert imported.report is not None
+    conversion = convert("zendesk", tmp_path / "run", folder)
+    ws.close()
+    assert zendesk.SOURCE.reconcile is not None
+    assert zendesk.SOURCE.reconcile(conversion, ws) == [
+        "reconciliation with Zendesk's ticket_metrics: nothing to compare, no ticket is in both: "
+        "the 2 imported ticket(s) and the 1 ticket_metrics record(s) share no ticket_id. Export "
+        "ticket_metrics for the same tickets (the same date range or incremental cursor) to compare"
+    ]

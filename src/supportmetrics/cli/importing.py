@@ -174,10 +174,10 @@ def _import(
         else:
             report = IngestReport({}, 0.0, True)
         History(ws.root, chosen).remember(paths, full)
-        lines = _reconcile(chosen, conversion, ws)
+        lines = _reconcile(chosen, full, ws)
         if fmt is Format.json:
             payload = {**report.to_dict(), "source": chosen.name, "notes": conversion.notes}
-            out.print_json(json.dumps({**payload, "details": _public(conversion)}, default=str))
+            out.print_json(json.dumps({**payload, "details": _public(full)}, default=str))
         else:
             print_report(report, fmt)
         _print_lines(lines)
