@@ -139,9 +139,12 @@ def test_comments_of_stored_tickets_take_their_requester_without_users(tmp_path:
 def test_an_empty_reconciliation_says_nothing_overlapped(tmp_path: Path) -> None:
     folder = tmp_path / "export"
     _write(folder, "tickets", [_ticket(1, "open", 20, 20), _ticket(2, "open", 20, 20)])
-    metrics = {"ticket_id": 99, "solved_at": None, "reply_time_in_minutes": {"calendar": 5,
-               "business": 5}, "full_resolution_time_in_minutes": {"calendar": None,
-               "business": None}}
+    metrics = {
+        "ticket_id": 99,
+        "solved_at": None,
+        "reply_time_in_minutes": {"calendar": 5, "business": 5},
+        "full_resolution_time_in_minutes": {"calendar": None, "business": None},
+    }
     _write(folder, "ticket_metrics", [metrics])
     ws = supportmetrics.init(tmp_path / "ws", timezone=TIMEZONE)
     imported = import_records(ws, "zendesk", [str(folder)])

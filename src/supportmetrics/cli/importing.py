@@ -72,6 +72,14 @@ def import_command(
             "rows and write the rejected ones with their reasons under the workspace's rejects/.",
         ),
     ] = OnError.fail,
+    schedules: Annotated[
+        bool,
+        typer.Option(
+            "--schedules",
+            help="Add the business-hours schedules and holidays in the export (Zendesk) to the "
+            "workspace settings without asking.",
+        ),
+    ] = False,
     workspace: WorkspaceOption = None,
     fmt: FormatOption = Format.table,
 ) -> None:
@@ -98,6 +106,54 @@ def import_command(
         _convert_to(chosen, paths, out_dir, workspace, fmt)
     else:
         _import(chosen, paths, workspace, fmt, on_error)
+        _schedules(chosen, paths, workspace, schedules)
+
+
+def _schedules(chosen: Source, paths: list[str], workspace: Path | None, add: bool) -> None:
+    """Offer the export's business-hours schedules for the settings (added with --schedules)."""
+    import sys
+
+    from supportmetrics.config import CONFIG_FILE, ConfigError
+    from supportmetrics.sources import SourceError
+    from supportmetrics.sources.zendesk_schedules import add_to_settings
+
+    if chosen.schedules is None:
+        return
+    try:
+        found = chosen.schedules(paths)
+    except SourceError as exc:
+        raise fail(f"{exc}; the settings are unchanged") from None
+    if not found:
+        return
+    names = ", ".join(found)
+    if not add and not (
+        sys.stdin.isatty() and typer.confirm(f"add schedules {names} to the settings?")
+    ):
+        err.print(
+            f"note: schedules not added to the settings ({names}); add them with --schedules",
+            soft_wrap=True,
+        )
+        return
+    ws = open_workspace(workspace)
+    try:
+        added, kept = add_to_settings(ws.root / CONFIG_FILE, found, set(ws.config.schedules))
+    except ConfigError as exc:
+        raise fail(
+            f"the schedules would make the settings invalid ({exc}); nothing was added"
+        ) from None
+    finally:
+        ws.close()
+    if added:
+        err.print(
+            f"schedules added to {CONFIG_FILE}: {', '.join(added)} (give each its teams = [...])",
+            soft_wrap=True,
+            markup=False,
+        )
+    if kept:
+        err.print(
+            f"schedules already in {CONFIG_FILE}, left as they are: {', '.join(kept)}",
+            soft_wrap=True,
+        )
 
 
 def _list(fmt: Format) -> None:

@@ -18,6 +18,7 @@ from supportmetrics.sources._engine import Writer, connect, timestamp
 from supportmetrics.sources._json import Stream, load_streams
 from supportmetrics.sources.base import Conversion, Source
 from supportmetrics.sources.zendesk_reconcile import METRICS_FILE, reconcile
+from supportmetrics.sources.zendesk_schedules import read_schedules
 from supportmetrics.store import quote, sql_literal
 
 __all__ = ["CHANNELS", "SOURCE", "convert"]
@@ -240,8 +241,14 @@ def convert(inputs: Sequence[str], out_dir: Path, timezone: str) -> Conversion:
     """Zendesk API records -> canonical tables (see the module docstring)."""
     with connect(timezone) as con:
         found = load_streams(con, inputs, STREAMS, TITLE, IGNORED)
+        schedules = [found.skipped.pop(n) for n in ("schedules", "holidays") if n in found.skipped]
         conversion = _Converter(con, set(found), out_dir).run()
         conversion.notes[:0] = found.notes()
+        if schedules:
+            conversion.notes.append(
+                "business-hours schedules found: they are settings, not data; the import adds "
+                "them to supportmetrics.toml with --schedules"
+            )
         return conversion
 
 
@@ -528,4 +535,5 @@ SOURCE = Source(
     "response, or land the streams with Airbyte or a Singer tap; name files after their records.",
     convert=convert,
     reconcile=reconcile,
+    schedules=read_schedules,
 )
