@@ -5,6 +5,8 @@ connectors' published shapes)."""
 
 from __future__ import annotations
 
+import gzip
+import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -75,3 +77,35 @@ def test_intercom_without_parts_says_what_cannot_be_computed(tmp_path: Path) -> 
         "conversations as GET /conversations/{id} returns them"
     ]
     assert set(alone.files) == {"tickets", "messages", "surveys"}
+
+
+def test_dlt_filesystem_folders_with_compressed_jsonl(plain, tmp_path: Path) -> None:
+    """dlt's filesystem destination: `<dataset>/<table>/<load_id>.<file_id>.jsonl`, gzip-compressed
+    without a `.gz` name, records with `_dlt_load_id` and `_dlt_id` beside the API fields."""
+    dataset = tmp_path / "zendesk_data"
+    for source in (FIXTURES / "zendesk").iterdir():
+        records = _records(source)
+        lines = "".join(
+            json.dumps({**r, "_dlt_load_id": "1714521600.1", "_dlt_id": f"d{n}"}) + "\n"
+            for n, r in enumerate(records)
+        )
+        table = dataset / source.name.split(".")[0]
+        table.mkdir(parents=True)
+        (table / "1714521600.1.a1b2c3.jsonl").write_bytes(gzip.compress(lines.encode()))
+    (dataset / "_dlt_loads").mkdir()
+    (dataset / "_dlt_loads" / "1714521600.1.jsonl").write_bytes(
+        gzip.compress(b'{"load_id": "1714521600.1", "status": 0}\n')
+    )
+    conversion = convert("zendesk", tmp_path / "run", dataset)
+    assert _tables(conversion) == plain
+    assert conversion.notes[0] == (
+        "streams skipped (this importer does not read them): _dlt_loads (1 file)"
+    )
+
+
+def _records(path: Path) -> list[dict]:
+    text = path.read_text(encoding="utf-8")
+    if path.name.endswith(".jsonl"):
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+    data = json.loads(text)
+    return data if isinstance(data, list) else next(v for v in data.values() if isinstance(v, list))

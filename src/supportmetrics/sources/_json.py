@@ -109,9 +109,21 @@ def _stem(path: Path) -> str:
     return path.stem.lower()
 
 
+def _gzipped(path: Path) -> bool:
+    """Whether the file is gzip-compressed, by name or by its first bytes (dlt's filesystem
+    destination compresses `.jsonl` files without saying so in the name)."""
+    if path.name.lower().endswith(".gz"):
+        return True
+    try:
+        with path.open("rb") as handle:
+            return handle.read(2) == b"\x1f\x8b"
+    except OSError:
+        return False
+
+
 def _shape(path: Path, title: str) -> str:
     """`array` or `auto` (JSON Lines or whole objects), from the first character; errors for others."""
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    opener = gzip.open if _gzipped(path) else open
     try:
         with opener(path, "rb") as handle:
             head = handle.read(4096)
@@ -250,8 +262,12 @@ def _classify(
 ) -> _Found:
     """Which record kinds `path` holds, each with the SQL reading its records."""
     stream: Stream | None
-    fmt = _shape(path, title)
-    objects = f"read_json_objects({sql_literal(path)}, format='{fmt}', maximum_object_size={MAX_OBJECT_BYTES})"
+    compression = "gzip" if _gzipped(path) else "none"
+    options = (
+        f"format='{_shape(path, title)}', compression='{compression}', "
+        f"maximum_object_size={MAX_OBJECT_BYTES}"
+    )
+    objects = f"read_json_objects({sql_literal(path)}, {options})"
     try:
         first = con.execute(f"SELECT json_keys(json), json FROM {objects} LIMIT 1").fetchone()
     except duckdb.Error as exc:
@@ -264,7 +280,7 @@ def _classify(
     keys = set(first[0])
 
     def read(columns: str) -> str:
-        return f"read_json({sql_literal(path)}, columns={columns}, format='{fmt}', maximum_object_size={MAX_OBJECT_BYTES})"
+        return f"read_json({sql_literal(path)}, columns={columns}, {options})"
 
     def named(where: str, data: str) -> _Found:
         names = [

@@ -151,6 +151,9 @@ IGNORED = (
     "ticket_fields",
     "time_entries",
     "settings",
+    "_dlt_loads",
+    "_dlt_pipeline_state",
+    "_dlt_version",
 )
 """Streams of Freshdesk's connectors that hold nothing this importer reads: skipped, and listed."""
 

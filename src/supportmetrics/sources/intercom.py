@@ -124,6 +124,9 @@ IGNORED = (
     "articles",
     "collections",
     "tickets",
+    "_dlt_loads",
+    "_dlt_pipeline_state",
+    "_dlt_version",
 )
 """Streams of Intercom's connectors that hold nothing this importer reads: skipped, and listed."""
 

@@ -174,6 +174,9 @@ IGNORED = (
     "schedules",
     "holidays",
     "ticket_merges",
+    "_dlt_loads",
+    "_dlt_pipeline_state",
+    "_dlt_version",
 )
 """Streams of Zendesk's connectors that hold nothing this importer reads: skipped, and listed."""
 
