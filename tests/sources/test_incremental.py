@@ -1,6 +1,6 @@
 """Incremental imports: a batch's children attach to stored tickets, only changed rows load, and
 loading A then B leaves exactly the store that loading A and B at once leaves (random splits of each
-source's fixture export)."""
+source's fixture export; for Chatwoot, a database read whole, an earlier state then the full one)."""
 
 from __future__ import annotations
 
@@ -258,3 +258,35 @@ def test_the_same_batch_again_loads_nothing_and_is_remembered_once(tmp_path: Pat
     assert again.conversion.notes[-1] == "nothing new: every converted row is in the store already"
     batches = list((ws.root / HISTORY / "freshdesk" / "batches").iterdir())
     assert len(batches) == 1
+
+
+# --- a database source: a state of the database, then a later one ------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_chatwoot_an_earlier_state_then_the_full_database(seed: int, tmp_path: Path) -> None:
+    """Chatwoot is read whole: importing the database while it lacked some messages, events and
+    survey answers, then as it is, leaves the store importing it once leaves."""
+    from tests.sources.test_chatwoot import FIXTURES as CHATWOOT
+    from tests.sources.test_chatwoot import _schema
+
+    statements = ((CHATWOOT / "schema.sql").read_text(), (CHATWOOT / "data.sql").read_text())
+    removed = [
+        f"DELETE FROM {table} WHERE abs(hashtext(id::text || '-{seed}')) % 10 < 4"
+        for table in ("messages", "reporting_events", "csat_survey_responses")
+    ]
+    full = _schema(*statements)
+    earlier = _schema(*statements, *removed)
+    full_url, earlier_url = next(full), next(earlier)
+    try:
+        at_once = _workspace(tmp_path / "once")
+        import_records(at_once, "chatwoot", [full_url])
+        in_turn = _workspace(tmp_path / "turn")
+        import_records(in_turn, "chatwoot", [earlier_url])
+        assert _counts(in_turn) != _counts(at_once)
+        import_records(in_turn, "chatwoot", [full_url])
+        assert _store(in_turn) == _store(at_once)
+    finally:
+        for schema in (full, earlier):
+            next(schema, None)
