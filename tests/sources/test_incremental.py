@@ -290,3 +290,39 @@ def test_chatwoot_an_earlier_state_then_the_full_database(seed: int, tmp_path: P
     finally:
         for schema in (full, earlier):
             next(schema, None)
+
+
+def test_a_grown_log_imported_again_equals_importing_it_once(tmp_path: Path) -> None:
+    """queue_log is appended to: importing it, then again once it grew, reads each line once."""
+    lines = (FIXTURES / "asterisk" / "queue_log").read_text().splitlines(keepends=True)
+    log = tmp_path / "log" / "queue_log"
+    log.parent.mkdir()
+    log.write_text("".join(lines[:12]))
+    in_turn = _workspace(tmp_path / "turn")
+    import_records(in_turn, "asterisk", [str(log)])
+    log.write_text("".join(lines))
+    import_records(in_turn, "asterisk", [str(log)])
+    at_once = _workspace(tmp_path / "once")
+    import_records(at_once, "asterisk", [str(FIXTURES / "asterisk" / "queue_log")])
+    assert _store(in_turn) == _store(at_once)
+    assert _counts(at_once)["calls"] > 0
+
+
+def test_a_csv_export_given_again_after_it_changed_keeps_its_latest_rows(tmp_path: Path) -> None:
+    mapping = FIXTURES / "csv" / "mapping.toml"
+    cases = (FIXTURES / "csv" / "cases.csv").read_text(encoding="utf-8")
+    first, second = tmp_path / "monday" / "cases.csv", tmp_path / "tuesday" / "cases.csv"
+    first.parent.mkdir()
+    second.parent.mkdir()
+    first.write_text(cases, encoding="utf-8")
+    second.write_text(
+        cases.replace("In Bearbeitung;;", "Gelöst;09.01.2024 18:00;"), encoding="utf-8"
+    )
+    ws = _workspace(tmp_path / "ws")
+    import_records(ws, "csv", [str(mapping), str(first)])
+    again = import_records(ws, "csv", [str(mapping), str(second)])
+    assert again.report is not None and again.report.rows_loaded == 1  # C-2, now solved
+    con = ws.read()
+    rows = con.execute("SELECT ticket_id, status FROM tickets ORDER BY 1").fetchall()
+    con.close()
+    assert rows == [("C-1", "closed"), ("C-2", "solved"), ("C-3", "solved")]
