@@ -186,7 +186,7 @@ def _read(con: duckdb.DuckDBPyConnection, table: _Table, path: Path) -> tuple[st
 
 
 def _convert_table(con: duckdb.DuckDBPyConnection, writer: Writer, table: _Table) -> None:
-    parts = []
+    parts: list[str] = []
     for path in table.files:
         read, header = _read(con, table, path)
         exprs = {
