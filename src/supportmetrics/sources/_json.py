@@ -153,17 +153,18 @@ def _by_name(streams: Sequence[Stream], name: str, ignored: Sequence[str] = ()) 
         return exact[0]
     if name in ignored:
         return None
-    ends = [
-        (len(n), s)
-        for s in streams
-        for n in s.names
-        if name.endswith("_" + n) or name.startswith(n + "_")
-    ]
-    skip = [len(n) for n in ignored if name.endswith("_" + n) or name.startswith(n + "_")]
+    ends = [(len(n), s) for s in streams for n in s.names if _part_of(name, n)]
+    skip = [len(n) for n in ignored if _part_of(name, n)]
     best = max(ends, key=lambda e: e[0]) if ends else None
     if best is None or (skip and max(skip) >= best[0]):
         return None
     return best[1]
+
+
+def _part_of(name: str, stream: str) -> bool:
+    """Whether a file name is a stream's name with a prefix or suffix: `zendesk_tickets`,
+    `zendesk-tickets`, `tickets_2024`."""
+    return any(name.endswith(sep + stream) or name.startswith(stream + sep) for sep in "_-.")
 
 
 def _by_place(
@@ -177,7 +178,7 @@ def _by_place(
         stream = _by_name(streams, name, ignored)
         if stream is not None:
             return stream, None
-        if name in ignored or any(name.endswith("_" + n) for n in ignored):
+        if name in ignored or any(_part_of(name, n) for n in ignored):
             return None, name
     return None, None
 
