@@ -75,10 +75,10 @@ def test_new_layout_calls(tmp_path) -> None:
         f"strftime(ended_at, '%H:%M:%S'), state FROM '{conversion.files['agent_availability']}' "
         "ORDER BY agent_id, started_at"
     ).fetchall() == [
-        ("Agent/1001|3", "09:00:00", "09:06:40", "available"),
-        ("Agent/1001|17", "09:06:40", "09:36:40", "paused"),
-        ("Agent/1001|19", "09:36:40", "09:53:20", "available"),
-        ("Agent/1002|4", "09:00:00", "10:00:00", "available"),
+        ("Agent/1001|1709542800", "09:00:00", "09:06:40", "available"),
+        ("Agent/1001|1709543200", "09:06:40", "09:36:40", "paused"),
+        ("Agent/1001|1709545000", "09:36:40", "09:53:20", "available"),
+        ("Agent/1002|1709542800", "09:00:00", "10:00:00", "available"),
     ]
 
 

@@ -51,7 +51,10 @@ def test_tickets_map_numeric_status_priority_and_source(converted) -> None:
     assert converted.notes == [
         "1 spam or deleted ticket(s) skipped: not requests",
         "1 ticket(s) with a custom status (code 8 or more) are counted as open",
-        "1 conversations skipped: their ticket is not among the imported tickets",
+        "1 outbound ticket(s) (source 10: sent by an agent) count as agent-created tickets; 0 of "
+        "them were resolved when sent (resolved_at = created_at)",
+        "1 conversations skipped: their ticket is not among the imported tickets (deleted, or "
+        "outside the export)",
     ]
 
 

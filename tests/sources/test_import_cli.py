@@ -77,7 +77,8 @@ def test_importing_the_same_export_again_changes_nothing(ws: Path) -> None:
     before = run("metric", "first_response_time", "-w", str(ws), "--format", "json").stdout
     again = run("import", "zendesk", ZENDESK, "-w", str(ws))
     assert again.exit_code == 0, again.output
-    assert "53 rows loaded, 0 rejected" in again.stderr
+    assert "nothing new: every converted row is in the store already" in again.stderr
+    assert "0 rows loaded, 0 rejected" in again.stderr
     assert _counts(ws) == EXPECTED
     after = run("metric", "first_response_time", "-w", str(ws), "--format", "json").stdout
     assert json.loads(after)["rows"] == json.loads(before)["rows"]
@@ -151,3 +152,27 @@ def test_a_failed_conversion_leaves_no_files_in_out(tmp_path: Path) -> None:
     )
     assert "in [messages.columns] author_type; allowed: customer, agent, bot, system" in said
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
+
+
+def test_import_takes_on_error_quarantine_and_keeps_the_rejects(ws: Path, tmp_path: Path) -> None:
+    (tmp_path / "cases.csv").write_text(
+        "id,at,done,ch\nT1,2024-01-08 09:00,2024-01-08 10:00,email\n"
+        "T2,2024-01-08 09:00,2024-01-07 10:00,email\n"  # solved before it was created
+    )
+    (tmp_path / "map.toml").write_text(
+        '[tickets]\nfile = "cases.csv"\n[tickets.columns]\nticket_id = "id"\n'
+        'created_at = "at"\nsolved_at = "done"\nchannel = "ch"\n'
+    )
+    args = ("import", "csv", str(tmp_path / "map.toml"), str(tmp_path / "cases.csv"), "-w", str(ws))
+    failed = run(*args)
+    assert failed.exit_code == 1
+    assert "with --on-error quarantine" in failed.stderr
+    assert _counts(ws) == {}
+    result = run(*args, "--on-error", "quarantine", "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["rows_loaded"], report["rows_rejected"]) == (1, 1)
+    (rejects,) = report["rejects_files"]
+    assert Path(rejects).parent.parent == ws / "rejects"
+    assert "T2" in Path(rejects).read_text()
+    assert _counts(ws) == {"tickets": 1}

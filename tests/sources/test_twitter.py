@@ -129,9 +129,22 @@ def test_not_a_twcs_csv(tmp_path, text) -> None:
         SOURCE.convert([str(path)], tmp_path / "out", "UTC")
 
 
+def test_several_files_give_each_tweet_once(tmp_path) -> None:
+    once = SOURCE.convert([str(TWCS)], tmp_path / "one", "UTC")
+    twice = SOURCE.convert([str(TWCS), str(TWCS)], tmp_path / "two", "UTC")
+    for table, count in (("tickets", 4), ("messages", 14)):
+        one, two = (f"SELECT * FROM '{c.files[table]}' ORDER BY 1" for c in (once, twice))
+        assert duckdb.sql(two).fetchall() == duckdb.sql(one).fetchall()
+        assert len(duckdb.sql(one).fetchall()) == count
+
+
 def test_wrong_arguments(tmp_path) -> None:
-    with pytest.raises(SourceError, match="exactly one file"):
-        SOURCE.convert([str(TWCS), str(TWCS)], tmp_path, "UTC")
+    other = tmp_path / "other.csv"
+    lines = TWCS.read_text().splitlines()
+    columns = lines[0].split(",")
+    other.write_text(",".join([columns[1], columns[0], *columns[2:]]) + "\n")
+    with pytest.raises(SourceError, match="columns are in another order"):
+        SOURCE.convert([str(TWCS), str(other)], tmp_path, "UTC")
     with pytest.raises(SourceError, match="no such file"):
         SOURCE.convert([str(tmp_path / "twcs.csv")], tmp_path, "UTC")
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from supportmetrics.cli.batch import print_report, run_batch
+from supportmetrics.cli.batch import OnError, print_report, run_batch
 from supportmetrics.cli.options import FormatOption, WorkspaceOption
 from supportmetrics.cli.output import (
     EXIT_BUSY,
@@ -64,10 +64,31 @@ def import_command(
             "--out", help="Write the canonical files to this folder instead of ingesting."
         ),
     ] = None,
+    on_error: Annotated[
+        OnError,
+        typer.Option(
+            "--on-error",
+            help="fail: load nothing if any converted row is invalid. quarantine: load the valid "
+            "rows and write the rejected ones with their reasons under the workspace's rejects/.",
+        ),
+    ] = OnError.fail,
+    schedules: Annotated[
+        bool,
+        typer.Option(
+            "--schedules",
+            help="Add the business-hours schedules and holidays in the export (Zendesk) to the "
+            "workspace settings without asking.",
+        ),
+    ] = False,
     workspace: WorkspaceOption = None,
     fmt: FormatOption = Format.table,
 ) -> None:
-    """Import a tool's export: convert it to the canonical tables and ingest them."""
+    """Import a tool's export: convert it to the canonical tables and ingest them.
+
+    Imports are incremental: each batch is converted together with the batches imported before,
+    so comments, events and ratings attach to tickets already in the store, and only the rows
+    that changed are loaded.
+    """
     from supportmetrics.sources import SourceError, source
 
     if list_sources:
@@ -84,7 +105,55 @@ def import_command(
     if out_dir is not None:
         _convert_to(chosen, paths, out_dir, workspace, fmt)
     else:
-        _import(chosen, paths, workspace, fmt)
+        _import(chosen, paths, workspace, fmt, on_error)
+        _schedules(chosen, paths, workspace, schedules)
+
+
+def _schedules(chosen: Source, paths: list[str], workspace: Path | None, add: bool) -> None:
+    """Offer the export's business-hours schedules for the settings (added with --schedules)."""
+    import sys
+
+    from supportmetrics.config import CONFIG_FILE, ConfigError
+    from supportmetrics.sources import SourceError
+    from supportmetrics.sources.zendesk_schedules import add_to_settings
+
+    if chosen.schedules is None:
+        return
+    try:
+        found = chosen.schedules(paths)
+    except SourceError as exc:
+        raise fail(f"{exc}; the settings are unchanged") from None
+    if not found:
+        return
+    names = ", ".join(found)
+    if not add and not (
+        sys.stdin.isatty() and typer.confirm(f"add schedules {names} to the settings?")
+    ):
+        err.print(
+            f"note: schedules not added to the settings ({names}); add them with --schedules",
+            soft_wrap=True,
+        )
+        return
+    ws = open_workspace(workspace)
+    try:
+        added, kept = add_to_settings(ws.root / CONFIG_FILE, found, set(ws.config.schedules))
+    except ConfigError as exc:
+        raise fail(
+            f"the schedules would make the settings invalid ({exc}); nothing was added"
+        ) from None
+    finally:
+        ws.close()
+    if added:
+        err.print(
+            f"schedules added to {CONFIG_FILE}: {', '.join(added)} (give each its teams = [...])",
+            soft_wrap=True,
+            markup=False,
+        )
+    if kept:
+        err.print(
+            f"schedules already in {CONFIG_FILE}, left as they are: {', '.join(kept)}",
+            soft_wrap=True,
+        )
 
 
 def _list(fmt: Format) -> None:
@@ -115,23 +184,56 @@ def _convert(chosen: Source, paths: list[str], target: Path, ws: Workspace) -> C
             conversion = chosen.convert(paths, target, ws.config.timezone)
     except SourceError as exc:
         raise fail(f"{exc}; nothing was written") from None
-    for note in conversion.notes:
-        err.print(f"note: {note}", markup=False, highlight=False)
+    _notes(conversion)
     if not conversion.files:
         raise fail(f"no {chosen.title} records to import in {', '.join(paths)}")
     return conversion
 
 
-def _import(chosen: Source, paths: list[str], workspace: Path | None, fmt: Format) -> None:
+def _notes(conversion: Conversion) -> None:
+    for note in conversion.notes:
+        err.print(f"note: {note}", markup=False, highlight=False)
+
+
+def _convert_incremental(
+    chosen: Source, paths: list[str], target: Path, ws: Workspace
+) -> tuple[Conversion, Conversion]:
+    """The batch converted with the remembered ones: (the changed rows, the full conversion)."""
+    from supportmetrics.sources import SourceError
+    from supportmetrics.sources.incremental import convert_records
+
+    try:
+        with err.status(f"converting {chosen.title} data"):
+            changed, full = convert_records(chosen, paths, ws, target)
+    except SourceError as exc:
+        raise fail(f"{exc}; nothing was written") from None
+    _notes(changed)
+    if not full.files:
+        raise fail(f"no {chosen.title} records to import in {', '.join(paths)}")
+    return changed, full
+
+
+def _import(
+    chosen: Source, paths: list[str], workspace: Path | None, fmt: Format, on_error: OnError
+) -> None:
+    from supportmetrics.ingest import IngestReport
+    from supportmetrics.sources.incremental import History, keep_rejects
+
     ws = open_workspace(workspace)
     temp = ws.root / TEMP / f"import-{chosen.name}-{uuid.uuid4().hex[:8]}"
     try:
-        conversion = _convert(chosen, paths, temp, ws)
-        report = run_batch(workspace, list(conversion.files.values()), None, fmt, write=True)
-        lines = _reconcile(chosen, conversion, ws)
+        conversion, full = _convert_incremental(chosen, paths, temp, ws)
+        if conversion.files:
+            files = list(conversion.files.values())
+            report = run_batch(workspace, files, None, fmt, write=True, on_error=on_error)
+            keep_rejects(report, ws, chosen)
+        else:
+            report = IngestReport({}, 0.0, True)
+        History(ws.root, chosen).remember(paths, full)
+        lines = _reconcile(chosen, full, ws)
         if fmt is Format.json:
             payload = {**report.to_dict(), "source": chosen.name, "notes": conversion.notes}
-            out.print_json(json.dumps({**payload, "details": _public(conversion)}, default=str))
+            out.print_json(json.dumps({**payload, "details": _public(full)}, default=str))
         else:
             print_report(report, fmt)
         _print_lines(lines)

@@ -20,10 +20,11 @@ from supportmetrics.sources.base import Conversion, SourceError
 from supportmetrics.store import sql_literal
 from supportmetrics.time_range import RANGE_TEXT, in_range_sql, offset_beyond_sql
 
-__all__ = ["connect", "limits", "timestamp", "write_table"]
+__all__ = ["connect", "has_store", "known_tickets", "limits", "timestamp", "write_table"]
 
 _MEMORY_LIMIT: ContextVar[str] = ContextVar("memory_limit", default="2GB")
 _TEMP_PARENT: ContextVar[Path | None] = ContextVar("temp_parent", default=None)
+_STORE_TICKETS: ContextVar[Path | None] = ContextVar("store_tickets", default=None)
 
 
 @contextmanager
@@ -35,6 +36,22 @@ def limits(memory_limit: str, temp_parent: Path | None = None) -> Iterator[None]
     finally:
         _MEMORY_LIMIT.reset(tokens[0])
         _TEMP_PARENT.reset(tokens[1])
+
+
+@contextmanager
+def known_tickets(path: Path | None) -> Iterator[None]:
+    """Conversions inside see the store's tickets (Parquet: ticket_id, customer_id) as the view
+    `store_tickets`, so that a batch's comments, events and ratings attach to stored tickets."""
+    token = _STORE_TICKETS.set(path)
+    try:
+        yield
+    finally:
+        _STORE_TICKETS.reset(token)
+
+
+def has_store() -> bool:
+    """Whether the conversion runs for a store (its tickets are in `store_tickets`)."""
+    return _STORE_TICKETS.get() is not None
 
 
 @contextmanager
@@ -51,6 +68,16 @@ def connect(timezone: str) -> Iterator[duckdb.DuckDBPyConnection]:
     try:
         con.execute(f"SET TimeZone = {sql_literal(timezone)}")
         con.execute("SET enable_progress_bar = false")
+        stored = _STORE_TICKETS.get()
+        con.execute(
+            "CREATE VIEW store_tickets AS "
+            + (
+                f"SELECT CAST(ticket_id AS VARCHAR) AS ticket_id, CAST(customer_id AS VARCHAR) "
+                f"AS customer_id FROM read_parquet({sql_literal(stored)})"
+                if stored is not None and stored.exists()
+                else "SELECT NULL::VARCHAR AS ticket_id, NULL::VARCHAR AS customer_id WHERE false"
+            )
+        )
         yield con
     finally:
         con.close()
@@ -128,6 +155,26 @@ class Writer:
         path = write_table(self.con, sql, self.out_dir, table)
         if path is not None:
             self.conversion.files[table] = path
+
+    def attached(self, alias: str, batch_tickets: bool) -> str:
+        """A condition keeping rows whose ticket is in the batch (`tickets`, by `id`) or in the
+        store; without either (a conversion to files, no tickets given) every row is kept."""
+        parts = [f"{alias}.ticket_id IN (SELECT id FROM tickets)"] if batch_tickets else []
+        if has_store():
+            parts.append(f"{alias}.ticket_id IN (SELECT ticket_id FROM store_tickets)")
+        return "(" + " OR ".join(parts) + ")" if parts else "true"
+
+    def detached(self, sql: str, alias: str, what: str, batch_tickets: bool) -> None:
+        """Note how many rows of `sql` (aliased `alias`) have no ticket in the batch or store."""
+        condition = self.attached(alias, batch_tickets)
+        if condition != "true":
+            why = (
+                "their ticket is in neither the batch nor the store (deleted, or not exported "
+                "yet); they are kept and attach when it is imported"
+                if has_store()
+                else "their ticket is not among the imported tickets (deleted, or outside the export)"
+            )
+            self.skipped(f"SELECT 1 FROM ({sql}) {alias} WHERE NOT {condition}", what, why)
 
     def note(self, text: str) -> None:
         self.conversion.notes.append(text)

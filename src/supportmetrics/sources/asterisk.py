@@ -106,7 +106,8 @@ def _check_head(path: Path) -> None:
 
 
 def _stage(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], timezone: str) -> None:
-    """Table `ql`: one row per non-empty line, in file order (`rec`), its fields typed."""
+    """Table `ql`: one row per non-empty line, in file order (`rec`), its fields typed; a line
+    repeated word for word (a log given again after it grew, overlapping rotations) is read once."""
     columns = "{" + ", ".join(f"'f{i}': 'VARCHAR'" for i in range(FIELDS)) + "}"
     files = "[" + ", ".join(sql_literal(p) for p in paths) + "]"
     data = ", ".join(f"NULLIF(TRIM(f{i + 4}), '') AS d{i}" for i in range(1, DATA_FIELDS + 1))
@@ -114,7 +115,7 @@ def _stage(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], timezone: str)
     con.execute(
         f"""
         CREATE TEMP TABLE ql AS
-        SELECT row_number() OVER () AS rec, * FROM (
+        SELECT * FROM (SELECT row_number() OVER () AS rec, * FROM (
             SELECT CASE WHEN regexp_full_match(f0, '\\d+(\\.\\d+)?') THEN to_timestamp(f0::DOUBLE)
                         ELSE timezone({sql_literal(timezone)}, TRY_CAST(f0 AS TIMESTAMP)) END AS ts,
                    CASE WHEN TRIM(f1) NOT IN {none} THEN TRIM(f1) END AS callid,
@@ -123,7 +124,10 @@ def _stage(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], timezone: str)
                    UPPER(TRIM(f4)) AS event, {data}
             FROM read_csv({files}, delim='|', header=false, columns={columns}, null_padding=true,
                           quote='', escape='', auto_detect=false, strict_mode=false)
-        )
+        ))
+        QUALIFY ts IS NULL OR row_number() OVER (
+            PARTITION BY ts, callid, queue, agent, event, {", ".join(f"d{i}" for i in range(1, DATA_FIELDS + 1))}
+            ORDER BY rec) = 1
         """
     )
 
@@ -198,7 +202,9 @@ def _availability_sql() -> str:
 
     Every login, logoff, pause and unpause is a change point; the login and pause states are
     carried forward to each point (a login also ends a pause) and each point opens a stretch that
-    lasts to the agent's next point. The stretch still open when the log ends has no end.
+    lasts to the agent's next point. The stretch still open when the log ends has no end. A
+    stretch is named by its agent and start (`Agent/1001|1709542800`, Unix seconds), the same
+    whichever batch of the log it was read in.
     """
     kind_case = (
         "CASE event "
@@ -225,7 +231,8 @@ def _availability_sql() -> str:
             FROM points
             WINDOW run AS (PARTITION BY agent ORDER BY ts, rec ROWS UNBOUNDED PRECEDING)
         )
-        SELECT agent || '|' || CAST(rec AS VARCHAR) AS availability_id, agent AS agent_id,
+        SELECT agent || '|' || regexp_replace(CAST(epoch(ts) AS VARCHAR), '\\.0$', '')
+                   AS availability_id, agent AS agent_id,
                ts AS started_at, until AS ended_at,
                CASE WHEN pause_state = 1 THEN 'paused' ELSE 'available' END AS state
         FROM carried

@@ -59,3 +59,10 @@ class Source:
     convert: Convert = field(repr=False, compare=False)
     reconcile: Reconcile | None = field(default=None, repr=False, compare=False)
     """Optional: checks the engine's metrics against the source's own (see `Reconcile`)."""
+    schedules: Callable[[Sequence[str]], dict[str, dict[str, Any]]] | None = field(
+        default=None, repr=False, compare=False
+    )
+    """Optional: the business-hours schedules among the inputs, as `[schedules.NAME]` settings."""
+    settings: tuple[str, ...] = ()
+    """Name endings of inputs that configure the conversion rather than hold records (the csv
+    source's `.toml` mapping): an incremental import keeps only the latest one."""

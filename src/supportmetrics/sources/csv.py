@@ -186,7 +186,7 @@ def _read(con: duckdb.DuckDBPyConnection, table: _Table, path: Path) -> tuple[st
 
 
 def _convert_table(con: duckdb.DuckDBPyConnection, writer: Writer, table: _Table) -> None:
-    parts = []
+    parts: list[str] = []
     for path in table.files:
         read, header = _read(con, table, path)
         exprs = {
@@ -194,8 +194,15 @@ def _convert_table(con: duckdb.DuckDBPyConnection, writer: Writer, table: _Table
         }
         select = ", ".join(f"{sql} AS {_quote(name)}" for name, sql in exprs.items())
         _check(con, table, path, read, exprs)
-        parts.append(f"SELECT {select} FROM {read}")
-    writer.write(table.name, " UNION ALL BY NAME ".join(f"({p})" for p in parts))
+        parts.append(f"SELECT {select}, {len(parts)} AS _part FROM {read}")
+    union = " UNION ALL BY NAME ".join(f"({p})" for p in parts)
+    key = _quote(TABLES[table.name].key)
+    # a record in several files (an export given again after it changed): the last file's rows
+    writer.write(
+        table.name,
+        f"SELECT * EXCLUDE (_part) FROM ({union}) "
+        f"QUALIFY _part = max(_part) OVER (PARTITION BY {key})",
+    )
 
 
 def _source(spec: dict[str, Any], header: list[str], path: Path, where: str) -> str:
@@ -330,4 +337,5 @@ SOURCE = Source(
     how_to_export="Export the report or table as CSV from your tool, then write mapping.toml "
     "(see the README, section Importing from your tools > CSV) and pass both.",
     convert=convert,
+    settings=(".toml",),
 )

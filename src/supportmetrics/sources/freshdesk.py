@@ -42,6 +42,8 @@ CHANNELS = {
 """Ticket `source` code -> channel (1 email, 2 portal, 3 phone, 4 forum, 5 Twitter, 6 Facebook,
 7 chat, 8 mobihelp, 9 feedback widget, 10 outbound email, 12 bot, 13 WhatsApp); others are `other`."""
 OUTBOUND = 10
+SURVEY_FEEDBACK = 6
+"""A conversation's `source` for the customer's satisfaction-survey feedback (not a message)."""
 RATINGS = {-103: 1, -102: 2, -101: 3, 100: 4, 101: 5, 102: 6, 103: 7}
 """Freshdesk's satisfaction answers (-103 extremely unhappy ... 100 neutral ... 103 extremely happy)
 as a 1-7 scale; three-point surveys use -103, 100 and 103."""
@@ -88,6 +90,7 @@ STREAMS = (
             "incoming": "BOOLEAN",
             "private": "BOOLEAN",
             "source": "BIGINT",
+            "body_text": "VARCHAR",
             "created_at": "VARCHAR",
         },
         ("id", "ticket_id", "incoming", "private", "created_at"),
@@ -125,6 +128,34 @@ STREAMS = (
         ("id", "name"),
     ),
 )
+IGNORED = (
+    "contacts",
+    "companies",
+    "roles",
+    "skills",
+    "products",
+    "business_hours",
+    "sla_policies",
+    "canned_responses",
+    "canned_response_folders",
+    "discussion_categories",
+    "discussion_forums",
+    "discussion_topics",
+    "discussion_comments",
+    "email_configs",
+    "email_mailboxes",
+    "solution_categories",
+    "solution_folders",
+    "solution_articles",
+    "surveys",
+    "ticket_fields",
+    "time_entries",
+    "settings",
+    "_dlt_loads",
+    "_dlt_pipeline_state",
+    "_dlt_version",
+)
+"""Streams of Freshdesk's connectors that hold nothing this importer reads: skipped, and listed."""
 
 
 def _case(expr: str, mapping: Mapping[int, object], default: str = "NULL") -> str:
@@ -137,8 +168,10 @@ def _case(expr: str, mapping: Mapping[int, object], default: str = "NULL") -> st
 def convert(inputs: Sequence[str], out_dir: Path, timezone: str) -> Conversion:
     """Freshdesk API records -> canonical tables (see the module docstring)."""
     with connect(timezone) as con:
-        kinds = set(load_streams(con, inputs, STREAMS, TITLE))
-        return _Converter(con, kinds, out_dir).run()
+        found = load_streams(con, inputs, STREAMS, TITLE, IGNORED)
+        conversion = _Converter(con, set(found), out_dir).run()
+        conversion.notes[:0] = found.notes()
+        return conversion
 
 
 class _Converter(Writer):
@@ -168,9 +201,8 @@ class _Converter(Writer):
         return self.conversion
 
     def known(self, alias: str) -> str:
-        if "tickets" not in self.kinds:
-            return "true"
-        return f"{alias}.ticket_id IN (SELECT id FROM tickets)"
+        """A condition keeping rows whose ticket is in the batch or in the store."""
+        return self.attached(alias, "tickets" in self.kinds)
 
     def tickets(self) -> None:
         con = self.con
@@ -220,6 +252,16 @@ class _Converter(Writer):
             """,
         )
         self.write("ticket_events", self.reopens(status))
+        outbound = self.con.execute(
+            f"SELECT count(*), count(*) FILTER (t.stats.resolved_at = t.created_at) FROM tickets t "
+            f"WHERE t.source = {OUTBOUND}"
+        ).fetchone()
+        if outbound and outbound[0]:
+            self.note(
+                f"{outbound[0]} outbound ticket(s) (source {OUTBOUND}: sent by an agent) count as "
+                f"agent-created tickets; {outbound[1]} of them were resolved when "
+                "sent (resolved_at = created_at)"
+            )
 
     def reopens(self, status: str) -> str:
         """Status events from `stats`: the last reopen, and the solve after it."""
@@ -237,13 +279,20 @@ class _Converter(Writer):
         """
 
     def messages(self) -> None:
-        self.con.execute("CREATE VIEW conversations AS SELECT * FROM src_conversations")
-        if "tickets" in self.kinds:
-            self.skipped(
-                f"SELECT 1 FROM conversations c WHERE NOT ({self.known('c')})",
-                "conversations",
-                "their ticket is not among the imported tickets",
+        self.con.execute(
+            "CREATE VIEW conversations AS SELECT * FROM src_conversations "
+            f"WHERE source IS DISTINCT FROM {SURVEY_FEEDBACK}"
+        )
+        feedback = self.count(
+            f"SELECT 1 FROM src_conversations c WHERE c.source = {SURVEY_FEEDBACK} "
+            f"AND {self.known('c')}"
+        )
+        if feedback:
+            self.note(
+                f"{feedback} survey feedback conversation(s) (source {SURVEY_FEEDBACK}) are their "
+                "satisfaction rating's comment, not messages"
             )
+        self.detached("SELECT * FROM conversations", "c", "conversations", "tickets" in self.kinds)
         description = (
             f"""
             SELECT t.id || '-description' AS message_id, t.id AS ticket_id,
@@ -270,13 +319,24 @@ class _Converter(Writer):
 
     def surveys(self) -> None:
         answer = "TRY_CAST(r.ratings->>'$.default_question' AS BIGINT)"
+        feedback = (
+            f"""LEFT JOIN (SELECT r.id, f.body_text FROM src_satisfaction_ratings r
+                JOIN src_conversations f ON f.ticket_id = r.ticket_id AND f.source = {SURVEY_FEEDBACK}
+                QUALIFY row_number() OVER (PARTITION BY r.id ORDER BY abs(
+                    epoch(TRY_CAST(f.created_at AS TIMESTAMPTZ))
+                    - epoch(TRY_CAST(r.created_at AS TIMESTAMPTZ))), f.id) = 1
+            ) f ON f.id = r.id"""
+            if "conversations" in self.kinds
+            else "LEFT JOIN (SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS body_text) f ON false"
+        )
         self.write(
             "surveys",
             f"""
             SELECT r.id AS response_id, 'csat' AS survey, {_case(answer, RATINGS)} AS score,
                 1 AS scale_min, 7 AS scale_max, {timestamp("r.created_at")} AS submitted_at,
-                r.ticket_id, r.user_id AS customer_id, r.agent_id, r.feedback AS comment
-            FROM src_satisfaction_ratings r
+                r.ticket_id, r.user_id AS customer_id, r.agent_id,
+                COALESCE(NULLIF(trim(r.feedback), ''), NULLIF(trim(f.body_text), '')) AS comment
+            FROM src_satisfaction_ratings r {feedback}
             WHERE {_case(answer, RATINGS)} IS NOT NULL AND {self.known("r")}
             """,
         )

@@ -54,6 +54,23 @@ STREAMS = (
         frozenset({"id", "source", "conversation_parts"}),
     ),
     Stream(
+        "conversation_parts",
+        "conversation parts",
+        ("conversation_parts",),
+        {
+            "id": "VARCHAR",
+            "conversation_id": "VARCHAR",
+            "part_type": "VARCHAR",
+            "body": "VARCHAR",
+            "created_at": "VARCHAR",
+            "updated_at": "VARCHAR",
+            "author": _REF,
+            "assigned_to": _REF,
+        },
+        ("id", "conversation_id", "part_type"),
+        frozenset({"conversation_id", "part_type"}),
+    ),
+    Stream(
         "admins",
         "admins",
         ("admins",),
@@ -93,6 +110,25 @@ ASSIGN_PARTS: tuple[str, ...] = ("assignment", "default_assignment", "away_mode_
 ASSIGN_PARTS += ("assign_and_reopen", "assign_and_unsnooze")
 MESSAGE_PARTS = ("comment", "note")
 CUSTOMERS = ("user", "lead", "contact")
+IGNORED = (
+    "contacts",
+    "companies",
+    "company_attributes",
+    "company_segments",
+    "contact_attributes",
+    "data_attributes",
+    "segments",
+    "tags",
+    "activity_logs",
+    "help_center_articles",
+    "articles",
+    "collections",
+    "tickets",
+    "_dlt_loads",
+    "_dlt_pipeline_state",
+    "_dlt_version",
+)
+"""Streams of Intercom's connectors that hold nothing this importer reads: skipped, and listed."""
 
 
 def _in(values: Sequence[str]) -> str:
@@ -117,8 +153,10 @@ def _author(ref: str) -> str:
 def convert(inputs: Sequence[str], out_dir: Path, timezone: str) -> Conversion:
     """Intercom API records -> canonical tables (see the module docstring)."""
     with connect(timezone) as con:
-        kinds = set(load_streams(con, inputs, STREAMS, TITLE))
-        return _Converter(con, kinds, out_dir).run()
+        found = load_streams(con, inputs, STREAMS, TITLE, IGNORED)
+        conversion = _Converter(con, set(found), out_dir).run()
+        conversion.notes[:0] = found.notes()
+        return conversion
 
 
 class _Converter(Writer):
@@ -138,10 +176,7 @@ class _Converter(Writer):
                 "WHERE id IS NOT NULL QUALIFY row_number() OVER "
                 "(PARTITION BY id ORDER BY updated_at DESC NULLS LAST) = 1"
             )
-            self.con.execute(
-                "CREATE VIEW parts AS SELECT id AS ticket_id, unnest(conversation_parts"
-                ".conversation_parts) AS p FROM conversations"
-            )
+            self.parts()
             self.tickets()
             self.messages()
             self.events()
@@ -154,6 +189,39 @@ class _Converter(Writer):
                 "FROM src_admins a WHERE COALESCE(a.type, 'admin') = 'admin'",
             )
         return self.conversion
+
+    def parts(self) -> None:
+        """View `parts` (ticket_id, p): parts nested in the conversations (the REST API) and the
+        separate `conversation_parts` stream (Airbyte), each part once."""
+        nested = (
+            "SELECT id AS ticket_id, unnest(conversation_parts.conversation_parts) AS p "
+            "FROM conversations"
+        )
+        fields = "id, part_type, body, created_at, author, assigned_to"
+        streamed = (
+            f" UNION ALL SELECT conversation_id, struct_pack({fields}) FROM src_conversation_parts "
+            "WHERE conversation_id IN (SELECT id FROM conversations)"
+            if "conversation_parts" in self.kinds
+            else ""
+        )
+        self.con.execute(
+            f"CREATE VIEW parts AS SELECT * FROM ({nested}{streamed}) "
+            "QUALIFY row_number() OVER (PARTITION BY ticket_id, p.id) = 1"
+        )
+        if "conversation_parts" in self.kinds:
+            self.skipped(
+                "SELECT 1 FROM src_conversation_parts WHERE conversation_id NOT IN "
+                "(SELECT id FROM conversations)",
+                "conversation parts",
+                "their conversation is not among the imported conversations (they are kept and "
+                "attach when it is imported)",
+            )
+        if not self.count("SELECT 1 FROM parts"):
+            self.note(
+                "no conversation parts: replies, first response and resolution cannot be computed "
+                "(each conversation has only its first message); give the conversation_parts "
+                "stream, or conversations as GET /conversations/{id} returns them"
+            )
 
     def tickets(self) -> None:
         channel = " ".join(
@@ -252,7 +320,8 @@ SOURCE = Source(
     name="intercom",
     title="Intercom",
     reads="REST API records as JSON or JSON Lines: conversations as GET /conversations/{id} "
-    "returns them (with conversation_parts and conversation_rating), admins, teams",
+    "returns them (with conversation_parts and conversation_rating), or conversations and "
+    "Airbyte's separate conversation_parts stream (keyed by conversation_id), admins, teams",
     how_to_export="List ids with POST /conversations/search (or GET /conversations), save each "
     "GET /conversations/{id} response one per line, plus GET /admins and GET /teams; or land the "
     "conversations stream with Airbyte or a Singer tap.",

@@ -58,9 +58,11 @@ def _id(expr: str) -> str:
     return f"TRY_CAST(regexp_replace(trim({expr}), '\\.0+$', '') AS BIGINT)"
 
 
-def _stage(con: duckdb.DuckDBPyConnection, path: Path, names: list[str]) -> None:
-    """Table `tw`: every tweet without its text; `bad`: rows whose fields do not parse."""
+def _stage(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], names: list[str]) -> None:
+    """Table `tw`: every tweet without its text (each tweet once); `bad`: rows whose fields do
+    not parse."""
     columns = "{" + ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in names) + "}"
+    files = "[" + ", ".join(sql_literal(p) for p in paths) + "]"
     con.execute(
         f"""
         CREATE TEMP TABLE parsed AS
@@ -71,14 +73,15 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path, names: list[str]) -> None
                {_id("in_response_to_tweet_id")} AS parent,
                nullif(trim(in_response_to_tweet_id), '') IS NOT NULL AS answers,
                tweet_id AS raw_id, created_at AS raw_at
-        FROM read_csv({sql_literal(path)}, columns={columns}, header=true, auto_detect=false, delim=',',
+        FROM read_csv({files}, columns={columns}, header=true, auto_detect=false, delim=',',
                       quote='"', escape='"', strict_mode=false, max_line_size=8388608)
         """
     )
     ok = "tweet_id IS NOT NULL AND author IS NOT NULL AND inbound IS NOT NULL AND ts IS NOT NULL"
     con.execute(
         f"CREATE TEMP TABLE tw AS SELECT tweet_id, author, inbound, ts, parent FROM parsed "
-        f"WHERE {ok} AND (parent IS NOT NULL OR NOT answers)"
+        f"WHERE {ok} AND (parent IS NOT NULL OR NOT answers) "
+        "QUALIFY row_number() OVER (PARTITION BY tweet_id) = 1"
     )
     con.execute(
         f"CREATE TEMP TABLE bad AS SELECT raw_id, raw_at FROM parsed "
@@ -118,16 +121,22 @@ FROM thread
 
 
 def convert(inputs: Sequence[str], out_dir: Path, timezone: str) -> Conversion:
-    """Convert twcs.csv to social tickets (one per thread) and their messages."""
-    if len(inputs) != 1:
-        raise SourceError("give exactly one file: the dataset's twcs.csv")
-    path = Path(inputs[0])
-    if not path.is_file():
-        raise SourceError(f"{path}: no such file; give the dataset's twcs.csv")
-    names = _header(path)
+    """Convert twcs.csv (or several files of its shape) to social tickets (one per thread) and
+    their messages."""
+    paths = [Path(p) for p in inputs]
+    for path in paths:
+        if not path.is_file():
+            raise SourceError(f"{path}: no such file; give the dataset's twcs.csv")
+    headers = [_header(path) for path in paths]
+    for path, header in zip(paths, headers, strict=True):
+        if header != headers[0]:
+            raise SourceError(
+                f"{path}: its columns are in another order than in {paths[0]} "
+                f"({', '.join(header)}); give files with the same header"
+            )
     files: dict[str, Path] = {}
     with connect(timezone) as con:
-        _stage(con, path, names)
+        _stage(con, paths, headers[0])
         con.execute(THREADS)
         for table, sql in (("tickets", TICKETS), ("messages", MESSAGES)):
             written = write_table(con, sql, out_dir, table)
@@ -158,7 +167,8 @@ def convert(inputs: Sequence[str], out_dir: Path, timezone: str) -> Conversion:
 SOURCE = Source(
     name="twitter",
     title="Customer Support on Twitter (twcs.csv)",
-    reads="the twcs.csv file of the public Customer Support on Twitter dataset",
+    reads="the twcs.csv file of the public Customer Support on Twitter dataset (or several files "
+    "with its columns: a thread's tweets may be in different files)",
     how_to_export="Download the dataset from Kaggle (thoughtvector/customer-support-on-twitter) "
     "and unzip twcs.csv.",
     convert=convert,

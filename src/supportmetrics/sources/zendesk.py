@@ -18,6 +18,7 @@ from supportmetrics.sources._engine import Writer, connect, timestamp
 from supportmetrics.sources._json import Stream, load_streams
 from supportmetrics.sources.base import Conversion, Source
 from supportmetrics.sources.zendesk_reconcile import METRICS_FILE, reconcile
+from supportmetrics.sources.zendesk_schedules import read_schedules
 from supportmetrics.store import quote, sql_literal
 
 __all__ = ["CHANNELS", "SOURCE", "convert"]
@@ -133,8 +134,51 @@ STREAMS = (
         },
         ("ticket_id", "reply_time_in_minutes"),
         frozenset({"ticket_id", "reply_time_in_minutes"}),
+        key=("ticket_id",),
     ),
 )
+IGNORED = (
+    "brands",
+    "macros",
+    "ticket_fields",
+    "ticket_forms",
+    "ticket_metric_events",
+    "ticket_activities",
+    "ticket_skips",
+    "tags",
+    "views",
+    "triggers",
+    "automations",
+    "sla_policies",
+    "custom_roles",
+    "user_fields",
+    "organization_fields",
+    "organization_memberships",
+    "group_memberships",
+    "satisfaction_reasons",
+    "deleted_tickets",
+    "account_attributes",
+    "attribute_definitions",
+    "audit_logs",
+    "articles",
+    "article_comments",
+    "article_votes",
+    "article_comment_votes",
+    "posts",
+    "post_comments",
+    "post_votes",
+    "post_comment_votes",
+    "topics",
+    "categories",
+    "sections",
+    "schedules",
+    "holidays",
+    "ticket_merges",
+    "_dlt_loads",
+    "_dlt_pipeline_state",
+    "_dlt_version",
+)
+"""Streams of Zendesk's connectors that hold nothing this importer reads: skipped, and listed."""
 
 CHANNELS = {
     "email": ("email", "mail"),
@@ -199,8 +243,16 @@ def _json_text(expr: str) -> str:
 def convert(inputs: Sequence[str], out_dir: Path, timezone: str) -> Conversion:
     """Zendesk API records -> canonical tables (see the module docstring)."""
     with connect(timezone) as con:
-        found = load_streams(con, inputs, STREAMS, TITLE)
-        return _Converter(con, set(found), out_dir).run()
+        found = load_streams(con, inputs, STREAMS, TITLE, IGNORED)
+        schedules = [found.skipped.pop(n) for n in ("schedules", "holidays") if n in found.skipped]
+        conversion = _Converter(con, set(found), out_dir).run()
+        conversion.notes[:0] = found.notes()
+        if schedules:
+            conversion.notes.append(
+                "business-hours schedules found: they are settings, not data; the import adds "
+                "them to supportmetrics.toml with --schedules"
+            )
+        return conversion
 
 
 class _Converter(Writer):
@@ -237,10 +289,8 @@ class _Converter(Writer):
         return self.conversion
 
     def known(self, alias: str) -> str:
-        """A condition keeping rows whose ticket is among the imported tickets (when there are)."""
-        if "tickets" not in self.kinds:
-            return "true"
-        return f"{alias}.ticket_id IN (SELECT id FROM tickets)"
+        """A condition keeping rows whose ticket is in the batch or in the store."""
+        return self.attached(alias, "tickets" in self.kinds)
 
     def tickets(self) -> None:
         con = self.con
@@ -265,8 +315,8 @@ class _Converter(Writer):
             f"AS {quote(f'field_{i}')}"
             for i in fields
         )
-        solved = (
-            f"{timestamp('m.solved_at')}" if "ticket_metrics" in self.kinds else "NULL::TIMESTAMPTZ"
+        metrics_solved = (
+            timestamp("m.solved_at") if "ticket_metrics" in self.kinds else "NULL::TIMESTAMPTZ"
         )
         metrics_join = (
             "LEFT JOIN (SELECT ticket_id, any_value(solved_at) AS solved_at FROM src_ticket_metrics "
@@ -274,7 +324,22 @@ class _Converter(Writer):
             if "ticket_metrics" in self.kinds
             else ""
         )
-        agent_submitter = "s.role IN ('agent', 'admin')" if "users" in self.kinds else "true"
+        history = (
+            "SELECT DISTINCT ticket_id FROM (SELECT ticket_id, unnest(events) AS e "
+            "FROM src_ticket_audits) WHERE e.field_name = 'status'"
+            if "ticket_audits" in self.kinds
+            else "SELECT NULL::VARCHAR AS ticket_id WHERE false"
+        )
+        con.execute(f"CREATE VIEW status_history AS {history}")
+        estimated = (
+            f"{_status('t.status')} IN ('solved', 'closed') AND {metrics_solved} IS NULL "
+            "AND t.id NOT IN (SELECT ticket_id FROM status_history)"
+        )
+        self.estimated(metrics_join, estimated)
+        solved = f"COALESCE({metrics_solved}, CASE WHEN {estimated} THEN {timestamp('t.updated_at')} END)"
+        agent_submitter = (
+            "COALESCE(s.role IN ('agent', 'admin'), true)"  # unknown: not the requester
+        )
         self.write(
             "tickets",
             f"""
@@ -296,6 +361,16 @@ class _Converter(Writer):
             """,
         )
 
+    def estimated(self, metrics_join: str, estimated: str) -> None:
+        """Note how many solved or closed tickets get their solve time estimated (see README)."""
+        count = self.count(f"SELECT 1 FROM tickets t {metrics_join} WHERE {estimated}")
+        if count:
+            self.note(
+                f"{count} solved or closed ticket(s) have no status history (ticket_audits) and no "
+                "ticket_metrics: their solve time is estimated as their last update (updated_at); "
+                "add ticket_audits or ticket_metrics for exact solve times"
+            )
+
     def messages(self) -> None:
         parts = []
         if "ticket_audits" in self.kinds:
@@ -316,17 +391,23 @@ class _Converter(Writer):
             union = (
                 f"SELECT * FROM ({union}) QUALIFY row_number() OVER (PARTITION BY message_id) = 1"
             )
-        requester = (
-            "WHEN m.author_id = t.requester_id THEN 'customer'" if "tickets" in self.kinds else ""
+        batch = "SELECT id, requester_id FROM tickets UNION ALL " if "tickets" in self.kinds else ""
+        self.con.execute(
+            f"CREATE VIEW requesters AS {batch}SELECT ticket_id AS id, customer_id AS requester_id "
+            "FROM store_tickets "
+            + ("WHERE ticket_id NOT IN (SELECT id FROM tickets)" if batch else "")
         )
-        ticket_join = "LEFT JOIN tickets t ON t.id = m.ticket_id" if "tickets" in self.kinds else ""
-        if "users" not in self.kinds:
-            self.note(
-                "no users file: comment authors other than the ticket's requester count as agents "
-                "(add users.json so that roles decide)"
-            )
         self.con.execute(f"CREATE VIEW comments AS {union}")
         self.dropped("comments", "m")
+        unknown = self.count(
+            "SELECT 1 FROM comments m LEFT JOIN src_users u ON u.id = m.author_id "
+            f"WHERE u.role IS NULL AND m.author_id <> '-1' AND {self.known('m')}"
+        )
+        if unknown:
+            self.note(
+                f"{unknown} comment(s) by authors missing from users: the ticket's requester counts "
+                "as the customer, anyone else as an agent (add users.json so that roles decide)"
+            )
         self.write(
             "messages",
             f"""
@@ -335,24 +416,19 @@ class _Converter(Writer):
                     WHEN u.role IN ('agent', 'admin') THEN 'agent'
                     WHEN u.role = 'end-user' THEN 'customer'
                     WHEN m.author_id = '-1' THEN 'system'
-                    {requester}
+                    WHEN m.author_id = r.requester_id THEN 'customer'
                     ELSE 'agent' END AS author_type,
                 m.author_id, COALESCE(m.public, true) AS public,
                 COALESCE(lower(m.via_channel) = 'rule', false) AS automated
             FROM comments m
             LEFT JOIN src_users u ON u.id = m.author_id
-            {ticket_join}
+            LEFT JOIN requesters r ON r.id = m.ticket_id
             WHERE m.message_id IS NOT NULL AND {self.known("m")}
             """,
         )
 
     def dropped(self, view: str, alias: str) -> None:
-        if "tickets" in self.kinds:
-            self.skipped(
-                f"SELECT 1 FROM {view} {alias} WHERE NOT ({self.known(alias)})",
-                view,
-                "their ticket is not among the imported tickets (deleted, or outside the export)",
-            )
+        self.detached(f"SELECT * FROM {view}", alias, view, "tickets" in self.kinds)
 
     def events(self) -> None:
         def value(side: str) -> str:
@@ -462,4 +538,5 @@ SOURCE = Source(
     "response, or land the streams with Airbyte or a Singer tap; name files after their records.",
     convert=convert,
     reconcile=reconcile,
+    schedules=read_schedules,
 )

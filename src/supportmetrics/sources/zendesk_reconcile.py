@@ -105,6 +105,10 @@ def reconcile(conversion: Conversion, workspace: Workspace) -> list[str]:
             "SELECT measure, count(*), count(*) FILTER (matches), count(*) FILTER (NOT matches) "
             "FROM compared GROUP BY measure, position ORDER BY position"
         ).fetchall()
+        sizes = con.execute(
+            f"SELECT (SELECT count(*) FROM read_parquet('{conversion.files['tickets']}')), "
+            f"(SELECT count(*) FROM read_parquet('{path}'))"
+        ).fetchone()
         kept = con.execute(
             "SELECT ticket_id, measure, round(ours, 1), theirs, why FROM compared "
             f"WHERE NOT matches ORDER BY position, created_at, ticket_id LIMIT {KEPT}"
@@ -121,6 +125,14 @@ def reconcile(conversion: Conversion, workspace: Workspace) -> list[str]:
         for ticket, measure, ours, theirs, why in kept
     ]
     conversion.details["reconciliation"] = {"measures": summary, "differences": differences}
+    if not summary:
+        tickets, metrics = sizes or (0, 0)
+        return [
+            "reconciliation with Zendesk's ticket_metrics: nothing to compare, no ticket is in "
+            f"both: the {tickets} imported ticket(s) and the {metrics} ticket_metrics record(s) "
+            "share no ticket_id. Export ticket_metrics for the same tickets (the same date range "
+            "or incremental cursor) to compare"
+        ]
     total = sum(c["differ"] for c in summary.values())
     return _lines(summary, differences, total)
 
