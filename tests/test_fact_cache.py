@@ -110,6 +110,22 @@ def test_a_later_workspace_reads_the_persisted_facts_without_building_them(
     assert _files(later) == before
 
 
+def test_facts_in_memory_answer_as_the_files_do(loaded) -> None:
+    # The dashboard's engines copy the cached facts into memory once: the same numbers, and a
+    # later ingest still reaches them (a new engine reads the new version's files)
+    ws, correction = loaded
+    assert _by_channel(ws) == {"chat": 1800, "email": 3600}
+    ws.close()
+    server = supportmetrics.connect(ws.root)
+    server.facts_in_memory = True
+    assert _by_channel(server) == {"chat": 1800, "email": 3600}
+    tables = server.engine().db.raw_sql("SELECT table_name FROM duckdb_tables() WHERE temporary")
+    assert any(name.endswith("_in_memory") for (name,) in tables.fetchall())
+    server.close()
+    ws.ingest([correction])
+    assert _by_channel(server) == {"chat": 3600, "email": 3600}
+
+
 def test_a_settings_change_does_not_serve_the_old_facts(loaded) -> None:
     ws, _ = loaded
     assert _by_channel(ws, clock="business") == {"chat": 1800, "email": 3600}

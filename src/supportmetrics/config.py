@@ -179,7 +179,14 @@ class ServerSettings(_Section):
         ge=1,
         le=64,
         description="uncached dashboard queries that run side by side, each on its own connection "
-        "with its own copy of the facts: raise it on a machine with cores to spare",
+        "(with its own copy of the facts in memory, if facts_in_memory): raise it on a machine "
+        "with cores to spare",
+    )
+    facts_in_memory: bool = Field(
+        True,
+        description="copy the cached facts into each dashboard connection's memory once, so "
+        "uncached queries do not read the fact files again (several times faster); turn off "
+        "when the facts outgrow the engine's memory_limit",
     )
 
     @field_validator("trusted_proxies")

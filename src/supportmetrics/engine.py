@@ -71,6 +71,7 @@ class Engine:
         now: datetime | None = None,
         backend: Backend | None = None,
         persisted: FactCache | None = None,
+        facts_in_memory: bool = False,
     ) -> None:
         self.db = db
         self.backend = backend or backend_of(db)
@@ -79,6 +80,9 @@ class Engine:
         self.persisted = persisted
         """Where the facts of this data version are kept for every process (None: per
         connection only)."""
+        self.facts_in_memory = facts_in_memory
+        """Whether facts read from `persisted` are copied into the connection's temporary tables
+        (a server that reads them for many queries) rather than read from their files each time."""
         self._now = now or datetime.now(UTC).replace(tzinfo=None)
         self._reads_now = False
         """Whether the fact table being built has read `now` (directly or through another)."""
@@ -258,7 +262,7 @@ class Engine:
         if self.persisted is not None:
             found = self.persisted.read(self.db, file, table_name)
             if found is not None:
-                return found
+                return self._kept(table_name, found)
         assert table.build is not None
         outer, self._reads_now = self._reads_now, False
         try:
@@ -270,10 +274,16 @@ class Engine:
             self._volatile.add(key)
         if self.persisted is not None and not reads_now:
             try:
-                return self.persisted.write(self.db, file, table_name, expr)
+                return self._kept(table_name, self.persisted.write(self.db, file, table_name, expr))
             except Unwritable as exc:
                 self._unwritable.append(str(exc))
         return self.backend.materialise(self.db, table_name, expr)
+
+    def _kept(self, name: str, saved: ir.Table) -> ir.Table:
+        """Facts read from their file, copied into memory if `facts_in_memory`."""
+        if not self.facts_in_memory:
+            return saved
+        return self.backend.materialise(self.db, f"{name}_in_memory", saved)
 
     def _persist(self, name: str, value: Any) -> None:
         """Keep a scan's result for this data version, if the engine has a facts cache."""

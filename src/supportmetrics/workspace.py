@@ -76,6 +76,9 @@ class Workspace:
         """An Ibis backend or engine session passed in from Python, used instead of connecting
         from the settings (and left open by `close`)."""
         self._engine: Engine | None = None
+        self.facts_in_memory = False
+        """Whether the engine copies the cached facts into memory (see `Engine`); the dashboard
+        server sets it from `[server] facts_in_memory`."""
 
     @property
     def store_path(self) -> Path:
@@ -265,7 +268,13 @@ class Workspace:
                 if version is not None
                 else None
             )
-            self._engine = Engine(db, self.config, backend=backend, persisted=persisted)
+            self._engine = Engine(
+                db,
+                self.config,
+                backend=backend,
+                persisted=persisted,
+                facts_in_memory=self.facts_in_memory,
+            )
         return self._engine
 
     def _persists(self) -> bool:

@@ -4,7 +4,8 @@ cache, and releasing the store when idle so `supportmetrics ingest` can write.
 DuckDB lets a process hold the store file read-only or writable, not both. So the server opens the
 store on the first request, runs up to `max_queries` uncached queries side by side (each on its own
 engine: its own read-only connection to the one store, reading the facts persisted for this data
-version, see `supportmetrics.fact_cache`, or building them if none are), caches results keyed by the store file's
+version, see `supportmetrics.fact_cache`, or building them if none are, and with `[server]
+facts_in_memory` copying them into its memory once), caches results keyed by the store file's
 modification time and size, and closes every connection after `idle_seconds` without a query; a
 waiting ingest (it retries for `[ingest] busy_timeout`) then gets the file, and the next request
 reopens the store with fresh facts. A cached answer never waits for a query, and two requests for
@@ -119,10 +120,11 @@ class DataSource:
             holder = self._free.pop() if self._free else None
             config = self.config
         if holder is None:
-            return Workspace(self.workspace.root, config)
-        if holder.config is not config:  # settings changed since this engine was opened
+            holder = Workspace(self.workspace.root, config)
+        elif holder.config is not config:  # settings changed since this engine was opened
             holder.close()
             holder.config = config
+        holder.facts_in_memory = config.server.facts_in_memory
         return holder
 
     def _check_in(self, holder: Workspace) -> None:
