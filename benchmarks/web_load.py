@@ -7,7 +7,7 @@ Starts `supportmetrics serve` on a free 127.0.0.1 port over the workspace (addin
 its user file), logs each of `--clients` concurrent clients in, requests every page once to warm the
 server (reported as cold latency), then lets the clients alternate between the overview and a metric
 page (`--api`: two JSON API metrics) for `--seconds`. With `--distinct-ranges` every request asks for its own 30-day range (client i's
-n-th request starts on day i + n * clients of the data), so no answer comes from the result cache:
+n-th request starts on day i + n * clients of the tickets' dates), so no answer comes from the result cache:
 that measures uncached queries running side by side. Reports per page: requests, errors (non-200 or
 failed), p50 / p95 / max latency in milliseconds and requests per second, and `--label` names the
 result file (web_load-LABEL.json) so runs can be compared. Goal: p95 <= 300 ms warm, zero errors.
@@ -43,9 +43,14 @@ RANGE_DAYS = 30
 
 
 def _span(workspace: Path) -> tuple[date, date]:
+    """The first and last day tickets were created (the ranges asked for hold data)."""
     ws = supportmetrics.connect(workspace)
     try:
-        return ws.engine().span()
+        engine = ws.engine()
+        tickets = engine.table("tickets")
+        span = tickets.aggregate(first=tickets.created_at.min(), last=tickets.created_at.max())
+        first, last = engine.arrow(span).to_pylist()[0].values()
+        return first.date(), last.date()
     finally:
         ws.close()
 
