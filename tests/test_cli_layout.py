@@ -16,7 +16,7 @@ import supportmetrics.cli
 
 PACKAGE = Path(supportmetrics.cli.__file__).parent
 HELPERS = {"output": set(), "options": {"output"}, "batch": {"output"}, "serving": {"output"}}
-COMMANDS = {"workspace", "metrics", "importing", "lake", "web"}
+COMMANDS = {"workspace", "metrics", "importing", "lake", "web", "planning"}
 HEAVY = (
     "fastapi",
     "starlette",
@@ -28,6 +28,7 @@ HEAVY = (
     "pyarrow",
     "pandas",
     "numpy",
+    "statsmodels",
 )
 """Packages that only the commands needing them load (the engine, the web app, statistics); Typer
 itself loads pydantic to parse options."""

@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 
 from supportmetrics import __version__
-from supportmetrics.cli import importing, lake, metrics, web, workspace
+from supportmetrics.cli import importing, lake, metrics, planning, web, workspace
 from supportmetrics.cli.output import EXIT_INVALID, fail, out
 
 __all__ = ["app", "main"]
@@ -29,7 +29,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for group in (workspace, metrics, importing, lake, web):
+for group in (workspace, metrics, importing, lake, web, planning):
     app.add_typer(group.commands)
 
 
