@@ -5,17 +5,20 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
-from supportmetrics.cli.options import FormatOption, WorkspaceOption, filters
+from supportmetrics.cli.options import FormatOption, WorkspaceOption, filters, stat
 from supportmetrics.cli.output import EXIT_USAGE, Format, emit, err, fail, open_workspace, out
-from supportmetrics.display import human
+from supportmetrics.display import human, human_change
 
 __all__ = ["commands"]
 
 commands = typer.Typer()
+
+Versus = Literal["previous", "year"]
+"""What `explain` compares with (`supportmetrics.explain.Versus`)."""
 
 _UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d)?\s*$")
@@ -94,7 +97,13 @@ def staffing_command(
 ) -> None:
     """Agents needed per interval (Erlang C): for one interval given its volume, or per hour of
     the offered calls in the workspace, with the service level, ASA and occupancy they achieve."""
-    from supportmetrics.staffing import StaffingError, Targets, calculate, from_history
+    from supportmetrics.staffing import (
+        StaffingError,
+        Targets,
+        calculate,
+        from_history,
+        staffed_hours,
+    )
 
     if asa is not None and service_level is not None:
         raise fail("give --service-level or --asa, not both", EXIT_USAGE)
@@ -117,16 +126,14 @@ def staffing_command(
                 shown = _shown(row) if fmt is Format.table else row
                 emit([{"figure": k, "value": v} for k, v in shown.items()], fmt, title="staffing")
             return
+        first, last = (start.date() if start else None), (end.date() if end else None)
         ws = open_workspace(workspace)
         try:
+            chosen = filters(where)
             rows = from_history(
-                ws,
-                start.date() if start else None,
-                end.date() if end else None,
-                targets,
-                None if aht == "auto" else seconds(aht),
-                filters(where),
+                ws, first, last, targets, None if aht == "auto" else seconds(aht), chosen
             )
+            days = staffed_hours(ws, rows, first, last, chosen) if rows else []
         finally:
             ws.close()
     except StaffingError as exc:
@@ -135,6 +142,84 @@ def staffing_command(
     if not rows:
         err.print("staffing: no offered calls in this range")
     elif fmt is Format.json:
-        _json({"interval_seconds": 3600, "rows": rows})
+        _json({"interval_seconds": 3600, "rows": rows, "days": days})
     else:
         emit(rows if fmt is Format.csv else [_shown(r) for r in rows], fmt, title="staffing")
+        if fmt is Format.table and any(d["available_agent_hours"] for d in days):
+            emit(days, fmt, title="required vs logged-in agent-hours per day")
+
+
+@commands.command("explain")
+def explain_command(
+    metric_id: Annotated[
+        str, typer.Argument(metavar="METRIC", help="Metric id (see: metrics list).")
+    ],
+    start: Annotated[
+        datetime, typer.Option("--from", formats=["%Y-%m-%d"], help="First local date.")
+    ],
+    end: Annotated[datetime, typer.Option("--to", formats=["%Y-%m-%d"], help="Last local date.")],
+    versus: Annotated[
+        Versus, typer.Option(help="Compare with the equal-length period before, or a year back.")
+    ] = "previous",
+    by: Annotated[
+        list[str] | None,
+        typer.Option("--by", help="Dimension to split by (repeatable; default: the usual ones)."),
+    ] = None,
+    stat_name: Annotated[
+        str,
+        typer.Option("--stat", parser=stat, metavar="<mean|median|pNN>", help="Of a duration."),
+    ] = "mean",
+    where: WhereOption = None,
+    top: Annotated[int, typer.Option(min=1, help="Segments shown per dimension (table).")] = 5,
+    workspace: WorkspaceOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """What changed and why: a metric's change split into each segment's mix and rate."""
+    from supportmetrics.explain import explain
+    from supportmetrics.query import QueryError
+
+    ws = open_workspace(workspace)
+    try:
+        result = explain(
+            ws, metric_id, start.date(), end.date(), versus, by or [], stat_name, filters(where)
+        )
+    except QueryError as exc:
+        raise fail(str(exc), EXIT_USAGE) from None
+    finally:
+        ws.close()
+    if fmt is Format.json:
+        _json(result)
+        return
+    rows = [
+        {"dimension": b["dimension"], **s}
+        for b in result["dimensions"]
+        for s in (b["segments"] if fmt is Format.csv else b["segments"][:top])
+    ]
+    if fmt is Format.table:
+        unit = result["unit"]
+        rows = [_segment_shown(row, unit) for row in rows]
+    err.print(result["summary"], markup=False)
+    emit(
+        rows,
+        fmt,
+        title=f"{metric_id}: {result['previous_from']}..{result['previous_to']} -> "
+        f"{result['from']}..{result['to']} ({result['method']})",
+    )
+    for b in result["dimensions"]:
+        if b["residual"] and abs(b["residual"]) > 1e-9 * (1 + abs(result["change"] or 0)):
+            err.print(
+                f"{b['dimension']}: {human_change(b['residual'], result['unit'])} of the "
+                "change is not explained by the segments (residual)",
+                markup=False,
+            )
+
+
+def _segment_shown(row: dict[str, Any], unit: str) -> dict[str, Any]:
+    shown = dict(row)
+    for key in ("previous_weight", "weight"):
+        shown[key] = human(row[key], "share")
+    for key in ("previous_value", "value"):
+        shown[key] = human(row[key], unit)
+    for key in ("mix", "rate", "contribution"):
+        shown[key] = human_change(row[key], unit)
+    return shown
