@@ -19,6 +19,8 @@ commands = typer.Typer()
 
 Versus = Literal["previous", "year"]
 """What `explain` compares with (`supportmetrics.explain.Versus`)."""
+ForecastMetric = Literal["volume", "calls"]
+"""What `forecast` counts."""
 
 _UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d)?\s*$")
@@ -223,3 +225,59 @@ def _segment_shown(row: dict[str, Any], unit: str) -> dict[str, Any]:
     for key in ("mix", "rate", "contribution"):
         shown[key] = human_change(row[key], unit)
     return shown
+
+
+@commands.command("forecast")
+def forecast_command(
+    metric: Annotated[
+        ForecastMetric, typer.Option(help="volume: tickets created; calls: inbound calls offered.")
+    ] = "volume",
+    by: Annotated[
+        str | None, typer.Option(help="Forecast each channel, queue or team apart.")
+    ] = None,
+    interval: Annotated[str, typer.Option(help="1h or day.")] = "1h",
+    horizon: Annotated[str, typer.Option(help="How far ahead, in days, e.g. 14d.")] = "14d",
+    start: StartOption = None,
+    end: EndOption = None,
+    workspace: WorkspaceOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Contacts per interval ahead (weekly and daily seasonality, holidays from the schedules,
+    80% prediction intervals) beside a seasonal-naive baseline, with a backtest of both."""
+    from supportmetrics.query import QueryError
+    from supportmetrics.staffing import StaffingError
+    from supportmetrics.staffing.forecast import forecast_workspace
+
+    days = seconds(horizon) / 86400
+    if days != int(days) or interval not in ("1h", "day"):
+        raise fail("--horizon takes whole days (e.g. 14d) and --interval 1h or day", EXIT_USAGE)
+    ws = open_workspace(workspace)
+    try:
+        start_day, end_day = (start.date() if start else None), (end.date() if end else None)
+        result = forecast_workspace(ws, metric, by, interval, int(days), start_day, end_day)
+    except QueryError as exc:
+        raise fail(str(exc), EXIT_USAGE) from None
+    except StaffingError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        ws.close()
+    if fmt is Format.json:
+        _json(result)
+        return
+    emit(result["rows"], fmt, title=f"forecast of {metric} per {interval}")
+    for check in result["backtest"]:
+        label = f"{by} {check[by]}: " if by else ""
+        if check["model"] is None:
+            err.print(f"{label}too little history for a backtest", markup=False)
+            continue
+        model, base = check["model"], check["baseline"]
+        err.print(
+            f"{label}backtest over {check['folds']} weeks: WAPE {_pct(model['wape'])} "
+            f"(same as last week: {_pct(base['wape'])}), MAPE {_pct(model['mape'])} "
+            f"({_pct(base['mape'])})",
+            markup=False,
+        )
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.1f}%"
