@@ -30,7 +30,6 @@ __all__ = [
 ]
 
 Array = npt.NDArray[np.float64]
-Interval = Literal["1h", "day"]
 INTERVALS: dict[str, tuple[Period, int]] = {"1h": ("hour", 3600), "day": ("day", 86400)}
 """Interval -> query period and seconds."""
 FIT_DAYS = 182
@@ -115,7 +114,7 @@ def accuracy(actual: Array, predicted: Array) -> dict[str, float | None]:
     }
 
 
-def backtest(history: Array, interval: Interval, folds: int = FOLDS) -> dict[str, Any]:
+def backtest(history: Array, interval: str, folds: int = FOLDS) -> dict[str, Any]:
     """Rolling origin: at each of the last `folds` weekly origins, fit on what came before and
     forecast the next week; WAPE and MAPE of the model and the baseline over all folds."""
     per_day = 86400 // INTERVALS[interval][1]
