@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from supportmetrics.display import human, human_change
 
 if TYPE_CHECKING:
-    from supportmetrics.workspace import Workspace
+    from supportmetrics.staffing.reader import Reader
 
 __all__ = ["DEFAULT_DIMENSIONS", "Segment", "compare_range", "decompose", "explain"]
 
@@ -107,7 +107,7 @@ def _segments(rows0: list[dict[str, Any]], rows1: list[dict[str, Any]], by: str)
 
 
 def explain(
-    ws: Workspace,
+    ws: Reader,
     metric: str,
     start: date,
     end: date,

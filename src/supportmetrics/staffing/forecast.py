@@ -17,7 +17,7 @@ from supportmetrics.query.model import Period
 from supportmetrics.staffing.erlang import StaffingError
 
 if TYPE_CHECKING:
-    from supportmetrics.workspace import Workspace
+    from supportmetrics.staffing.reader import Reader
 
 __all__ = [
     "INTERVALS",
@@ -139,7 +139,7 @@ def backtest(history: Array, interval: str, folds: int = FOLDS) -> dict[str, Any
     }
 
 
-def _holidays(ws: Workspace, first: date, last: date) -> set[date]:
+def _holidays(ws: Reader, first: date, last: date) -> set[date]:
     years = range(first.year, last.year + 1)
     closed: set[date] = set()
     for schedule in ws.config.schedules.values():
@@ -166,7 +166,7 @@ def _with_holidays(
 
 
 def forecast_workspace(
-    ws: Workspace,
+    ws: Reader,
     metric: Literal["volume", "calls"] = "volume",
     by: str | None = None,
     interval: str = "1h",

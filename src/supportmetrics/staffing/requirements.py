@@ -15,7 +15,7 @@ import numpy.typing as npt
 from supportmetrics.staffing.erlang import StaffingError, performance, required_agents
 
 if TYPE_CHECKING:
-    from supportmetrics.workspace import Workspace
+    from supportmetrics.staffing.reader import Reader
 
 __all__ = ["Targets", "calculate", "from_history", "plan", "scheduled", "staffed_hours"]
 
@@ -109,7 +109,7 @@ def _target_fields(targets: Targets) -> dict[str, Any]:
 
 
 def from_history(
-    ws: Workspace,
+    ws: Reader,
     start: date | None,
     end: date | None,
     targets: Targets,
@@ -143,7 +143,7 @@ def from_history(
 
 
 def staffed_hours(
-    ws: Workspace,
+    ws: Reader,
     rows: list[dict[str, Any]],
     start: date | None,
     end: date | None,

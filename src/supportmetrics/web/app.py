@@ -23,7 +23,14 @@ from supportmetrics.backends import BackendError
 from supportmetrics.query import QueryError
 from supportmetrics.resources import ResourceError
 from supportmetrics.store import WorkspaceBusy
-from supportmetrics.web import api, api_docs, pages_routes, session_routes
+from supportmetrics.web import (
+    api,
+    api_docs,
+    pages_routes,
+    planning_api,
+    planning_pages,
+    session_routes,
+)
 from supportmetrics.web.auth import LoginLimiter, LoginRequired
 from supportmetrics.web.data import DataSource
 from supportmetrics.web.pages import overview
@@ -92,6 +99,8 @@ def create_app(
     app.include_router(api_docs.router)
     app.include_router(session_routes.router)
     app.include_router(pages_routes.router)
+    app.include_router(planning_api.router)
+    app.include_router(planning_pages.router)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from supportmetrics.engine import Engine
 from supportmetrics.metrics import CATALOGUE
 from supportmetrics.query import QueryError, find_metric
-from supportmetrics.web import pages
+from supportmetrics.web import pages, planning_pages
 from supportmetrics.web.auth import page_session
 from supportmetrics.web.data import DataSource
 from supportmetrics.web.params import FILTERS, PRESET_LABELS, PRESETS, ParamError, View, parse_view
@@ -80,7 +80,11 @@ def metric(request: Request, metric_id: str, session: CurrentSession) -> Respons
         ("metric page", metric_id, view.key()),
         lambda engine: pages.metric_page(engine, config, metric_id, view),
     )
-    return _render(request, "metric.html", session, view, {"page": page})
+    why = _data(request).cached(
+        ("why changed", metric_id, view.key()),
+        lambda engine: planning_pages.why_changed(engine, metric_id, view),
+    )
+    return _render(request, "metric.html", session, view, {"page": page, "why": why})
 
 
 def _known(metric_id: str) -> None:
