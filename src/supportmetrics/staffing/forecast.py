@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from statistics import NormalDist
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -49,6 +49,8 @@ class Forecast:
     lower: Array
     upper: Array
     baseline: Array
+    alpha: float | None = None
+    """The ETS smoothing level used (None: too little history for the model)."""
 
 
 def seasonal_naive(history: Array, horizon: int, season: int) -> Array:
@@ -59,12 +61,15 @@ def seasonal_naive(history: Array, horizon: int, season: int) -> Array:
     return np.asarray(np.resize(last, horizon), dtype=np.float64)
 
 
-def model_forecast(history: Array, horizon: int, per_day: int) -> Forecast:
+def model_forecast(
+    history: Array, horizon: int, per_day: int, alpha: float | None = None
+) -> Forecast:
     """Daily totals: STL weekly seasonality plus an ETS (additive error, no trend) forecast of the
     seasonally adjusted days; within the day (`per_day` > 1), each weekday's intraday profile over
     the last eight weeks. Intervals: the ETS h-step variance sigma^2 (1 + (h - 1) alpha^2) spread
     over the day's intervals, plus Poisson variance per interval. `history` starts at a day's
-    first interval and holds whole days; results are clipped at 0."""
+    first interval and holds whole days; results are clipped at 0. With `alpha`, the smoothing
+    level is not fitted again (the initial level is the first week's mean)."""
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
     from statsmodels.tsa.seasonal import STL
 
@@ -78,7 +83,11 @@ def model_forecast(history: Array, horizon: int, per_day: int) -> Forecast:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         weekly = np.asarray(STL(daily, period=7, robust=True).fit().seasonal)
-        fitted = ETSModel(daily - weekly, error="add").fit(disp=False)
+        model = ETSModel(daily - weekly, error="add")
+        if alpha is None:
+            fitted = model.fit(disp=False)
+        else:
+            fitted = model.smooth(np.array([alpha, (daily - weekly)[:7].mean()]))
         level = np.asarray(fitted.forecast(ahead), dtype=np.float64)
     day_mean = np.clip(level + np.resize(weekly[-7:], ahead), 0, None)
     day_var = float(fitted.mse) * (1 + np.arange(ahead) * float(fitted.smoothing_level) ** 2)
@@ -86,7 +95,8 @@ def model_forecast(history: Array, horizon: int, per_day: int) -> Forecast:
     mean = (rows * day_mean[:, None]).ravel()[:horizon]
     variance = (rows**2 * day_var[:, None]).ravel()[:horizon] + (mean if per_day > 1 else 0)
     spread = Z * np.sqrt(variance)
-    return Forecast(mean, np.clip(mean - spread, 0, None), mean + spread, baseline)
+    lower = np.clip(mean - spread, 0, None)
+    return Forecast(mean, lower, mean + spread, baseline, float(fitted.smoothing_level))
 
 
 def _profile(history: Array, per_day: int) -> Array:
@@ -116,26 +126,31 @@ def accuracy(actual: Array, predicted: Array) -> dict[str, float | None]:
 
 def backtest(history: Array, interval: str, folds: int = FOLDS) -> dict[str, Any]:
     """Rolling origin: at each of the last `folds` weekly origins, fit on what came before and
-    forecast the next week; WAPE and MAPE of the model and the baseline over all folds."""
+    forecast the next week; WAPE and MAPE of the model and the baseline over all folds. The
+    smoothing level is fitted at the first origin and kept for the later ones (`alpha` in the
+    result, for the forecast after the last)."""
     per_day = 86400 // INTERVALS[interval][1]
     week = 7 * per_day
     actual, model, naive = [], [], []
+    alpha = None
     for fold in range(folds, 0, -1):
         origin = history.size - fold * week
         if origin < 2 * week:
             continue
         past = history[max(0, origin - FIT_DAYS * per_day) : origin]
-        result = model_forecast(past, week, per_day)
+        result = model_forecast(past, week, per_day, alpha)
+        alpha = result.alpha
         actual.append(history[origin : origin + week])
         model.append(result.mean)
         naive.append(result.baseline)
     if not actual:
-        return {"folds": 0, "model": None, "baseline": None}
+        return {"folds": 0, "model": None, "baseline": None, "alpha": None}
     truth = np.concatenate(actual)
     return {
         "folds": len(actual),
         "model": accuracy(truth, np.concatenate(model)),
         "baseline": accuracy(truth, np.concatenate(naive)),
+        "alpha": alpha,
     }
 
 
@@ -186,7 +201,13 @@ def forecast_workspace(
     metric_id, field = ("ticket_volume", "value")
     if metric == "calls":
         metric_id, field = ("abandonment_rate", "denominator")
-    rows = ws.metric(metric_id, by=[by] if by else [], period=period, start=start, end=end).rows
+    split = [by] if by else []
+    rows = []
+    if start is None:  # the model reads the last 26 weeks, the backtest four more
+        recent = (end or ws.engine().span()[1]) - timedelta(days=FIT_DAYS + 7 * (FOLDS + 1))
+        rows = ws.metric(metric_id, by=split, period=period, start=recent, end=end).rows
+    if not rows:  # a range given, or the data ends before the last date the store holds
+        rows = ws.metric(metric_id, by=split, period=period, start=start, end=end).rows
     if not rows:
         raise StaffingError("no contacts in the range to forecast from")
     step = np.timedelta64(seconds, "s")
@@ -211,7 +232,9 @@ def forecast_workspace(
     future_holiday = np.array([d in closed for d in future_days], dtype=bool)
     for key, series in segments.items():
         cleaned, ratio = _with_holidays(series, stamps, closed, 7 * per_day)
-        result = model_forecast(cleaned[-FIT_DAYS * per_day :], horizon, per_day)
+        check = backtest(cleaned, interval)
+        alpha = check.pop("alpha")
+        result = model_forecast(cleaned[-FIT_DAYS * per_day :], horizon, per_day, alpha)
         scale = np.where(future_holiday, ratio, 1.0)
         label = {by: key} if by else {}
         for j in range(horizon):
@@ -226,7 +249,7 @@ def forecast_workspace(
                     "holiday": bool(future_holiday[j]),
                 }
             )
-        checks.append(label | backtest(cleaned, interval))
+        checks.append(label | check)
     return {
         "metric": metric,
         "interval": interval,
