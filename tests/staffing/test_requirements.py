@@ -103,3 +103,21 @@ def test_command_line_refuses_bad_input(args: str, code: int, message: str) -> N
     result = CliRunner().invoke(app, ["staffing", *args.split()])
     assert result.exit_code == code
     assert message in result.output
+
+
+def test_command_line_from_the_workspace(center) -> None:
+    args = ["staffing", "--aht", "600", "--asa", "5s", "-w", str(center.root), "--format", "json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert [(r["period"], r["calls"], r["agents"]) for r in body["rows"]] == [
+        ("2024-01-01T10:00", 3, 3),
+        ("2024-01-01T11:00", 2, 3),
+    ]
+    # 6 agent-hours needed on the phones, 3 logged in and available
+    assert body["days"][0]["over_under_hours"] == -3.0
+
+
+def test_forecast_command_refuses_half_hours(center) -> None:
+    result = CliRunner().invoke(app, ["forecast", "--interval", "30m", "-w", str(center.root)])
+    assert result.exit_code == 2 and "--interval 1h or day" in result.output
