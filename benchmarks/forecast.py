@@ -16,10 +16,9 @@ import statistics
 import time
 from pathlib import Path
 
+import supportmetrics
 from _report import machine, save
 from suite_data import dataset
-
-import supportmetrics
 from supportmetrics.staffing.forecast import forecast_workspace
 
 HERE = Path(__file__).resolve().parent
