@@ -3,7 +3,7 @@ required against logged-in agent-hours, and what-if inputs for the service level
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import altair as alt
 import numpy as np
@@ -82,7 +82,7 @@ def staffing_page(engine: Engine, view: View) -> dict[str, Any]:
     )
     start, end = view.range(engine.span())
     calls = reader.metric("abandonment_rate", start=start, end=end).rows
-    metric = "calls" if calls and calls[0]["n"] else "volume"
+    metric: Literal["volume", "calls"] = "calls" if calls and calls[0]["n"] else "volume"
     measured = reader.metric("handle_time", start=start, end=end).rows
     aht = _number(view, "aht", None) or (measured[0]["value"] if measured else None) or 300.0
     page: dict[str, Any] = {"metric": metric, "aht": aht, "targets": chosen, "error": None}
