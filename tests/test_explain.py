@@ -105,3 +105,6 @@ def test_explain_command(center) -> None:
     assert json.loads(result.stdout)["dimensions"][0]["explained"] == 0.125
     bad = CliRunner().invoke(app, [*args[:6], "--by", "colour", "-w", str(center.root)])
     assert bad.exit_code == 2 and "unknown dimension 'colour'" in bad.output
+    early = ["explain", "abandonment_rate", "--from", "0001-01-02", "--to", "0001-01-03"]
+    too_early = CliRunner().invoke(app, [*early, "--versus", "year", "-w", str(center.root)])
+    assert too_early.exit_code == 2 and "no year period to compare with" in too_early.output

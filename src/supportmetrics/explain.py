@@ -126,7 +126,10 @@ def explain(
     dims = list(by) or [
         d for d in DEFAULT_DIMENSIONS if d in dimension_names(ws.engine(), definition.facts)
     ]
-    first, last = compare_range(start, end, versus)
+    try:
+        first, last = compare_range(start, end, versus)
+    except (ValueError, OverflowError):
+        raise QueryError(f"no {versus} period to compare with before {start}") from None
     common: dict[str, Any] = {"stat": stat, "where": dict(where or {})}
     now = ws.metric(metric, start=start, end=end, **common)
     before = ws.metric(metric, start=first, end=last, **common)
