@@ -16,7 +16,17 @@ import supportmetrics.cli
 
 PACKAGE = Path(supportmetrics.cli.__file__).parent
 HELPERS = {"output": set(), "options": {"output"}, "batch": {"output"}, "serving": {"output"}}
-COMMANDS = {"workspace", "metrics", "importing", "pulling", "lake", "reports", "alerts", "web"}
+COMMANDS = {
+    "workspace",
+    "metrics",
+    "importing",
+    "pulling",
+    "lake",
+    "reports",
+    "alerts",
+    "planning",
+    "web",
+}
 HEAVY = (
     "fastapi",
     "starlette",
@@ -28,6 +38,7 @@ HEAVY = (
     "pyarrow",
     "pandas",
     "numpy",
+    "statsmodels",
 )
 """Packages that only the commands needing them load (the engine, the web app, statistics); Typer
 itself loads pydantic to parse options."""

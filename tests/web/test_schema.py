@@ -11,8 +11,14 @@ from tests.web.conftest import Site
 
 EXAMPLES = 12
 """Per operation: enough to reach every parameter's odd values, bounded to keep the run short."""
-FEWER = {"GET /api/overview": 4, "GET /api/targets": 4}
-"""Operations that compute a dozen metrics per uncached request."""
+FEWER = {
+    "GET /api/overview": 4,
+    "GET /api/targets": 4,
+    "GET /api/staffing": 4,
+    "GET /api/forecast": 3,
+    "GET /api/explain/{metric_id}": 3,
+}
+"""Operations that compute a dozen metrics (or fit a forecast) per uncached request."""
 TIMEOUT = 120
 """Seconds a request may take: an uncached overview builds facts, slow on a busy shared machine
 (schemathesis' own 10 s read timeout failed there with no error in the app)."""

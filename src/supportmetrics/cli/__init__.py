@@ -5,8 +5,9 @@ error. Exit codes: 0 success, 1 invalid input or settings (nothing written), 2 b
 busy.
 
 Layout: one module per command group (`workspace`, `metrics`, `importing`, `pulling`, `lake`,
-`reports`, `alerts`, `web`), built on helpers (`options`, `output`, `batch`, `serving`) that never
-import a command module; the web application and scipy load only inside the commands that need them.
+`reports`, `alerts`, `planning`, `web`), built on helpers (`options`, `output`, `batch`,
+`serving`) that never import a command module; the web application and scipy load only inside the
+commands that need them.
 """
 
 from __future__ import annotations
@@ -17,7 +18,17 @@ from typing import Annotated
 import typer
 
 from supportmetrics import __version__
-from supportmetrics.cli import alerts, importing, lake, metrics, pulling, reports, web, workspace
+from supportmetrics.cli import (
+    alerts,
+    importing,
+    lake,
+    metrics,
+    planning,
+    pulling,
+    reports,
+    web,
+    workspace,
+)
 from supportmetrics.cli.options import readable_types
 from supportmetrics.cli.output import EXIT_INVALID, fail, out
 
@@ -30,7 +41,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for group in (workspace, metrics, importing, pulling, lake, reports, alerts, web):
+for group in (workspace, metrics, importing, pulling, lake, reports, alerts, planning, web):
     app.add_typer(group.commands)
 readable_types()
 

@@ -13,7 +13,7 @@ from supportmetrics.engine import Engine
 from supportmetrics.facts.registry import fact_table
 from supportmetrics.metrics import CATALOGUE
 from supportmetrics.query import QueryError, find_metric
-from supportmetrics.web import pages
+from supportmetrics.web import pages, planning_pages
 from supportmetrics.web.auth import page_session
 from supportmetrics.web.data import DataSource
 from supportmetrics.web.drill import ALL, cell, chosen_columns, header, ticket_link
@@ -111,8 +111,13 @@ def metric(request: Request, metric_id: str, session: CurrentSession) -> Respons
         ("metric page", metric_id, view.key()),
         lambda engine: pages.metric_page(engine, config, metric_id, view),
     )
+    why = _data(request).cached(
+        ("why changed", metric_id, view.key()),
+        lambda engine: planning_pages.why_changed(engine, metric_id, view),
+    )
     controls = ("by", "period", "stat", "variant")
-    return _render(request, "metric.html", session, view, {"page": page}, controls=controls)
+    context = {"page": page, "why": why}
+    return _render(request, "metric.html", session, view, context, controls=controls)
 
 
 def known(metric_id: str) -> None:

@@ -1,0 +1,176 @@
+"""Agents needed per interval: targets, the calculator (one interval, no data) and the
+requirement over history (offered calls and handle time per hour from the query API)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from supportmetrics.staffing.erlang import StaffingError, performance, required_agents
+
+if TYPE_CHECKING:
+    from supportmetrics.staffing.reader import Reader
+
+__all__ = ["Targets", "calculate", "from_history", "plan", "scheduled", "staffed_hours"]
+
+
+@dataclass(frozen=True)
+class Targets:
+    """What a staffing must achieve."""
+
+    service_level: float | None = 0.8
+    answer_within: float = 20.0
+    """Seconds, for the service level (and the achieved service level shown beside an ASA target)."""
+    asa: float | None = None
+    """Seconds; replaces the service level target when given."""
+    max_occupancy: float = 1.0
+    shrinkage: float = 0.0
+    """Share of paid time off the phones (breaks, training, absence)."""
+    concurrency: int = 1
+    """Contacts an agent takes at once (chat)."""
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.shrinkage < 1:
+            raise StaffingError(f"shrinkage {self.shrinkage} must be in [0, 1) (e.g. 0.3)")
+
+
+def scheduled(agents: npt.ArrayLike, shrinkage: float) -> npt.NDArray[np.int64]:
+    """Positions to schedule so that `agents` remain after shrinkage (rounded up)."""
+    raw = np.asarray(agents, dtype=np.float64) / (1 - shrinkage)
+    return np.ceil(np.round(raw, 9)).astype(np.int64)
+
+
+def plan(
+    volume: npt.ArrayLike, interval_seconds: float, aht: npt.ArrayLike, targets: Targets
+) -> dict[str, npt.NDArray[Any]]:
+    """Per interval: traffic, agents, scheduled positions and what they achieve."""
+    if interval_seconds <= 0:
+        raise StaffingError(f"interval {interval_seconds} s must be more than 0")
+    calls = np.asarray(volume, dtype=np.float64)
+    handle = np.broadcast_to(np.asarray(aht, dtype=np.float64), calls.shape)
+    if np.any(calls < 0) or np.any(handle <= 0):
+        raise StaffingError("volume must be 0 or more and AHT more than 0 seconds")
+    traffic = calls * handle / interval_seconds
+    agents = required_agents(
+        traffic,
+        handle,
+        service_level=None if targets.asa is not None else targets.service_level,
+        within=targets.answer_within,
+        asa=targets.asa,
+        max_occupancy=targets.max_occupancy,
+        concurrency=targets.concurrency,
+    )
+    achieved = performance(agents, traffic, handle, targets.answer_within, targets.concurrency)
+    return {
+        "traffic_erlangs": traffic,
+        "agents": agents,
+        "scheduled": scheduled(agents, targets.shrinkage),
+        "service_level": achieved.service_level,
+        "asa_seconds": achieved.asa,
+        "occupancy": achieved.occupancy,
+        "wait_probability": achieved.wait_probability,
+    }
+
+
+def calculate(
+    volume: float, interval_seconds: float, aht: float, targets: Targets
+) -> dict[str, Any]:
+    """The calculator: one interval's requirement, JSON-ready."""
+    result = plan(np.array([volume]), interval_seconds, np.array([aht]), targets)
+    row = {key: value[0].item() for key, value in result.items()}
+    return {
+        "volume": volume,
+        "interval_seconds": interval_seconds,
+        "aht_seconds": aht,
+        **_target_fields(targets),
+        **row,
+    }
+
+
+def _target_fields(targets: Targets) -> dict[str, Any]:
+    chosen = (
+        {"asa_target_seconds": targets.asa}
+        if targets.asa is not None
+        else {"service_level_target": targets.service_level}
+    )
+    return {
+        **chosen,
+        "answer_within_seconds": targets.answer_within,
+        "max_occupancy": targets.max_occupancy,
+        "shrinkage": targets.shrinkage,
+        "concurrency": targets.concurrency,
+    }
+
+
+def from_history(
+    ws: Reader,
+    start: date | None,
+    end: date | None,
+    targets: Targets,
+    aht: float | None = None,
+    where: Mapping[str, Sequence[str]] | None = None,
+) -> list[dict[str, Any]]:
+    """Per hour with offered calls: calls, AHT (measured per hour when `aht` is None, the range's
+    mean where an hour has none handled), and the requirement."""
+    span: dict[str, Any] = {"start": start, "end": end, "where": dict(where or {})}
+    offered = ws.metric("abandonment_rate", period="hour", **span).rows
+    if not offered:
+        return []
+    periods = [row["period"] for row in offered]
+    calls = np.array([row["denominator"] for row in offered], dtype=np.float64)
+    handle = np.full(calls.shape, np.nan) if aht is None else np.full(calls.shape, aht)
+    if aht is None:
+        by_hour = {
+            r["period"]: r["value"] for r in ws.metric("handle_time", period="hour", **span).rows
+        }
+        overall = ws.metric("handle_time", **span).rows
+        fallback = overall[0]["value"] if overall and overall[0]["value"] else None
+        if fallback is None:
+            raise StaffingError("no handled calls in the range to measure AHT: give --aht SECONDS")
+        handle = np.array([by_hour.get(p) or fallback for p in periods], dtype=np.float64)
+    result = plan(calls, 3600.0, handle, targets)
+    return [
+        {"period": period, "calls": int(calls[i]), "aht_seconds": float(handle[i])}
+        | {key: value[i].item() for key, value in result.items()}
+        for i, period in enumerate(periods)
+    ]
+
+
+def staffed_hours(
+    ws: Reader,
+    rows: list[dict[str, Any]],
+    start: date | None,
+    end: date | None,
+    where: Mapping[str, Sequence[str]] | None = None,
+) -> list[dict[str, Any]]:
+    """Per day: agent-hours required (agents on the phones, before shrinkage) beside the hours
+    agents were logged in and available (agent_availability, breaks left out), and the gap."""
+    result = ws.metric(
+        "occupancy",
+        period="day",
+        start=start,
+        end=end,
+        where=dict(where or {}),
+        variants={"paused": "exclude"},
+    )
+    available = {row["period"]: (row["denominator"] or 0) / 3600 for row in result.rows}
+    needed: dict[str, float] = {}
+    for row in rows:
+        day = row["period"][:10]
+        needed[day] = needed.get(day, 0.0) + row["agents"]
+    return [
+        {
+            "day": day,
+            "required_agent_hours": needed.get(day, 0.0),
+            "available_agent_hours": round(available.get(day, 0.0), 2),
+            "over_under_hours": round(available.get(day, 0.0) - needed.get(day, 0.0), 2),
+        }
+        for day in sorted(needed.keys() | available.keys())
+        if math.isfinite(available.get(day, 0.0))
+    ]

@@ -1,0 +1,157 @@
+"""The Staffing page: forecast with its prediction band, the agents it needs by weekday and hour,
+required against logged-in agent-hours, and what-if inputs for the service level and AHT."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import altair as alt
+import numpy as np
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from supportmetrics.engine import Engine
+from supportmetrics.web.auth import page_session
+from supportmetrics.web.params import ParamError, View, parse_view
+from supportmetrics.web.planning_api import EngineReader, finite, targets
+from supportmetrics.web.users import Session
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+CurrentSession = Annotated[Session, Depends(page_session)]
+WHAT_IF = ("service_level", "answer_within", "aht", "shrinkage", "max_occupancy")
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+HORIZON_DAYS = 14
+
+
+def _number(view: View, name: str, default: float | None) -> float | None:
+    text = view.get(name)
+    if not text:
+        return default
+    try:
+        return float(text)
+    except ValueError:
+        raise ParamError(f"{name} takes a number; got {text!r}") from None
+
+
+def forecast_chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Forecast line with its 80% band and the same-as-last-week baseline dashed."""
+    data = alt.Data(values=rows)
+    base = alt.Chart(data, width="container", height=220)
+    band = base.mark_area(opacity=0.25).encode(
+        x=alt.X("period:T", title=None), y=alt.Y("lower:Q", title="contacts"), y2="upper:Q"
+    )
+    line = base.mark_line().encode(
+        x="period:T",
+        y="forecast:Q",
+        tooltip=["period:T", "forecast:Q", "lower:Q", "upper:Q", "baseline:Q"],
+    )
+    naive = base.mark_line(strokeDash=[4, 4], color="#888").encode(x="period:T", y="baseline:Q")
+    return alt.layer(band, line, naive).configure_view(stroke=None).to_dict()
+
+
+def heat_map(cells: list[dict[str, Any]]) -> dict[str, Any]:
+    """Agents needed by weekday x hour."""
+    chart = (
+        alt.Chart(alt.Data(values=cells), width="container", height=180)
+        .mark_rect()
+        .encode(
+            x=alt.X("hour:O", title="hour"),
+            y=alt.Y("weekday:N", sort=list(WEEKDAYS), title=None),
+            color=alt.Color("agents:Q", title="agents"),
+            tooltip=["weekday:N", "hour:O", "agents:Q"],
+        )
+    )
+    return chart.configure_view(stroke=None).to_dict()
+
+
+def staffing_page(engine: Engine, view: View) -> dict[str, Any]:
+    """Forecast of calls (tickets when there are no calls), agents per interval, and history."""
+    from supportmetrics.staffing import StaffingError, plan, staffed_hours
+    from supportmetrics.staffing.forecast import forecast_workspace
+
+    reader = EngineReader(engine)
+    chosen = targets(
+        _number(view, "service_level", 0.8),
+        _number(view, "answer_within", 20.0) or 20.0,
+        None,
+        _number(view, "max_occupancy", 0.85) or 0.85,
+        _number(view, "shrinkage", 0.3) or 0.0,
+        1,
+    )
+    start, end = view.range(engine.span())
+    calls = reader.metric("abandonment_rate", start=start, end=end).rows
+    metric: Literal["volume", "calls"] = "calls" if calls and calls[0]["n"] else "volume"
+    measured = reader.metric("handle_time", start=start, end=end).rows
+    aht = _number(view, "aht", None) or (measured[0]["value"] if measured else None) or 300.0
+    page: dict[str, Any] = {"metric": metric, "aht": aht, "targets": chosen, "error": None}
+    try:
+        ahead = forecast_workspace(reader, metric, None, "1h", HORIZON_DAYS, start, end)
+    except StaffingError as exc:
+        return page | {"error": str(exc)}
+    rows = ahead["rows"]
+    need = plan(np.array([r["forecast"] for r in rows]), 3600, aht, chosen)
+    weekday = np.array([np.datetime64(r["period"][:10]).astype("datetime64[D]") for r in rows])
+    day_index = ((weekday.astype(np.int64) - 4) % 7).astype(int)  # 1970-01-01 was a Thursday
+    hour = np.array([int(r["period"][11:13]) for r in rows])
+    cells = []
+    for d in range(7):
+        for h in range(24):
+            chosen_cells = (day_index == d) & (hour == h)
+            if chosen_cells.any():
+                mean = float(need["scheduled"][chosen_cells].mean())
+                cells.append({"weekday": WEEKDAYS[d], "hour": h, "agents": round(mean, 1)})
+    history = []
+    if metric == "calls":
+        from supportmetrics.staffing import from_history
+
+        past = from_history(reader, start, end, chosen, aht)
+        history = staffed_hours(reader, past, start, end) if past else []
+    return page | {
+        "forecast_chart": forecast_chart(rows),
+        "heat_map": heat_map(cells),
+        "backtest": ahead["backtest"][0],
+        "peak": int(need["scheduled"].max()) if len(rows) else 0,
+        "history": finite(history),
+    }
+
+
+@router.get("/staffing")
+def staffing(request: Request, session: CurrentSession) -> Response:
+    view = parse_view(list(request.query_params.multi_items()), WHAT_IF)
+    page = request.app.state.data.cached(
+        ("staffing page", view.key()), lambda engine: staffing_page(engine, view)
+    )
+    templates = request.app.state.templates
+    context = {"session": session, "view": view, "page": page}
+    return templates.TemplateResponse(request, "staffing.html", context)
+
+
+def why_changed(engine: Engine, metric_id: str, view: View) -> dict[str, Any] | None:
+    """The "Why did this change?" panel: the metric over the view's range against the period
+    before, split by the page's dimension (or the first usual one the metric has); None when
+    there is nothing to split or compare."""
+    from supportmetrics.display import human_change
+    from supportmetrics.explain import DEFAULT_DIMENSIONS, explain
+    from supportmetrics.query import QueryError, dimension_names, find_metric
+
+    reader = EngineReader(engine)
+    start, end = view.range(engine.span())
+    known = dimension_names(engine, find_metric(metric_id).facts)
+    chosen = view.get("by")
+    dims = [chosen] if chosen in known else [d for d in DEFAULT_DIMENSIONS if d in known][:1]
+    if not dims:
+        return None
+    stat = view.get("stat") or "mean"
+    try:
+        found = explain(reader, metric_id, start, end, "previous", dims, stat, view.where_dict())
+    except (QueryError, ValueError):
+        return None
+    for breakdown in found["dimensions"]:
+        for segment in breakdown["segments"]:
+            for key in ("mix", "rate", "contribution"):
+                segment[f"{key}_display"] = human_change(segment[key], found["unit"])
+        residual = breakdown["residual"]
+        breakdown["residual_display"] = human_change(residual, found["unit"])
+    return dict(finite(found))

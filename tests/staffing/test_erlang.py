@@ -1,0 +1,116 @@
+"""Erlang B/C against published worked examples and an exact rational oracle."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from math import factorial
+
+import numpy as np
+import pytest
+
+from supportmetrics.staffing.erlang import (
+    StaffingError,
+    average_speed_of_answer,
+    erlang_b,
+    erlang_c,
+    performance,
+    required_agents,
+    service_level,
+)
+
+
+def exact_c(n: int, a: int) -> float:
+    """Erlang C from its textbook definition, in exact fractions (an independent oracle)."""
+    top = Fraction(a**n, factorial(n)) * Fraction(n, n - a)
+    return float(top / (sum(Fraction(a**k, factorial(k)) for k in range(n)) + top))
+
+
+def test_call_centre_helper_worked_example() -> None:
+    """Call Centre Helper, "Erlang C Formula - Made Simple With an Easy Worked Example": 100 calls
+    in 30 min, AHT 180 s -> 10 Erlangs; with 11 agents P(wait) = 0.6821 and SL(20 s) = 39%;
+    80% in 20 s needs 14 agents (13 give 79.6%), 20 scheduled after 30% shrinkage."""
+    assert erlang_c(11, 10.0) == pytest.approx(0.6821, abs=5e-5)
+    assert service_level(11, 10.0, 180, 20) == pytest.approx(0.3896, abs=5e-5)
+    assert service_level(13, 10.0, 180, 20) == pytest.approx(0.7956, abs=5e-5)
+    assert service_level(14, 10.0, 180, 20) == pytest.approx(0.8884, abs=5e-5)
+    assert average_speed_of_answer(14, 10.0, 180) == pytest.approx(7.84, abs=5e-3)
+    agents = required_agents(10.0, 180, service_level=0.8, within=20, max_occupancy=0.85)
+    assert int(agents) == 14
+
+
+def test_westbay_erlang_c_example() -> None:
+    """Westbay Engineers, "The Erlang-C formula" (erlang.com): 360 calls per half hour of 4 min
+    with 55 agents and a 15 s target -> 48 Erlangs, occupancy 87.3%, P(wait) 0.2387, ASA 8.2 s,
+    service level 84.6%."""
+    assert erlang_c(55, 48.0) == pytest.approx(0.2387, abs=5e-5)
+    assert average_speed_of_answer(55, 48.0, 240) == pytest.approx(8.18, abs=5e-3)
+    assert service_level(55, 48.0, 240, 15) == pytest.approx(0.8459, abs=5e-5)
+    assert performance(55, 48.0, 240, 15).occupancy == pytest.approx(48 / 55)
+
+
+def test_erlang_b_table_values() -> None:
+    """Erlang B tables (e.g. Kleinrock, Queueing Systems vol. 1; any traffic table): E(5, 2 E) =
+    0.0367, E(10, 5 E) = 0.0184; the M/M/c textbook case lambda = 1/min, 3 min service, 5 servers
+    (Gross & Harris, Fundamentals of Queueing Theory) waits with probability 0.2362."""
+    assert erlang_b(5, 2.0) == pytest.approx(0.03670, abs=5e-6)
+    assert erlang_b(10, 5.0) == pytest.approx(0.01838, abs=5e-6)
+    assert erlang_c(5, 3.0) == pytest.approx(0.2362, abs=5e-5)
+
+
+@pytest.mark.parametrize(("n", "a"), [(2, 1), (7, 5), (25, 20), (60, 48), (120, 100)])
+def test_erlang_c_matches_exact_fractions(n: int, a: int) -> None:
+    assert erlang_c(n, float(a)) == pytest.approx(exact_c(n, a), rel=1e-10)
+
+
+def test_large_traffic_is_finite_and_monotone() -> None:
+    """800 Erlangs: the factorial form overflows floats; the recursion does not."""
+    servers = np.arange(801, 900)
+    c = erlang_c(servers, 800.0)
+    assert np.all(np.isfinite(c)) and np.all((c > 0) & (c < 1))
+    assert np.all(np.diff(c) < 0)
+    sl = service_level(servers, 800.0, 300, 20)
+    assert np.all(np.diff(sl) > 0)
+    need = required_agents(np.array([600.0, 700.0, 800.0]), 300, service_level=0.8, within=20)
+    assert np.all(np.diff(need) > 0) and np.all(need > [600, 700, 800])
+    assert service_level(need, [600.0, 700.0, 800.0], 300, 20) == pytest.approx(
+        [0.8, 0.8, 0.8], abs=0.05
+    )
+
+
+def test_required_agents_is_the_fewest_meeting_every_target() -> None:
+    traffic = np.array([0.0, 0.4, 10.0, 48.0])
+    need = required_agents(traffic, 240, service_level=0.8, within=15, max_occupancy=0.85)
+    assert need[0] == 0
+    met = performance(need, traffic, 240, 15)
+    fewer = performance(np.maximum(need - 1, 0), traffic, 240, 15)
+    assert np.all(met.service_level[1:] >= 0.8) and np.all(met.occupancy <= 0.85)
+    assert np.all((fewer.service_level[1:] < 0.8) | (fewer.occupancy[1:] > 0.85))
+
+
+def test_asa_target_and_occupancy_cap() -> None:
+    # 10 Erlangs, AHT 180: ASA 40.4 s with 12 agents, 17.1 s with 13
+    assert int(required_agents(10.0, 180, asa=30)) == 13
+    assert int(required_agents(10.0, 180, asa=60)) == 12
+    # the occupancy cap binds: 10 / 0.7 -> 15 agents
+    assert int(required_agents(10.0, 180, asa=60, max_occupancy=0.7)) == 15
+
+
+def test_chat_concurrency_counts_slots() -> None:
+    """Three chats per agent: 14 slots for 80/20 at 10 Erlangs -> 5 agents."""
+    assert int(required_agents(10.0, 180, service_level=0.8, within=20, concurrency=3)) == 5
+    assert performance(5, 10.0, 180, 20, concurrency=3).occupancy == pytest.approx(10 / 15)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"service_level": 1.2}, "between 0 and 1"),
+        ({"service_level": 0.8, "asa": 20}, "not both"),
+        ({}, "either"),
+        ({"asa": 0}, "more than 0"),
+        ({"asa": 10, "max_occupancy": 0}, "max occupancy"),
+    ],
+)
+def test_bad_targets_are_refused(kwargs: dict[str, float], message: str) -> None:
+    with pytest.raises(StaffingError, match=message):
+        required_agents(10.0, 180, **kwargs)

@@ -1,0 +1,85 @@
+"""Planning over HTTP: staffing, forecast and explain give what the command line gives, and the
+Staffing page shows the forecast, the heat map and the what-if inputs."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+
+import pytest
+
+import supportmetrics
+from supportmetrics.explain import explain
+from supportmetrics.staffing import Targets, from_history
+
+pytestmark = pytest.mark.slow
+
+
+def test_staffing_calculator(anon, auth) -> None:
+    params = {"volume": 100, "interval": 1800, "aht": 180, "service_level": 0.8}
+    params |= {"answer_within": 20, "max_occupancy": 0.85, "shrinkage": 0.3}
+    body = anon.get("/api/staffing", params=params, headers=auth).json()
+    assert (body["agents"], body["scheduled"]) == (14, 20)
+    assert body["service_level"] == pytest.approx(0.8884, abs=1e-4)
+    bad = anon.get("/api/staffing", params={"volume": 10}, headers=auth)
+    assert bad.status_code == 400 and "needs aht" in bad.json()["detail"]
+    assert anon.get("/api/staffing", params=params).status_code == 401
+
+
+def test_staffing_from_the_data_matches_the_workspace(anon, auth, site) -> None:
+    params = {"from": "2025-03-03", "to": "2025-03-09", "aht": 240}
+    body = anon.get("/api/staffing", params=params, headers=auth).json()
+    ws = supportmetrics.connect(site.root)
+    try:
+        expected = from_history(ws, date(2025, 3, 3), date(2025, 3, 9), Targets(), 240.0)
+    finally:
+        ws.close()
+    assert body["rows"] == json.loads(json.dumps(expected))
+    assert body["rows"], "the demo has calls that week"
+
+
+def test_explain_matches_the_workspace(anon, auth, site) -> None:
+    params = {"from": "2025-06-01", "to": "2025-06-30", "by": "channel"}
+    body = anon.get("/api/explain/ticket_volume", params=params, headers=auth).json()
+    ws = supportmetrics.connect(site.root)
+    try:
+        expected = explain(ws, "ticket_volume", date(2025, 6, 1), date(2025, 6, 30), by=["channel"])
+    finally:
+        ws.close()
+    assert body["summary"] == expected["summary"]
+    assert body["dimensions"][0]["explained"] == body["change"]
+    missing = anon.get("/api/explain/nope", params=params, headers=auth)
+    assert missing.status_code == 404
+
+
+def test_forecast_api(anon, auth) -> None:
+    body = anon.get("/api/forecast", params={"interval": "day", "horizon": 7}, headers=auth).json()
+    assert len(body["rows"]) == 7
+    assert all(r["lower"] <= r["forecast"] <= r["upper"] for r in body["rows"])
+    assert body["backtest"][0]["folds"] == 4
+
+
+def test_staffing_page(admin) -> None:
+    page = admin.get("/staffing", params={"service_level": "0.9", "aht": "200"})
+    assert page.status_code == 200
+    assert 'id="forecast-chart"' in page.text and 'id="staffing-heat-map"' in page.text
+    assert 'name="aht" type="number" step="1" min="1" value="200"' in page.text
+    assert 'value="0.9"' in page.text
+    assert 'href="/staffing?' in page.text
+    bad = admin.get("/staffing", params={"aht": "soon"})
+    assert bad.status_code == 400
+
+
+def test_why_did_this_change_panel_on_the_metric_page(admin) -> None:
+    page = admin.get("/metrics/ticket_volume", params={"range": "30d", "by": "channel"})
+    assert page.status_code == 200
+    assert "Why did this change?" in page.text
+    headline = re.search(r'id="headline-value" data-value="(\d+)"', page.text).group(1)
+    summary = re.search(r'class="summary">([^<]*)<', page.text).group(1)
+    # the summary's new value is the page's headline, and the top driver is a channel
+    assert re.fullmatch(
+        rf"ticket_volume (rose|fell) from \d+ to {headline} \([+-]\d+\); the top driver is "
+        r"channel \w+ \([+-]\d+\)\.",
+        summary,
+    ), summary
