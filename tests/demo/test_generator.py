@@ -77,11 +77,13 @@ def db(tables: dict[str, pa.Table]) -> duckdb.DuckDBPyConnection:
 
 def test_public_surface() -> None:
     assert demo.__all__ == [
+        "DEMO_SETTINGS",
         "END",
         "FORMATS",
         "OUTAGE_WEEK",
         "START",
         "TIME_ZONE",
+        "add_demo_settings",
         "generate",
         "write",
     ]

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 import supportmetrics
 from supportmetrics import demo
 from supportmetrics.cli import app
+from supportmetrics.staffing import Targets, calculate
 from supportmetrics.staffing.forecast import accuracy, backtest, model_forecast, seasonal_naive
 
 # A week of hourly shape: 0 at night, 4 an hour 08:00-16:00 on weekdays, 1 on weekends.
@@ -75,3 +76,22 @@ def test_model_beats_same_as_last_week_on_the_demo_data(demo_workspace) -> None:
     daily = CliRunner().invoke(app, [*args, "--interval", "day"])
     (check,) = json.loads(daily.stdout)["backtest"]
     assert check["model"]["wape"] <= check["baseline"]["wape"]
+
+
+@pytest.mark.slow
+def test_staffing_the_forecast(demo_workspace) -> None:
+    # Each hour of the forecast is staffed as the calculator staffs that many contacts
+    args = ["staffing", "--forecast", "--aht", "300s", "--format", "json"]
+    result = CliRunner().invoke(app, [*args, "-w", str(demo_workspace.root)])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    rows, days = body["rows"], body["days"]
+    assert len(rows) == 14 * 24 and days == []
+    last_data_day = demo_workspace.engine().span()[1].isoformat()
+    assert rows[0]["period"] > last_data_day
+    targets = Targets(service_level=0.8, answer_within=20)
+    for row in rows[::37]:
+        expected = calculate(row["forecast"], 3600, 300, targets)
+        assert (row["agents"], row["aht_seconds"]) == (expected["agents"], 300.0)
+    refused = CliRunner().invoke(app, [*args, "--where", "queue=sales"])
+    assert refused.exit_code == 2 and "--where does not apply" in refused.output

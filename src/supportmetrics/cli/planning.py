@@ -91,18 +91,27 @@ def staffing_command(
         typer.Option(min=0, help="Calculator: contacts in one interval (no data needed)."),
     ] = None,
     interval: Annotated[str, typer.Option(help="Calculator: the interval, e.g. 30m.")] = "30m",
+    forecast: Annotated[
+        bool,
+        typer.Option(
+            "--forecast",
+            help="Staff the forecast of the 14 days after the range (per hour), not the range.",
+        ),
+    ] = False,
     start: StartOption = None,
     end: EndOption = None,
     where: WhereOption = None,
     workspace: WorkspaceOption = None,
     fmt: FormatOption = Format.table,
 ) -> None:
-    """Agents needed per interval (Erlang C): for one interval given its volume, or per hour of
-    the offered calls in the workspace, with the service level, ASA and occupancy they achieve."""
+    """Agents needed per interval (Erlang C): for one interval given its volume, per hour of the
+    offered calls in the workspace, or per hour of their forecast (--forecast), with the service
+    level, ASA and occupancy they achieve."""
     from supportmetrics.staffing import (
         StaffingError,
         Targets,
         calculate,
+        from_forecast,
         from_history,
         staffed_hours,
     )
@@ -129,13 +138,19 @@ def staffing_command(
                 emit([{"figure": k, "value": v} for k, v in shown.items()], fmt, title="staffing")
             return
         first, last = (start.date() if start else None), (end.date() if end else None)
+        if forecast and where:
+            raise fail(
+                "--where does not apply to --forecast (it forecasts all contacts)", EXIT_USAGE
+            )
+        fixed = None if aht == "auto" else seconds(aht)
         ws = open_workspace(workspace)
         try:
-            chosen = filters(where)
-            rows = from_history(
-                ws, first, last, targets, None if aht == "auto" else seconds(aht), chosen
-            )
-            days = staffed_hours(ws, rows, first, last, chosen) if rows else []
+            if forecast:
+                rows, days = from_forecast(ws, first, last, targets, fixed), []
+            else:
+                chosen = filters(where)
+                rows = from_history(ws, first, last, targets, fixed, chosen)
+                days = staffed_hours(ws, rows, first, last, chosen) if rows else []
         finally:
             ws.close()
     except StaffingError as exc:

@@ -11,6 +11,7 @@ from supportmetrics.staffing.erlang import (
 from supportmetrics.staffing.requirements import (
     Targets,
     calculate,
+    from_forecast,
     from_history,
     plan,
     scheduled,
@@ -24,6 +25,7 @@ __all__ = [
     "calculate",
     "erlang_b",
     "erlang_c",
+    "from_forecast",
     "from_history",
     "performance",
     "plan",

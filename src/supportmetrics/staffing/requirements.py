@@ -7,7 +7,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -17,7 +17,15 @@ from supportmetrics.staffing.erlang import StaffingError, performance, required_
 if TYPE_CHECKING:
     from supportmetrics.staffing.reader import Reader
 
-__all__ = ["Targets", "calculate", "from_history", "plan", "scheduled", "staffed_hours"]
+__all__ = [
+    "Targets",
+    "calculate",
+    "from_forecast",
+    "from_history",
+    "plan",
+    "scheduled",
+    "staffed_hours",
+]
 
 
 @dataclass(frozen=True)
@@ -139,6 +147,36 @@ def from_history(
         {"period": period, "calls": int(calls[i]), "aht_seconds": float(handle[i])}
         | {key: value[i].item() for key, value in result.items()}
         for i, period in enumerate(periods)
+    ]
+
+
+def from_forecast(
+    ws: Reader,
+    start: date | None,
+    end: date | None,
+    targets: Targets,
+    aht: float | None = None,
+    horizon_days: int = 14,
+) -> list[dict[str, Any]]:
+    """Per hour of the `horizon_days` after the history (`start` to `end`): the forecast contacts
+    (offered calls, or tickets created when the workspace has no calls), the AHT (given, or the
+    history's mean handle time) and the requirement."""
+    from supportmetrics.staffing.forecast import forecast_workspace
+
+    offered = ws.metric("abandonment_rate", start=start, end=end).rows
+    metric: Literal["volume", "calls"] = "calls" if offered and offered[0]["n"] else "volume"
+    if aht is None:
+        measured = ws.metric("handle_time", start=start, end=end).rows
+        aht = measured[0]["value"] if measured and measured[0]["value"] else None
+        if aht is None:
+            raise StaffingError("no handled calls in the range to measure AHT: give --aht SECONDS")
+    rows = forecast_workspace(ws, metric, None, "1h", horizon_days, start, end)["rows"]
+    contacts = np.array([row["forecast"] for row in rows], dtype=np.float64)
+    result = plan(contacts, 3600.0, aht, targets)
+    return [
+        {"period": row["period"], "forecast": row["forecast"], "aht_seconds": float(aht)}
+        | {key: value[i].item() for key, value in result.items()}
+        for i, row in enumerate(rows)
     ]
 
 
