@@ -305,6 +305,29 @@ def test_charts_export_as_png_and_svg_and_tables_as_csv(admin: TestClient) -> No
     assert agents[0].startswith("# Agents; ") and agents[1].startswith("agent,name,replies")
 
 
+def test_the_overview_and_targets_tables_export_the_tiles_numbers(
+    admin: TestClient, auth: dict[str, str]
+) -> None:
+    # Every table on a page has its CSV: the overview's tiles and the targets, raw numbers as
+    # the API gives them for the same view
+    params = {"from": "2025-07-01", "to": "2025-09-30"}
+    for path, api, title in [
+        ("/overview.csv", "/api/overview", "Overview"),
+        ("/targets/table.csv", "/api/targets", "Targets"),
+    ]:
+        lines = admin.get(path, params=params).text.splitlines()
+        assert lines[0] == f"# {title}; 2025-07-01 to 2025-09-30"
+        rows = list(csv.DictReader(lines[1:]))
+        found = admin.get(api, params=params, headers=auth).json()
+        tiles = [t for g in found for t in g["tiles"]] if title == "Overview" else found
+        assert [r["metric"] for r in rows] == [t["metric"] for t in tiles]
+        for row, tile in zip(rows, tiles, strict=True):
+            for key in ("value", "n"):
+                number = float(row[key]) if row[key] else None
+                assert number == tile.get(key), (tile["metric"], key)
+    assert len(rows) > 0  # the test workspace has targets
+
+
 def test_the_api_keeps_ranges_on_the_datas_end_unless_told_today(
     admin: TestClient, auth: dict[str, str]
 ) -> None:

@@ -163,9 +163,6 @@ def agents_table(request: Request, session: CurrentSession) -> Response:
     """The agents page's table under the same view, as CSV."""
     view = parse_view(list(request.query_params.multi_items()))
     found = _data(request).cached(("agents", view.key()), lambda e: pages.agents_page(e, view))
-    stated = _data(request).cached(
-        ("view statement", view.key()), lambda e: view_statement(e, view)
-    )
     columns = (
         "agent",
         "name",
@@ -174,14 +171,79 @@ def agents_table(request: Request, session: CurrentSession) -> Response:
         "calls",
         "notes",
         "first_response_mean",
+        "first_response_median",
+        "first_response_n",
         "csat",
         "csat_n",
         "open_assigned",
     )
-    statement = "; ".join(["Agents", f"{stated['from']} to {stated['to']}", *stated["filters"]])
     return _csv(
-        statement,
+        _statement(request, view, "Agents"),
         list(columns),
         [[row.get(c) for c in columns] for row in found["rows"]],
         "agents.csv",
+    )
+
+
+TILE_COLUMNS = (
+    "metric",
+    "title",
+    "unit",
+    "value",
+    "previous",
+    "change",
+    "change_pct",
+    "n",
+    "low_sample",
+    "ci_low",
+    "ci_high",
+    "from",
+    "to",
+)
+TARGET_COLUMNS = ("target", "met", "owner", "next_action", "scope")
+
+
+def _tile_row(tile: dict[str, Any]) -> list[Any]:
+    """A tile's numbers (raw values) and its target, as one CSV row."""
+    target = tile.get("target") or {}
+    return [tile.get(c) for c in TILE_COLUMNS] + [
+        target.get("value"),
+        target.get("met"),
+        target.get("owner"),
+        target.get("next_action"),
+        target.get("scope"),
+    ]
+
+
+def _statement(request: Request, view: View, title: str) -> str:
+    stated = _data(request).cached(
+        ("view statement", view.key()), lambda e: view_statement(e, view)
+    )
+    return "; ".join([title, f"{stated['from']} to {stated['to']}", *stated["filters"]])
+
+
+@router.get("/overview.csv")
+def overview_table(request: Request, session: CurrentSession) -> Response:
+    """The overview's tiles under the same view, as CSV: one row per metric with its group."""
+    view = parse_view(list(request.query_params.multi_items()))
+    config = request.app.state.config
+    groups = _data(request).cached(
+        ("overview", view.key()), lambda engine: pages.overview(engine, config, view)
+    )
+    rows = [[group["title"], *_tile_row(tile)] for group in groups for tile in group["tiles"]]
+    header = ["group", *TILE_COLUMNS, *TARGET_COLUMNS]
+    return _csv(_statement(request, view, "Overview"), header, rows, "overview.csv")
+
+
+@router.get("/targets/table.csv")
+def targets_table(request: Request, session: CurrentSession) -> Response:
+    """The targets page's targets under the same view, as CSV."""
+    view = parse_view(list(request.query_params.multi_items()))
+    config = request.app.state.config
+    found = _data(request).cached(
+        ("targets", view.key()), lambda engine: pages.targets_page(engine, config, view)
+    )
+    header = [*TILE_COLUMNS, *TARGET_COLUMNS]
+    return _csv(
+        _statement(request, view, "Targets"), header, [_tile_row(t) for t in found], "targets.csv"
     )
