@@ -93,7 +93,7 @@ def test_explain_a_share_from_the_workspace(center) -> None:
     assert queue["residual"] == 0.0
     assert result["summary"] == (
         "abandonment_rate rose from 25.0% to 37.5% (+12.5 pts); the top driver is queue sales "
-        "(+12.5 pts: +12.5 pts from its own change, +0.0 pts from its share of the mix)."
+        "(+12.5 pts: +12.5 pts from its own change, 0.0 pts from its share of the mix)."
     )
 
 

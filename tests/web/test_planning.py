@@ -72,7 +72,8 @@ def test_staffing_page(admin) -> None:
 
 
 def test_why_did_this_change_panel_on_the_metric_page(admin) -> None:
-    page = admin.get("/metrics/ticket_volume", params={"range": "30d", "by": "channel"})
+    params = {"range": "30d", "by": "channel", "anchor": "data"}
+    page = admin.get("/metrics/ticket_volume", params=params)
     assert page.status_code == 200
     assert "Why did this change?" in page.text
     headline = re.search(r'id="headline-value" data-value="(\d+)"', page.text).group(1)

@@ -103,5 +103,6 @@ def test_every_metric_on_the_dashboard_equals_the_query_api(
     expected = varied.metric(
         metric_id, where={name: [value]}, stat=query.stat, start=query.start, end=query.end
     )
-    assert_same(got, expected.to_dict())
+    # (the filter's warnings, if any: the dashboard checks a view's filters once per page)
+    assert_same(got, {k: v for k, v in expected.to_dict().items() if k != "warnings"})
     assert got["unit"] == resolved.unit

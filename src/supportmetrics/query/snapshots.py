@@ -82,8 +82,8 @@ def _snapshot(
         __first=rows.start.min(),
     )
     out: list[dict[str, Any]] = engine.arrow(table).to_pylist()
-    firsts = [row.pop("__first") for row in out]
-    if not out or min(firsts) >= at.op().value:  # the range ends before the data begins
+    firsts = [first for first in (row.pop("__first") for row in out) if first is not None]
+    if not firsts or min(firsts) >= at.op().value:  # no stretch, or the range ends before them
         return []
     for row in out:
         row["n"] = row["value"]

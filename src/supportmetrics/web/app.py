@@ -31,6 +31,8 @@ from supportmetrics.web import (
     api_docs,
     export_routes,
     pages_routes,
+    planning_api,
+    planning_pages,
     reports_routes,
     session_routes,
     settings_routes,
@@ -112,6 +114,8 @@ def create_app(
     app.include_router(alerts_routes.router)
     app.include_router(export_routes.router)
     app.include_router(settings_routes.router)
+    app.include_router(planning_api.router)
+    app.include_router(planning_pages.router)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]

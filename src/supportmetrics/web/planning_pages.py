@@ -14,6 +14,7 @@ from supportmetrics.engine import Engine
 from supportmetrics.web.auth import page_session
 from supportmetrics.web.params import ParamError, View, parse_view
 from supportmetrics.web.planning_api import EngineReader, finite, targets
+from supportmetrics.web.queries import today
 from supportmetrics.web.users import Session
 
 __all__ = ["router"]
@@ -80,7 +81,7 @@ def staffing_page(engine: Engine, view: View) -> dict[str, Any]:
         _number(view, "shrinkage", 0.3) or 0.0,
         1,
     )
-    start, end = view.range(engine.span())
+    start, end = view.range(engine.span())  # the history: the forecast starts after the data
     calls = reader.metric("abandonment_rate", start=start, end=end).rows
     metric: Literal["volume", "calls"] = "calls" if calls and calls[0]["n"] else "volume"
     measured = reader.metric("handle_time", start=start, end=end).rows
@@ -137,7 +138,7 @@ def why_changed(engine: Engine, metric_id: str, view: View) -> dict[str, Any] | 
     from supportmetrics.query import QueryError, dimension_names, find_metric
 
     reader = EngineReader(engine)
-    start, end = view.range(engine.span())
+    start, end = view.range(engine.span(), today(engine))
     known = dimension_names(engine, find_metric(metric_id).facts)
     chosen = view.get("by")
     dims = [chosen] if chosen in known else [d for d in DEFAULT_DIMENSIONS if d in known][:1]
