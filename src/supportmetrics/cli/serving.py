@@ -77,7 +77,9 @@ def serve_demo(directory: Path, host: str, port: int) -> None:
     password = secrets.token_urlsafe(12)
     users.add(DEMO_USER, password, "admin")
     err.print(
-        f"\nDashboard: http://{host}:{port}/\n"
+        f"\nDashboard: http://{host}:{port}/?anchor=data\n"
+        "  (the demo's data ends in the past: anchor=data ends its date ranges on the data's last\n"
+        "  day instead of today; the link keeps it from page to page)\n"
         f"  user:     {DEMO_USER}\n"
         f"  password: {password}\n"
         "(Ctrl+C stops it)"
