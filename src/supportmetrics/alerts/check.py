@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import fcntl
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -14,6 +13,7 @@ from supportmetrics.alerts.episodes import Episode, Episodes, Finding
 from supportmetrics.alerts.evaluate import evaluate
 from supportmetrics.alerts.settings import AlertSettings
 from supportmetrics.engine import Engine
+from supportmetrics.locks import held
 
 __all__ = ["LOCK_FILE", "AlertRun", "Send", "check_alerts", "exclusive"]
 
@@ -124,18 +124,6 @@ def _send(
         episodes.sent([e.id for e in batch], resolved=event == "resolved", now=now)
 
 
-@contextmanager
-def exclusive(root: Path) -> Iterator[bool]:
+def exclusive(root: Path) -> AbstractContextManager[bool]:
     """Whether this process holds the workspace's alerts lock (released on exit or death)."""
-    path = root / LOCK_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return held(root / LOCK_FILE)

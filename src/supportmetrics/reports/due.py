@@ -10,18 +10,16 @@ cron runs and `serve`'s background check never send twice.
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import signal
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from supportmetrics.delivery import DeliveryLog, deliver
+from supportmetrics.locks import held
 from supportmetrics.reports.issues import ISSUES_FOLDER, Issues, State
 from supportmetrics.reports.periods import ReportPeriod, latest_due
 
@@ -65,23 +63,6 @@ class Outcome:
         }
 
 
-@contextmanager
-def _exclusive(ws: Workspace) -> Iterator[bool]:
-    """Whether this process holds the workspace's report lock (released on exit or death)."""
-    path = ws.root / ISSUES_FOLDER / ".lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def send_issue(ws: Workspace, name: str, period: ReportPeriod, issues: Issues) -> Outcome:
     """Render the issue unless it is rendered, deliver it to whoever has not had it, record."""
     from supportmetrics.reports.content import compute
@@ -119,7 +100,7 @@ def run_due(ws: Workspace, now: datetime | None = None) -> list[Outcome]:
     moment = now or datetime.now(UTC)
     issues = Issues(ws.root, DeliveryLog.of_workspace(ws.root))
     outcomes = []
-    with _exclusive(ws) as mine:
+    with held(ws.root / ISSUES_FOLDER / ".lock") as mine:  # one run at a time
         for name, settings in ws.config.reports.items():
             period = latest_due(
                 settings.every, settings.send_at, settings.timezone or ws.config.timezone, moment
