@@ -7,18 +7,14 @@ Skipped without /usr/bin/chromium, except in CI where it must run.
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 import supportmetrics
 from supportmetrics.web import create_app
-from tests.web.conftest import ADMIN, ADMIN_PASSWORD, Site
+from tests.web.conftest import ADMIN, ADMIN_PASSWORD, Site, served
 from tests.web.test_alerts_page import seed_episodes
 
 pytestmark = pytest.mark.slow
@@ -36,19 +32,8 @@ sync_api = pytest.importorskip("playwright.sync_api")
 @pytest.fixture(scope="module")
 def base_url(site: Site) -> Iterator[str]:
     app = create_app(supportmetrics.connect(site.root), users=site.users, idle_seconds=0)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as url:
+        yield url
 
 
 def test_alerts_page_in_a_browser(base_url: str, site: Site) -> None:

@@ -13,21 +13,17 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 import supportmetrics
 from supportmetrics.config import CONFIG_FILE
 from supportmetrics.demo import add_demo_settings
 from supportmetrics.web import create_app
 from supportmetrics.web.users import Users
-from tests.web.conftest import ADMIN, ADMIN_PASSWORD, Site
+from tests.web.conftest import ADMIN, ADMIN_PASSWORD, Site, served
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "screens"
@@ -71,19 +67,8 @@ def root(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def base_url(root: Path) -> Iterator[str]:
     app = create_app(supportmetrics.connect(root), users=Users.of_workspace(root), idle_seconds=0)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
