@@ -25,36 +25,56 @@ def exact_c(n: int, a: int) -> float:
     return float(top / (sum(Fraction(a**k, factorial(k)) for k in range(n)) + top))
 
 
-def test_call_centre_helper_worked_example() -> None:
-    """Call Centre Helper, "Erlang C Formula - Made Simple With an Easy Worked Example": 100 calls
-    in 30 min, AHT 180 s -> 10 Erlangs; with 11 agents P(wait) = 0.6821 and SL(20 s) = 39%;
-    80% in 20 s needs 14 agents (13 give 79.6%), 20 scheduled after 30% shrinkage."""
-    assert erlang_c(11, 10.0) == pytest.approx(0.6821, abs=5e-5)
-    assert service_level(11, 10.0, 180, 20) == pytest.approx(0.3896, abs=5e-5)
-    assert service_level(13, 10.0, 180, 20) == pytest.approx(0.7956, abs=5e-5)
-    assert service_level(14, 10.0, 180, 20) == pytest.approx(0.8884, abs=5e-5)
-    assert average_speed_of_answer(14, 10.0, 180) == pytest.approx(7.84, abs=5e-3)
+def test_erlangc_r_package_example() -> None:
+    """The ErlangC R package (version 0.1.0, CRAN 2024), README: 100 calls in 30 minutes, AHT
+    180 s, answer within 20 s. With 14 agents, erlang_c() prints traffic 10, wait probability
+    0.1741319, service level 0.88835, ASA 7.83593701177724 s and occupancy 0.7142857;
+    calculate_agents() at 80% in 20 s, occupancy at most 0.85 and 30% shrinkage gives 14 agents,
+    its first step (11 agents) P(wait) 0.6821182 and service level 0.3896138."""
+    assert erlang_c(14, 10.0) == pytest.approx(0.1741319, abs=5e-8)
+    assert service_level(14, 10.0, 180, 20) == pytest.approx(0.88835, abs=5e-6)
+    assert average_speed_of_answer(14, 10.0, 180) == pytest.approx(7.83593701177724, rel=1e-12)
+    assert performance(14, 10.0, 180, 20).occupancy == pytest.approx(0.7142857, abs=5e-8)
+    assert erlang_c(11, 10.0) == pytest.approx(0.6821182, abs=5e-8)
+    assert service_level(11, 10.0, 180, 20) == pytest.approx(0.3896138, abs=5e-8)
     agents = required_agents(10.0, 180, service_level=0.8, within=20, max_occupancy=0.85)
     assert int(agents) == 14
+    assert service_level(13, 10.0, 180, 20) < 0.8  # so 14 is the fewest
+
+
+def test_westbay_erlang_b_manual_example() -> None:
+    """Westbay Engineers' Erlang calculator manual ("How much traffic can a trunk group
+    handle?"): 15 lines at 1% blocking carry at most 8.108 Erlangs."""
+    assert erlang_b(15, 8.108) == pytest.approx(0.01, abs=5e-6)
+    low, high = 1.0, 15.0
+    for _ in range(60):  # the most traffic 15 lines carry at 1% blocking, by bisection
+        mid = (low + high) / 2
+        low, high = (mid, high) if erlang_b(15, mid) <= 0.01 else (low, mid)
+    assert low == pytest.approx(8.108, abs=5e-4)
 
 
 def test_westbay_erlang_c_example() -> None:
-    """Westbay Engineers, "The Erlang-C formula" (erlang.com): 360 calls per half hour of 4 min
-    with 55 agents and a 15 s target -> 48 Erlangs, occupancy 87.3%, P(wait) 0.2387, ASA 8.2 s,
-    service level 84.6%."""
-    assert erlang_c(55, 48.0) == pytest.approx(0.2387, abs=5e-5)
-    assert average_speed_of_answer(55, 48.0, 240) == pytest.approx(8.18, abs=5e-3)
-    assert service_level(55, 48.0, 240, 15) == pytest.approx(0.8459, abs=5e-5)
+    """The inputs of Westbay Engineers' step-by-step Erlang C example: 360 calls per half hour
+    of 4 minutes, 55 agents, a 15 s target -> 48 Erlangs, occupancy 48/55. The expected values
+    (P(wait) 0.23870, ASA 8.184 s, service level 84.59%) come from the exact-fraction oracle
+    below, not from the page."""
+    assert erlang_c(55, 48.0) == pytest.approx(exact_c(55, 48), rel=1e-10)
+    assert erlang_c(55, 48.0) == pytest.approx(0.23870, abs=5e-6)
+    assert average_speed_of_answer(55, 48.0, 240) == pytest.approx(
+        exact_c(55, 48) * 240 / 7, rel=1e-10
+    )
+    assert service_level(55, 48.0, 240, 15) == pytest.approx(0.84588, abs=5e-6)
     assert performance(55, 48.0, 240, 15).occupancy == pytest.approx(48 / 55)
 
 
-def test_erlang_b_table_values() -> None:
-    """Erlang B tables (e.g. Kleinrock, Queueing Systems vol. 1; any traffic table): E(5, 2 E) =
-    0.0367, E(10, 5 E) = 0.0184; the M/M/c textbook case lambda = 1/min, 3 min service, 5 servers
-    (Gross & Harris, Fundamentals of Queueing Theory) waits with probability 0.2362."""
-    assert erlang_b(5, 2.0) == pytest.approx(0.03670, abs=5e-6)
-    assert erlang_b(10, 5.0) == pytest.approx(0.01838, abs=5e-6)
-    assert erlang_c(5, 3.0) == pytest.approx(0.2362, abs=5e-5)
+def test_erlang_b_against_its_definition() -> None:
+    """Erlang B from its definition, (A^n / n!) / sum_k (A^k / k!), in exact fractions: the
+    values every Erlang B table gives for E(5, 2 E) = 0.0367 and E(10, 5 E) = 0.0184."""
+    for n, a in ((5, 2), (10, 5), (30, 20)):
+        terms = [Fraction(a**k, factorial(k)) for k in range(n + 1)]
+        assert erlang_b(n, float(a)) == pytest.approx(float(terms[-1] / sum(terms)), rel=1e-12)
+    assert erlang_b(5, 2.0) == pytest.approx(0.0367, abs=5e-5)
+    assert erlang_b(10, 5.0) == pytest.approx(0.0184, abs=5e-5)
 
 
 @pytest.mark.parametrize(("n", "a"), [(2, 1), (7, 5), (25, 20), (60, 48), (120, 100)])
