@@ -3,7 +3,6 @@ or its problems (`ingest`, `validate`, `demo`, `import`)."""
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,7 +10,16 @@ from typing import TYPE_CHECKING, Any
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from supportmetrics.cli.output import EXIT_BUSY, Format, emit, err, fail, open_workspace, out, size
+from supportmetrics.cli.output import (
+    EXIT_BUSY,
+    Format,
+    emit,
+    err,
+    fail,
+    open_workspace,
+    print_json,
+    size,
+)
 
 if TYPE_CHECKING:
     from supportmetrics.ingest import IngestReport
@@ -64,14 +72,12 @@ def run_batch(
                 report = ws.validate(paths, table=table, step=step)
     except IngestError as exc:
         if fmt is Format.json:
-            out.print_json(
-                json.dumps(
-                    {
-                        "written": False,
-                        "total_problems": exc.total,
-                        "problems": [p.to_dict() for p in exc.problems],
-                    }
-                )
+            print_json(
+                {
+                    "written": False,
+                    "total_problems": exc.total,
+                    "problems": [p.to_dict() for p in exc.problems],
+                }
             )
         _print_problems(exc.problems, exc.total)
         verb = "ingested" if write else "changed"
@@ -111,7 +117,7 @@ def _print_problems(problems: list[Any], total: int) -> None:
 def print_report(report: IngestReport, fmt: Format) -> None:
     """The rows read, loaded and rejected per table, the rejects files, time and store size."""
     if fmt is Format.json:
-        out.print_json(json.dumps(report.to_dict()))
+        print_json(report.to_dict())
         return
     rows = [
         {

@@ -8,7 +8,6 @@ With `--out DIR` the canonical files are written there and the store is not touc
 from __future__ import annotations
 
 import contextlib
-import json
 import shutil
 import uuid
 from pathlib import Path
@@ -27,6 +26,7 @@ from supportmetrics.cli.output import (
     fail,
     open_workspace,
     out,
+    print_json,
 )
 
 if TYPE_CHECKING:
@@ -233,7 +233,7 @@ def _import(
         lines = _reconcile(chosen, full, ws)
         if fmt is Format.json:
             payload = {**report.to_dict(), "source": chosen.name, "notes": conversion.notes}
-            out.print_json(json.dumps({**payload, "details": _public(full)}, default=str))
+            print_json({**payload, "details": _public(full)})
         else:
             print_report(report, fmt)
         _print_lines(lines)
@@ -262,7 +262,7 @@ def _convert_to(
     ]
     if fmt is Format.json:
         payload = {"source": chosen.name, "tables": rows, "notes": conversion.notes}
-        out.print_json(json.dumps({**payload, "details": _public(conversion)}, default=str))
+        print_json({**payload, "details": _public(conversion)})
     else:
         emit(rows, fmt, title=f"written to {out_dir} (the store is unchanged)")
     _print_lines(lines)

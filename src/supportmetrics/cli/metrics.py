@@ -3,7 +3,6 @@ behind them."""
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -31,6 +30,7 @@ from supportmetrics.cli.output import (
     fail,
     open_workspace,
     out,
+    print_json,
     warn,
 )
 from supportmetrics.display import human, human_change, human_interval
@@ -174,7 +174,7 @@ def metric_command(
         ws.close()
     warn(result.warnings)
     if fmt is Format.json:
-        out.print_json(json.dumps(result.to_dict(), default=str))
+        print_json(result.to_dict())
     elif fmt is Format.csv:
         emit(result.rows, fmt, raw=raw)
     else:

@@ -28,6 +28,7 @@ __all__ = [
     "fail",
     "open_workspace",
     "out",
+    "print_json",
     "size",
     "warn",
 ]
@@ -75,13 +76,21 @@ def warn(warnings: list[str]) -> None:
         err.print(Text.assemble(("warning:", "bold yellow"), " ", warning), highlight=False)
 
 
+def print_json(payload: Any, *, allow_nan: bool = True) -> None:
+    """Write `payload` as indented JSON on standard output: plain text, written at once (a console
+    renderer takes seconds for the tens of thousands of lines a forecast or a table dump makes)."""
+    text = json.dumps(payload, indent=2, ensure_ascii=False, default=str, allow_nan=allow_nan)
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
 def emit(
     rows: list[dict[str, Any]], fmt: Format, title: str | None = None, *, raw: bool = False
 ) -> None:
     """Print data rows as a table, CSV or JSON on standard output (CSV text cells that look like
     formulas get a leading quote unless `raw`)."""
     if fmt is Format.json:
-        out.print_json(json.dumps(rows, default=str))
+        print_json(rows)
     elif fmt is Format.csv:
         from supportmetrics.export import safe_rows
 

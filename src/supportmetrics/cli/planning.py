@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -10,7 +9,15 @@ from typing import Annotated, Any, Literal
 import typer
 
 from supportmetrics.cli.options import FormatOption, WorkspaceOption, filters, stat
-from supportmetrics.cli.output import EXIT_USAGE, Format, emit, err, fail, open_workspace, out
+from supportmetrics.cli.output import (
+    EXIT_USAGE,
+    Format,
+    emit,
+    err,
+    fail,
+    open_workspace,
+    print_json,
+)
 from supportmetrics.display import human, human_change
 
 __all__ = ["commands"]
@@ -51,7 +58,7 @@ WhereOption = Annotated[
 
 
 def _json(payload: Any) -> None:
-    out.print_json(json.dumps(payload, default=str, allow_nan=False))
+    print_json(payload, allow_nan=False)
 
 
 def _finite(row: dict[str, Any]) -> dict[str, Any]:

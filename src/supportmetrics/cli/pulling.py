@@ -3,7 +3,6 @@ from the position saved after the last committed page."""
 
 from __future__ import annotations
 
-import json
 import os
 from datetime import datetime
 from enum import StrEnum
@@ -23,7 +22,7 @@ from supportmetrics.cli.output import (
     err,
     fail,
     open_workspace,
-    out,
+    print_json,
 )
 
 __all__ = ["commands"]
@@ -114,7 +113,7 @@ def pull_command(
     finally:
         ws.close()
     if fmt is Format.json:
-        out.print_json(json.dumps(summary.to_dict()))
+        print_json(summary.to_dict())
         return
     rows = [{"table": name, "rows loaded": n} for name, n in summary.tables.items()]
     emit(rows, fmt, title=f"pulled from {connector.title}")

@@ -3,14 +3,21 @@ delivered."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
 from supportmetrics.cli.options import FormatOption, WorkspaceOption
-from supportmetrics.cli.output import EXIT_BUSY, Format, emit, err, fail, open_workspace, out
+from supportmetrics.cli.output import (
+    EXIT_BUSY,
+    Format,
+    emit,
+    err,
+    fail,
+    open_workspace,
+    print_json,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -137,7 +144,7 @@ def reports_list(workspace: WorkspaceOption = None, fmt: FormatOption = Format.t
 def _print_outcomes(outcomes: list, fmt: Format) -> int:
     rows = [o.to_dict() for o in outcomes]
     if fmt is Format.json:
-        out.print_json(json.dumps(rows))
+        print_json(rows)
     elif rows:
         emit(rows, fmt)
     return sum(o.action in ("failed", "retry later") for o in outcomes)
