@@ -3,6 +3,10 @@ give exactly what compiling each of them gives."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from datetime import date, timedelta
 
 import pytest
@@ -72,3 +76,71 @@ def test_a_shared_shape_answers_as_compiling_each_query_does(ws, start, days, me
         assert ws.metric(metric, **kwargs).rows == shared
     finally:
         engine.queries = queries
+
+
+_FRESH_PROCESS = """
+import json, sys
+from datetime import date
+import supportmetrics
+ws = supportmetrics.connect(sys.argv[1])
+result = ws.metric("first_response_time", by=["channel"], start=date(2024, 1, 2),
+                   end=date(2024, 1, 3), compare="previous")
+print(json.dumps({"compiled": ws.engine().queries.compiled, "rows": result.rows}, default=str))
+"""
+
+
+def _fresh_run(folder, seed: str) -> dict:
+    """The query in a new process with its own string hashing (`PYTHONHASHSEED`)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _FRESH_PROCESS, str(folder)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONHASHSEED": seed},
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+def test_a_fresh_process_reads_the_texts_another_process_compiled(ws) -> None:
+    folder = ws.root
+    first = _fresh_run(folder, "1")
+    second = _fresh_run(folder, "2")
+    assert first["compiled"] >= 1
+    assert second["compiled"] == 0  # the same shape, read from compiled.json
+    assert second["rows"] == first["rows"]
+    assert [row["value"] for row in first["rows"]] == [300]
+
+
+def test_damaged_kept_texts_are_compiled_again(ws, tmp_path) -> None:
+    _fresh_run(ws.root, "3")  # keeps the texts
+    kept = list(ws.root.rglob("compiled.json"))
+    assert kept
+    for path in kept:
+        text = json.loads(path.read_text())
+        path.write_text(json.dumps({digest: ["SELECT 1", 7] for digest in text}))
+    again = _fresh_run(ws.root, "4")
+    assert again["compiled"] >= 1
+    assert [row["value"] for row in again["rows"]] == [300]
+
+
+_DIGEST = """
+import ibis
+from supportmetrics.compiled import _digest
+table = ibis.table({"a": "int64", "b": "int64", "c": "int64", "d": "int64"}, name="t")
+print(_digest(table.drop("a", "b", "c").op()))
+"""
+
+
+def test_a_shape_digest_is_the_same_in_every_process() -> None:
+    """A set of column names iterates in a per-process order; its digest does not change."""
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", _DIGEST],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3", "4")
+    }
+    assert len(digests) == 1 and "None" not in digests.pop()

@@ -7,33 +7,56 @@ literals replaced by placeholders (dates no data can hold, year 1001) and its in
 running sum's periods) by empty stand-ins of their schema, and writes the query's own literals and
 table names into that text. A shape whose placeholders do not all survive compilation verbatim is
 compiled every time, as before.
+
+Stored tables (the facts, named per engine) stand in the shape as tables of the same schema named by
+their place in the query, so a shape reads the same in every process. With a `FactCache`, the SQL
+texts are also kept beside the facts (`compiled.json`, keyed by a digest of the shape that is the same
+in every process), so a fresh process (a CLI command, a restarted dashboard) compiles only the shapes
+no process compiled before for this data version, settings and code.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
-from typing import Any, cast
+from decimal import Decimal
+from enum import Enum
+from typing import TYPE_CHECKING, Any, cast
 
 import ibis.expr.datatypes as dt
 import ibis.expr.operations as ops
 import ibis.expr.schema as sch
 import ibis.expr.types as ir
 import pyarrow as pa
+from ibis.common.grounds import Concrete
+
+if TYPE_CHECKING:
+    from supportmetrics.fact_cache import FactCache
 
 __all__ = ["CompiledQueries"]
 
 _PLACEHOLDER_DAY = date(1001, 1, 1)
 """Placeholders count from here: long before the supported range (see `time_range`)."""
+_SAVED = "compiled"
+"""The name of the compiled SQL texts kept beside the facts (`FactCache.save`)."""
+Template = tuple[str, tuple[str, ...]]
+"""A compiled SQL text and the placeholders' texts in it."""
 
 
 class CompiledQueries:
     """Compiled SQL by query shape on one DuckDB connection (see the module docstring)."""
 
-    def __init__(self, db: Any) -> None:
+    def __init__(self, db: Any, persisted: FactCache | None = None) -> None:
         self.db = db
-        self._sql: dict[ops.Node, tuple[str, tuple[str, ...]] | None] = {}
+        self.persisted = persisted
+        """Where compiled texts are kept for other processes (None: this connection only)."""
+        self._sql: dict[ops.Node, Template | None] = {}
+        self._saved: dict[str, Template] | None = None
+        """The texts kept by every process, by shape digest (read on first use)."""
         self._texts: dict[ops.Literal, str] = {}
-        self._tables: dict[tuple[int, sch.Schema], ops.InMemoryTable] = {}
+        self._tables: dict[tuple[int, sch.Schema], ops.PhysicalTable] = {}
         self.compiled = 0
         """How many SQL texts were compiled (tests and benchmarks read it)."""
 
@@ -43,13 +66,13 @@ class CompiledQueries:
 
         op = expr.op()
         literals = list(dict.fromkeys(n for n in op.find(ops.Literal) if _dated(n)))
-        tables = list(dict.fromkeys(op.find(ops.InMemoryTable)))
+        tables = list(dict.fromkeys(op.find((ops.InMemoryTable, ops.DatabaseTable))))
         placeholders: list[ops.Node] = [_placeholder(n.dtype, i) for i, n in enumerate(literals)]
-        placeholders += [self._stand_in(i, t.schema) for i, t in enumerate(tables)]
+        placeholders += [self._stand_in(i, t) for i, t in enumerate(tables)]
         found: list[ops.Node] = [*literals, *tables]
         shape = op.replace(dict(zip(found, placeholders, strict=True))) if found else op
         if shape not in self._sql:
-            self._sql[shape] = self._template(shape, placeholders)
+            self._sql[shape] = self._kept_or_compiled(shape, placeholders)
         template = self._sql[shape]
         if template is None:
             self.compiled += 1
@@ -62,35 +85,112 @@ class CompiledQueries:
         table = self.db.con.sql(sql).to_arrow_table()
         return expr.__pyarrow_result__(table, data_mapper=DuckDBPyArrowData)
 
-    def _template(
-        self, shape: ops.Node, placeholders: list[ops.Node]
-    ) -> tuple[str, tuple[str, ...]] | None:
+    def _kept_or_compiled(self, shape: ops.Node, placeholders: list[ops.Node]) -> Template | None:
+        """The shape's text as another process kept it, else compiled now (and kept)."""
+        digest = _digest(shape) if self.persisted is not None else None
+        saved = self._saved_texts() if digest is not None else {}
+        if digest in saved:
+            return saved[digest]
+        template = self._template(shape, placeholders)
+        if digest is not None and template is not None and self.persisted is not None:
+            saved[digest] = template
+            from supportmetrics.fact_cache import Unwritable
+
+            with contextlib.suppress(Unwritable):  # then kept for this connection only
+                self.persisted.save(_SAVED, {**(self.persisted.load(_SAVED) or {}), **saved})
+        return template
+
+    def _saved_texts(self) -> dict[str, Template]:
+        """The kept texts (a damaged file or entry counts as not kept)."""
+        if self._saved is None:
+            loaded = self.persisted.load(_SAVED) if self.persisted is not None else None
+            self._saved = {
+                digest: (entry[0], tuple(entry[1]))
+                for digest, entry in (loaded.items() if isinstance(loaded, dict) else ())
+                if isinstance(entry, list)
+                and len(entry) == 2
+                and isinstance(entry[0], str)
+                and isinstance(entry[1], list)
+                and all(isinstance(mark, str) for mark in entry[1])
+            }
+        return self._saved
+
+    def _template(self, shape: ops.Node, placeholders: list[ops.Node]) -> Template | None:
         self.compiled += 1
         sql = self.db.compile(shape.to_expr())
         marks = tuple(self._text(p) for p in placeholders)
         return (sql, marks) if all(mark in sql for mark in marks) else None
 
-    def _stand_in(self, index: int, schema: sch.Schema) -> ops.InMemoryTable:
-        """An empty in-memory table that stands for the `index`th one of this schema in a shape."""
-        key = (index, schema)
+    def _stand_in(self, index: int, table: ops.PhysicalTable) -> ops.PhysicalTable:
+        """A table of `table`'s schema that stands for the `index`th table of a shape: an empty
+        in-memory table, or a stored table of the same namespace named by its place."""
+        if isinstance(table, ops.DatabaseTable):
+            return ops.DatabaseTable(
+                name=f"sm_shape_stored_{index}",
+                schema=table.schema,
+                source=table.source,
+                namespace=table.namespace,
+            )
+        key = (index, table.schema)
         if key not in self._tables:
             from ibis.formats.pyarrow import PyArrowTableProxy
 
-            empty = PyArrowTableProxy(schema.to_pyarrow().empty_table())
+            empty = PyArrowTableProxy(table.schema.to_pyarrow().empty_table())
             name = f"sm_shape_table_{index}"
-            self._tables[key] = ops.InMemoryTable(name=name, schema=schema, data=empty)
+            self._tables[key] = ops.InMemoryTable(name=name, schema=table.schema, data=empty)
         return self._tables[key]
 
     def _text(self, node: ops.Node) -> str:
         """How the compiler writes `node`: a literal (e.g. `MAKE_TIMESTAMP(2024, 3, 1, 0, 0,
-        0.0)`) or an in-memory table's quoted name."""
-        if isinstance(node, ops.InMemoryTable):
+        0.0)`) or a table's quoted name."""
+        if isinstance(node, ops.PhysicalTable):
             return f'"{node.name}"'
         literal = cast(ops.Literal, node)
         if literal not in self._texts:
             select = self.db.compile(literal.to_expr().name("x"))
             self._texts[literal] = select.removeprefix("SELECT ").removesuffix(' AS "x"')
         return self._texts[literal]
+
+
+class _Unstable(Exception):
+    """A shape holds a value that does not read the same in every process."""
+
+
+_PLAIN = (str, int, float, bool, type(None), date, datetime, timedelta, Decimal, Enum)
+
+
+def _digest(shape: ops.Node) -> str | None:
+    """A digest of `shape` that is the same in every process (a node's hash is not: strings hash
+    differently per process), or None when the shape holds a value that has no such reading."""
+    seen: dict[int, str] = {}
+
+    def read(value: Any) -> str:
+        if isinstance(value, Concrete):
+            if id(value) not in seen:
+                args: tuple[Any, ...] = value.__args__
+                if isinstance(value, ops.DatabaseTable):  # the backend: its type only
+                    args = (value.name, value.schema, type(value.source).__name__, value.namespace)
+                elif isinstance(value, ops.InMemoryTable):  # an empty stand-in: no data
+                    args = (value.name, value.schema)
+                kind = type(value)
+                inner = ",".join(read(a) for a in args)
+                text = f"{kind.__module__}.{kind.__qualname__}({inner})"
+                seen[id(value)] = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+            return seen[id(value)]
+        if isinstance(value, tuple | list):
+            return "(" + ",".join(read(v) for v in value) + ")"
+        if isinstance(value, frozenset):  # e.g. the columns a projection drops
+            return "{" + ",".join(sorted(read(v) for v in value)) + "}"
+        if isinstance(value, Mapping):
+            return "{" + ",".join(f"{read(k)}:{read(v)}" for k, v in value.items()) + "}"
+        if isinstance(value, _PLAIN):
+            return f"{type(value).__name__}:{value!r}"
+        raise _Unstable(type(value).__name__)
+
+    try:
+        return read(shape)
+    except _Unstable:
+        return None
 
 
 def _dated(node: ops.Literal) -> bool:

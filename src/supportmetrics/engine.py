@@ -100,7 +100,7 @@ class Engine:
         self._out_of_range: list[OutOfRange] | None = None
         self._prefix = f"_sm_{uuid4().hex[:8]}"
         """Names this engine's materialised tables apart from another's on a shared session."""
-        self.queries = CompiledQueries(db) if self.backend.name == "duckdb" else None
+        self.queries = CompiledQueries(db, persisted) if self.backend.name == "duckdb" else None
         """Compiled SQL by query shape (DuckDB; other backends compile every query)."""
 
     @property
