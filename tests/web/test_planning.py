@@ -39,6 +39,24 @@ def test_staffing_from_the_data_matches_the_workspace(anon, auth, site) -> None:
     assert body["rows"], "the demo has calls that week"
 
 
+def test_staffing_per_half_hour_matches_the_workspace(anon, auth, site) -> None:
+    params = {"from": "2025-03-03", "to": "2025-03-09", "aht": 240, "interval": "30m"}
+    body = anon.get("/api/staffing", params=params, headers=auth).json()
+    ws = supportmetrics.connect(site.root)
+    try:
+        expected = from_history(
+            ws, date(2025, 3, 3), date(2025, 3, 9), Targets(), 240.0, interval="30m"
+        )
+    finally:
+        ws.close()
+    assert body["interval_seconds"] == 1800
+    assert body["rows"] == json.loads(json.dumps(expected))
+    assert body["rows"][0]["period"][14:] in ("00", "30")
+    assert all(r["available_agents"] is not None for r in body["rows"])
+    bad = anon.get("/api/staffing", params={**params, "interval": "900"}, headers=auth)
+    assert bad.status_code == 400 and "30m or 1h" in bad.json()["detail"]
+
+
 def test_explain_matches_the_workspace(anon, auth, site) -> None:
     params = {"from": "2025-06-01", "to": "2025-06-30", "by": "channel"}
     body = anon.get("/api/explain/ticket_volume", params=params, headers=auth).json()
@@ -64,6 +82,10 @@ def test_staffing_page(admin) -> None:
     page = admin.get("/staffing", params={"service_level": "0.9", "aht": "200"})
     assert page.status_code == 200
     assert 'id="forecast-chart"' in page.text and 'id="staffing-heat-map"' in page.text
+    # the demo has agent availability: needed against available, as a map and a table
+    assert 'id="staffing-gap-map"' in page.text and 'id="staffing-gaps"' in page.text
+    table = page.text.split('id="staffing-gaps"')[1].split("</table>")[0]
+    assert table.count("<tr>") == 8 and re.search(r"<td>[+\u2212]\d+\.\d</td>", table)
     assert 'name="aht" type="number" step="1" min="1" value="200"' in page.text
     assert 'value="0.9"' in page.text
     assert 'href="/staffing?' in page.text
