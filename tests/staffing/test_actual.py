@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+import supportmetrics
+from supportmetrics import demo
 from supportmetrics.cli import app
+from supportmetrics.query.periods import covered_days, label, spine
 from supportmetrics.staffing import Targets, available_agents, from_history
 from tests.metrics.conftest import make_workspace
 
@@ -108,3 +112,31 @@ def test_staffing_json_per_half_hour(logged) -> None:
     assert json.loads(hourly.stdout)["interval_seconds"] == 3600
     bad = CliRunner().invoke(app, ["staffing", "--interval", "15m", "-w", str(logged.root)])
     assert bad.exit_code == 2 and "30m or 1h" in bad.output
+
+
+@pytest.fixture(scope="module")
+def demo_workspace(tmp_path_factory):
+    root = tmp_path_factory.mktemp("actual")
+    demo.write(demo.generate(5_000, seed=1), root / "data", "parquet")
+    ws = supportmetrics.init(root / "ws", timezone="America/New_York")
+    ws.ingest([root / "data"])
+    yield ws
+    ws.close()
+
+
+@pytest.mark.slow
+def test_half_hours_add_up_to_hours_and_to_the_occupancy_denominator(demo_workspace) -> None:
+    # Cross-check with the occupancy metric (breaks left out): every available second of the
+    # demo's closed stretches falls in exactly one half hour of the data's local span.
+    engine = demo_workspace.engine()
+    low, high = covered_days(*engine.bounds(), engine.config.timezone)
+    halves = [label(m, "half_hour") for m in spine(low, high, "half_hour")][:-1]
+    found = available_agents(engine, halves, 1800)
+    occupancy = demo_workspace.metric("occupancy", variants={"paused": "exclude"}).rows
+    available_seconds = occupancy[0]["denominator"]
+    assert available_seconds > 0
+    assert sum(found.values()) * 1800 == pytest.approx(available_seconds, rel=1e-9)
+    hours = [label(m, "hour") for m in spine(low, high, "hour")][:-1]
+    hourly = available_agents(engine, hours, 3600)
+    pairs = np.array(list(found.values())).reshape(-1, 2).mean(axis=1)
+    assert pairs == pytest.approx(list(hourly.values()))
