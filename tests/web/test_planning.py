@@ -7,11 +7,13 @@ import json
 import re
 from datetime import date
 
+import numpy as np
 import pytest
 
 import supportmetrics
 from supportmetrics.explain import explain
 from supportmetrics.staffing import Targets, from_history
+from supportmetrics.web.planning_pages import by_weekday_hour
 
 pytestmark = pytest.mark.slow
 
@@ -106,3 +108,12 @@ def test_why_did_this_change_panel_on_the_metric_page(admin) -> None:
         r"channel \w+ \([+-]\d+\)\.",
         summary,
     ), summary
+
+
+def test_means_by_weekday_and_hour() -> None:
+    # Monday 09:00 and the next Monday 09:30 share a cell; Sunday 23:00 is the last one
+    periods = ["2024-01-01T09:00", "2024-01-08T09:30", "2024-01-07T23:00"]
+    grid = by_weekday_hour(periods, [1.0, 3.0, 5.0])
+    assert grid.shape == (7, 24)
+    assert (grid[0, 9], grid[6, 23]) == (2.0, 5.0)
+    assert np.isnan(grid).sum() == 7 * 24 - 2

@@ -115,9 +115,14 @@ def _seconds(interval: str | None) -> float | None:
     """An interval parameter in seconds (None when absent; 400 when not more than 0)."""
     if interval is None:
         return None
-    length = {"30m": 1800.0, "1h": 3600.0}.get(interval) or float(interval)
+    try:
+        length = {"30m": 1800.0, "1h": 3600.0}.get(interval) or float(interval)
+    except ValueError:
+        length = math.nan
     if not 0 < length < math.inf:
-        raise HTTPException(400, f"interval {interval} must be a number of seconds more than 0")
+        raise HTTPException(
+            400, f"interval {interval!r} takes seconds more than 0 (e.g. 1800), 30m or 1h"
+        )
     return length
 
 
@@ -140,7 +145,6 @@ def staffing(
     interval: Annotated[
         str | None,
         Query(
-            pattern=r"^(\d+(\.\d+)?|30m|1h)$",
             description="Seconds (e.g. 1800), 30m or 1h; the calculator takes any seconds "
             "(default 1800), the data 30m or 1h (default 1h)",
         ),

@@ -4,8 +4,9 @@ logged-in agent-hours per day, and what-if inputs for the service level and AHT.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 import altair as alt
 import numpy as np
@@ -129,17 +130,31 @@ def _signed(value: float | None) -> str:
     return f"+{value:.1f}" if value > 0 else f"\u2212{-value:.1f}" if value < 0 else "0"
 
 
-def actual_by_weekday_hour(engine: Engine, start: date, end: date) -> np.ndarray | None:
+def actual_by_weekday_hour(
+    engine: Engine, start: date, end: date
+) -> tuple[np.ndarray, date, date] | None:
     """The agents available (agent_availability) on average per weekday x hour from `start` to
-    `end` (local dates; hours without any count as 0); None without availability data."""
+    `end` (local dates) cut to the days the availability data covers (hours without any in them
+    count as 0), and the dates averaged over; None without availability data in the range."""
     from supportmetrics.staffing import available_agents
 
+    stretches = engine.table("agent_availability")
+    span = engine.arrow(
+        stretches.aggregate(first=stretches.started_at.min(), last=stretches.started_at.max())
+    ).to_pylist()[0]
+    if span["first"] is None:
+        return None
+    zone = ZoneInfo(engine.config.timezone)
+    first, last = (span[k].replace(tzinfo=UTC).astimezone(zone).date() for k in ("first", "last"))
+    start, end = max(start, first), min(end, last)
+    if end < start:
+        return None
     hours = spine(datetime.combine(start, time()), datetime.combine(end, time(23)), "hour")
     labels = [label(moment, "hour") for moment in hours]
     found = available_agents(engine, labels, 3600)
     if found is None:
         return None
-    return by_weekday_hour(labels, list(found.values()))
+    return by_weekday_hour(labels, list(found.values())), start, end
 
 
 def staffing_page(engine: Engine, view: View) -> dict[str, Any]:
@@ -174,7 +189,8 @@ def staffing_page(engine: Engine, view: View) -> dict[str, Any]:
     actual = actual_by_weekday_hour(engine, start, end)
     gaps = None
     if actual is not None:
-        gaps = _cells(required=required, available=actual, over_under=actual - required)
+        grid = actual[0]
+        gaps = _cells(required=required, available=grid, over_under=grid - required)
     history = []
     if metric == "calls":
         from supportmetrics.staffing import from_history
@@ -186,7 +202,7 @@ def staffing_page(engine: Engine, view: View) -> dict[str, Any]:
         "heat_map": heat_map(cells),
         "gap_map": gap_map(gaps) if gaps else None,
         "gap_rows": _gap_rows(gaps) if gaps else None,
-        "range": (start, end),
+        "actual_range": actual[1:] if actual is not None else None,
         "backtest": ahead["backtest"][0],
         "peak": int(need["scheduled"].max()) if len(rows) else 0,
         "history": finite(history),
