@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import ibis
+import ibis.expr.types as ir
 
 from supportmetrics.localtime import local_timestamp
 
@@ -85,7 +86,7 @@ def with_actual(
     return out
 
 
-def _any(engine: Engine, stretches: Any) -> bool:
+def _any(engine: Engine, stretches: ir.Table) -> bool:
     return bool(engine.arrow(stretches.limit(1).select("agent_id")).num_rows)
 
 
