@@ -12,7 +12,7 @@ yet carry `notimpl`/`notyet` marks (see marks.py).
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import ibis
 import pytest
@@ -21,6 +21,8 @@ import supportmetrics
 from supportmetrics import demo
 from supportmetrics.config import CONFIG_FILE
 from supportmetrics.metrics import CATALOGUE, Metric
+from supportmetrics.query.periods import label, spine
+from supportmetrics.staffing import available_agents
 from tests.backends.providers import PROVIDERS, listed
 from tests.metrics.conftest import EVENTS, MESSAGES, TICKETS
 
@@ -188,3 +190,22 @@ def test_coarse_delta_differs_and_microseconds_are_exact(other) -> None:
         )
     ).to_pylist()[0]
     assert row == {"seconds": COARSE_DELTA[other.engine().backend.name], "micros": 200_000}
+
+
+def test_half_hours_and_agents_available_match(pair) -> None:
+    query = {"period": "half_hour", "where": {"team": ["dst"]}}
+    for ws in pair:
+        rows = ws.metric("ticket_volume", **query).rows
+        assert [(r["period"][11:], r["value"]) for r in rows] == [
+            ("00:30", 1),
+            ("01:30", 1),
+            ("03:00", 1),
+            ("08:00", 1),
+        ]
+    duck, other = pair
+    last = datetime.combine(duck.engine().span()[1], datetime.min.time())
+    halves = [label(m, "half_hour") for m in spine(last - timedelta(days=14), last, "half_hour")]
+    want = available_agents(duck.engine(), halves, 1800)
+    got = available_agents(other.engine(), halves, 1800)
+    assert want is not None and sum(want.values()) > 0
+    assert got == pytest.approx(want)

@@ -51,6 +51,15 @@ def test_backtest_of_an_exact_pattern_is_perfect() -> None:
     assert result["baseline"]["wape"] == 0.0
 
 
+def test_backtest_per_half_hour_of_an_exact_pattern_is_perfect() -> None:
+    halves = np.repeat(WEEK, 2) / 2  # each hour's contacts split over its two half hours
+    result = backtest(np.tile(halves, 10), "30m")
+    assert result["folds"] == 4
+    assert result["model"]["wape"] == pytest.approx(0.0, abs=1e-6)
+    forecast = model_forecast(np.tile(halves, 10), 7 * 48, 48)
+    assert forecast.mean == pytest.approx(halves, abs=1e-6)
+
+
 @pytest.fixture(scope="module")
 def demo_workspace(tmp_path_factory):
     root = tmp_path_factory.mktemp("forecast")
@@ -95,3 +104,34 @@ def test_staffing_the_forecast(demo_workspace) -> None:
         assert (row["agents"], row["aht_seconds"]) == (expected["agents"], 300.0)
     refused = CliRunner().invoke(app, [*args, "--where", "queue=sales"])
     assert refused.exit_code == 2 and "--where does not apply" in refused.output
+
+
+@pytest.mark.slow
+def test_half_hour_forecast_adds_up_to_the_hourly_one(demo_workspace) -> None:
+    # The same daily model, spread by each weekday's profile: two half hours make their hour.
+    args = ["forecast", "--format", "json", "--horizon", "7d", "-w", str(demo_workspace.root)]
+    hourly = json.loads(CliRunner().invoke(app, args).stdout)
+    result = CliRunner().invoke(app, [*args, "--interval", "30m"])
+    assert result.exit_code == 0, result.output
+    halves = json.loads(result.stdout)
+    assert halves["interval"] == "30m" and len(halves["rows"]) == 7 * 48
+    periods = [r["period"] for r in halves["rows"]]
+    assert periods[:3] == [hourly["rows"][0]["period"], periods[0][:14] + "30", periods[2]]
+    assert periods[2] == hourly["rows"][1]["period"]
+    pairs = np.array([r["forecast"] for r in halves["rows"]]).reshape(-1, 2).sum(axis=1)
+    assert pairs == pytest.approx([r["forecast"] for r in hourly["rows"]], abs=2e-3)
+    (check,) = halves["backtest"]
+    assert check["folds"] == 4 and check["model"]["wape"] is not None
+
+
+@pytest.mark.slow
+def test_staffing_the_forecast_per_half_hour(demo_workspace) -> None:
+    args = ["staffing", "--forecast", "--aht", "300s", "--interval", "30m", "--format", "json"]
+    result = CliRunner().invoke(app, [*args, "-w", str(demo_workspace.root)])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["interval_seconds"] == 1800 and len(body["rows"]) == 14 * 48
+    targets = Targets(service_level=0.8, answer_within=20)
+    for row in body["rows"][::41]:
+        assert row["agents"] == calculate(row["forecast"], 1800, 300, targets)["agents"]
+        assert (row["available_agents"], row["over_under"]) == (None, None)

@@ -116,8 +116,13 @@ def test_command_line_from_the_workspace(center) -> None:
     ]
     # 6 agent-hours needed on the phones, 3 logged in and available
     assert body["days"][0]["over_under_hours"] == -3.0
+    # 10:00 A1 the whole hour and A2 half of it; 11:00 A1 until his break at 11:30
+    assert [(r["available_agents"], r["over_under"]) for r in body["rows"]] == [
+        (1.5, -1.5),
+        (0.5, -2.5),
+    ]
 
 
-def test_forecast_command_refuses_half_hours(center) -> None:
-    result = CliRunner().invoke(app, ["forecast", "--interval", "30m", "-w", str(center.root)])
-    assert result.exit_code == 2 and "--interval 1h or day" in result.output
+def test_forecast_command_refuses_quarter_hours(center) -> None:
+    result = CliRunner().invoke(app, ["forecast", "--interval", "15m", "-w", str(center.root)])
+    assert result.exit_code == 2 and "--interval 30m, 1h or day" in result.output

@@ -7,11 +7,13 @@ import json
 import re
 from datetime import date
 
+import numpy as np
 import pytest
 
 import supportmetrics
 from supportmetrics.explain import explain
 from supportmetrics.staffing import Targets, from_history
+from supportmetrics.web.planning_pages import by_weekday_hour
 
 pytestmark = pytest.mark.slow
 
@@ -39,6 +41,24 @@ def test_staffing_from_the_data_matches_the_workspace(anon, auth, site) -> None:
     assert body["rows"], "the demo has calls that week"
 
 
+def test_staffing_per_half_hour_matches_the_workspace(anon, auth, site) -> None:
+    params = {"from": "2025-03-03", "to": "2025-03-09", "aht": 240, "interval": "30m"}
+    body = anon.get("/api/staffing", params=params, headers=auth).json()
+    ws = supportmetrics.connect(site.root)
+    try:
+        expected = from_history(
+            ws, date(2025, 3, 3), date(2025, 3, 9), Targets(), 240.0, interval="30m"
+        )
+    finally:
+        ws.close()
+    assert body["interval_seconds"] == 1800
+    assert body["rows"] == json.loads(json.dumps(expected))
+    assert body["rows"][0]["period"][14:] in ("00", "30")
+    assert all(r["available_agents"] is not None for r in body["rows"])
+    bad = anon.get("/api/staffing", params={**params, "interval": "900"}, headers=auth)
+    assert bad.status_code == 400 and "30m or 1h" in bad.json()["detail"]
+
+
 def test_explain_matches_the_workspace(anon, auth, site) -> None:
     params = {"from": "2025-06-01", "to": "2025-06-30", "by": "channel"}
     body = anon.get("/api/explain/ticket_volume", params=params, headers=auth).json()
@@ -64,6 +84,10 @@ def test_staffing_page(admin) -> None:
     page = admin.get("/staffing", params={"service_level": "0.9", "aht": "200"})
     assert page.status_code == 200
     assert 'id="forecast-chart"' in page.text and 'id="staffing-heat-map"' in page.text
+    # the demo has agent availability: needed against available, as a map and a table
+    assert 'id="staffing-gap-map"' in page.text and 'id="staffing-gaps"' in page.text
+    table = page.text.split('id="staffing-gaps"')[1].split("</table>")[0]
+    assert table.count("<tr>") == 8 and re.search(r"<td>[+\u2212]\d+\.\d</td>", table)
     assert 'name="aht" type="number" step="1" min="1" value="200"' in page.text
     assert 'value="0.9"' in page.text
     assert 'href="/staffing?' in page.text
@@ -84,3 +108,12 @@ def test_why_did_this_change_panel_on_the_metric_page(admin) -> None:
         r"channel \w+ \([+-]\d+\)\.",
         summary,
     ), summary
+
+
+def test_means_by_weekday_and_hour() -> None:
+    # Monday 09:00 and the next Monday 09:30 share a cell; Sunday 23:00 is the last one
+    periods = ["2024-01-01T09:00", "2024-01-08T09:30", "2024-01-07T23:00"]
+    grid = by_weekday_hour(periods, [1.0, 3.0, 5.0])
+    assert grid.shape == (7, 24)
+    assert (grid[0, 9], grid[6, 23]) == (2.0, 5.0)
+    assert np.isnan(grid).sum() == 7 * 24 - 2

@@ -48,7 +48,11 @@ PAGES = {
     "targets": f"/targets?{VIEW}",
     "sla": f"/sla?{VIEW}",
 }
-MORE_PAGES = {"catalogue": f"/metrics?{VIEW}", "account": "/account"}
+MORE_PAGES = {
+    "catalogue": f"/metrics?{VIEW}",
+    "account": "/account",
+    "staffing": "/staffing?from=2025-10-01&to=2025-12-31",
+}
 """Pages checked for fit and accessibility only (no screenshot asked for, no filter to state)."""
 RAW_FLOAT = re.compile(r"(?<![\d.])\d+\.\d{3,}(?![\d.])")
 

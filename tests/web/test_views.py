@@ -270,6 +270,19 @@ def test_variant_period_stat_and_clock_in_the_url_change_the_numbers(
     ).json()["rows"]
     assert [p["label"] for p in points] == [r["period"] for r in by_hour]
     assert [p["y"] for p in points] == [r["value"] for r in by_hour] and len(points) > 2
+    halves = admin.get(
+        "/api/metrics/ticket_volume", params=day | {"period": "half_hour"}, headers=auth
+    ).json()["rows"]
+    added: dict[str, int] = {}  # two half hours make their hour
+    for row in halves:
+        added[row["period"][:13]] = added.get(row["period"][:13], 0) + row["value"]
+    assert added == {r["period"][:13]: r["value"] for r in by_hour}
+    assert any(r["period"].endswith(":30") for r in halves)
+    half_hourly = admin.get("/metrics/ticket_volume", params=day | {"period": "half_hour"}).text
+    assert '<option value="half_hour" selected>half hour</option>' in half_hourly
+    assert [p["label"] for p in _values(_spec(half_hourly, "trend-chart"))] == [
+        r["period"] for r in halves
+    ]
 
 
 def test_charts_export_as_png_and_svg_and_tables_as_csv(admin: TestClient) -> None:

@@ -38,7 +38,7 @@ __all__ = [
 
 ENV_VAR = "SUPPORTMETRICS_WORKSPACE"
 """The environment variable naming the default workspace (`supportmetrics.workspace.ENV_VAR`)."""
-Period = Literal["hour", "day", "week", "month", "quarter", "year"]
+Period = Literal["half_hour", "hour", "day", "week", "month", "quarter", "year"]
 """A trend's period (`supportmetrics.query.Period`)."""
 Clock = Literal["calendar", "business"]
 """Which hours a duration counts."""

@@ -56,6 +56,16 @@ WhereOption = Annotated[
     typer.Option("--where", metavar="<COL=VAL[,VAL]>", help="Filter (repeatable)."),
 ]
 
+StaffingWhereOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--where",
+        metavar="<COL=VAL[,VAL]>",
+        help="Filter the calls (repeatable); queue and agent filter the agents available too "
+        "(any other filter leaves them unknown).",
+    ),
+]
+
 
 def _json(payload: Any) -> None:
     print_json(payload, allow_nan=False)
@@ -91,30 +101,38 @@ def staffing_command(
     shrinkage: Annotated[float, typer.Option(help="Share of paid time off the phones.")] = 0.0,
     concurrency: Annotated[int, typer.Option(min=1, help="Contacts per agent at once.")] = 1,
     aht: Annotated[
-        str, typer.Option(help="Average handle time (e.g. 180s), or auto: measured per hour.")
+        str, typer.Option(help="Average handle time (e.g. 180s), or auto: measured per interval.")
     ] = "auto",
     volume: Annotated[
         float | None,
         typer.Option(min=0, help="Calculator: contacts in one interval (no data needed)."),
     ] = None,
-    interval: Annotated[str, typer.Option(help="Calculator: the interval, e.g. 30m.")] = "30m",
+    interval: Annotated[
+        str | None,
+        typer.Option(
+            help="The interval: for the calculator any length (default 30m); from the data or "
+            "--forecast 30m or 1h (default 1h).",
+        ),
+    ] = None,
     forecast: Annotated[
         bool,
         typer.Option(
             "--forecast",
-            help="Staff the forecast of the 14 days after the range (per hour), not the range.",
+            help="Staff the forecast of the 14 days after the range (per interval), not the range.",
         ),
     ] = False,
     start: StartOption = None,
     end: EndOption = None,
-    where: WhereOption = None,
+    where: StaffingWhereOption = None,
     workspace: WorkspaceOption = None,
     fmt: FormatOption = Format.table,
 ) -> None:
-    """Agents needed per interval (Erlang C): for one interval given its volume, per hour of the
-    offered calls in the workspace, or per hour of their forecast (--forecast), with the service
-    level, ASA and occupancy they achieve."""
+    """Agents needed per interval (Erlang C): for one interval given its volume, per half hour or
+    hour of the offered calls in the workspace, or of their forecast (--forecast), with the
+    service level, ASA and occupancy they achieve; from the data, beside the agents logged in and
+    available (agent_availability) and the gap (over_under)."""
     from supportmetrics.staffing import (
+        STAFFING_INTERVALS,
         StaffingError,
         Targets,
         calculate,
@@ -137,7 +155,7 @@ def staffing_command(
         if volume is not None:
             if aht == "auto":
                 raise fail("the calculator (--volume) needs --aht SECONDS", EXIT_USAGE)
-            row = _finite(calculate(volume, seconds(interval), seconds(aht), targets))
+            row = _finite(calculate(volume, seconds(interval or "30m"), seconds(aht), targets))
             if fmt is Format.json:
                 _json(row)
             else:
@@ -150,14 +168,21 @@ def staffing_command(
                 "--where does not apply to --forecast (it forecasts all contacts)", EXIT_USAGE
             )
         fixed = None if aht == "auto" else seconds(aht)
+        step = {1800.0: "30m", 3600.0: "1h"}.get(seconds(interval or "1h"), "")
+        if step not in STAFFING_INTERVALS:
+            raise fail(
+                f"--interval {interval} takes 30m or 1h from the data (any length with --volume)",
+                EXIT_USAGE,
+            )
         ws = open_workspace(workspace)
         try:
             if forecast:
-                rows, days = from_forecast(ws, first, last, targets, fixed), []
+                rows, days = from_forecast(ws, first, last, targets, fixed, interval=step), []
             else:
                 chosen = filters(where)
-                rows = from_history(ws, first, last, targets, fixed, chosen)
-                days = staffed_hours(ws, rows, first, last, chosen) if rows else []
+                rows = from_history(ws, first, last, targets, fixed, chosen, step)
+                length = seconds(step)
+                days = staffed_hours(ws, rows, first, last, chosen, length) if rows else []
         finally:
             ws.close()
     except StaffingError as exc:
@@ -166,7 +191,7 @@ def staffing_command(
     if not rows:
         err.print("staffing: no offered calls in this range")
     elif fmt is Format.json:
-        _json({"interval_seconds": 3600, "rows": rows, "days": days})
+        _json({"interval_seconds": int(seconds(step)), "rows": rows, "days": days})
     else:
         emit(rows if fmt is Format.csv else [_shown(r) for r in rows], fmt, title="staffing")
         if fmt is Format.table and any(d["available_agent_hours"] for d in days):
@@ -257,7 +282,7 @@ def forecast_command(
     by: Annotated[
         str | None, typer.Option(help="Forecast each channel, queue or team apart.")
     ] = None,
-    interval: Annotated[str, typer.Option(help="1h or day.")] = "1h",
+    interval: Annotated[str, typer.Option(help="30m, 1h or day.")] = "1h",
     horizon: Annotated[str, typer.Option(help="How far ahead, in days, e.g. 14d.")] = "14d",
     start: StartOption = None,
     end: EndOption = None,
@@ -271,8 +296,10 @@ def forecast_command(
     from supportmetrics.staffing.forecast import forecast_workspace
 
     days = seconds(horizon) / 86400
-    if days != int(days) or interval not in ("1h", "day"):
-        raise fail("--horizon takes whole days (e.g. 14d) and --interval 1h or day", EXIT_USAGE)
+    if days != int(days) or interval not in ("30m", "1h", "day"):
+        raise fail(
+            "--horizon takes whole days (e.g. 14d) and --interval 30m, 1h or day", EXIT_USAGE
+        )
     ws = open_workspace(workspace)
     try:
         start_day, end_day = (start.date() if start else None), (end.date() if end else None)

@@ -20,7 +20,7 @@ from supportmetrics.engine import Engine
 from supportmetrics.localtime import local_timestamp
 from supportmetrics.query.dimensions import filter_rows, with_dimensions
 from supportmetrics.query.model import Query
-from supportmetrics.query.periods import TRUNCATE, floor, label, next_start, spine, to_utc
+from supportmetrics.query.periods import floor, label, next_start, spine, to_utc, truncate
 from supportmetrics.stats import nps_interval, wilson_interval
 
 __all__ = ["LINK_SEGMENTS", "cohort_rows", "windows"]
@@ -76,7 +76,7 @@ def _in_window(
         pairs = rows.cross_join(periods.select("__label", "__from", "__to"))
         return pairs.filter((pairs[at] >= pairs.__from) & (pairs[at] < pairs.__to))
     rows = local_timestamp(rows, {"__at_local": at}, engine.offsets())
-    rows = rows.mutate(__start=rows.__at_local.truncate(TRUNCATE[period])).drop("__at_local")
+    rows = rows.mutate(__start=truncate(rows.__at_local, period)).drop("__at_local")
     return rows.join(periods.select("__label", "__start"), "__start")
 
 

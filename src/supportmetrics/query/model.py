@@ -9,8 +9,8 @@ from typing import Any, Literal
 
 __all__ = ["PERIODS", "Period", "Query", "QueryError", "Result", "Row"]
 
-Period = Literal["hour", "day", "week", "month", "quarter", "year"]
-PERIODS: tuple[str, ...] = ("hour", "day", "week", "month", "quarter", "year")
+Period = Literal["half_hour", "hour", "day", "week", "month", "quarter", "year"]
+PERIODS: tuple[str, ...] = ("half_hour", "hour", "day", "week", "month", "quarter", "year")
 Row = dict[str, Any]
 """One result row: column name -> value (dimensions, period, value, n, ci_low ...), JSON-ready."""
 

@@ -1,6 +1,7 @@
 """Local periods: truncation units, labels, boundaries and the gap-free list between two periods.
 
-Period starts are naive local times of the workspace time zone; weeks start on Monday.
+Period starts are naive local times of the workspace time zone; weeks start on Monday; half hours
+start at :00 and :30 of the local wall clock (in a zone with a :30 or :45 offset too).
 """
 
 from __future__ import annotations
@@ -8,7 +9,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import ibis
+import ibis.expr.types as ir
+
 __all__ = [
+    "SUB_DAY",
     "TRUNCATE",
     "covered",
     "covered_days",
@@ -19,21 +24,43 @@ __all__ = [
     "previous_label",
     "spine",
     "to_utc",
+    "truncate",
 ]
 
-TRUNCATE = {"hour": "h", "day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}
-"""Ibis truncation unit of each period."""
+TRUNCATE = {
+    "half_hour": "h",
+    "hour": "h",
+    "day": "D",
+    "week": "W",
+    "month": "M",
+    "quarter": "Q",
+    "year": "Y",
+}
+"""Ibis truncation unit of each period (half hours: the hour, then `truncate` adds :30)."""
+SUB_DAY = {"half_hour": timedelta(minutes=30), "hour": timedelta(hours=1)}
+"""The periods shorter than a day, and their length."""
+
+
+def truncate(value: ir.TimestampValue, period: str) -> ir.TimestampValue:
+    """The start of the local period holding each (local) timestamp `value`, in the engine."""
+    start = value.truncate(TRUNCATE[period])
+    if period != "half_hour":
+        return start
+    late = ibis.ifelse(value.minute() >= 30, ibis.interval(minutes=30), ibis.interval(minutes=0))
+    return start + late
 
 
 def label(value: datetime, period: str | None) -> str:
-    """How a period start is shown: 2025-03-01, or 2025-03-01T14:00 for hours."""
-    return value.strftime("%Y-%m-%dT%H:00") if period == "hour" else value.strftime("%Y-%m-%d")
+    """How a period start is shown: 2025-03-01, or 2025-03-01T14:00 (2025-03-01T14:30) for hours
+    (half hours)."""
+    return value.strftime("%Y-%m-%dT%H:%M") if period in SUB_DAY else value.strftime("%Y-%m-%d")
 
 
 def floor(moment: datetime, period: str) -> datetime:
     """The start of the period holding `moment`."""
-    if period == "hour":
-        return moment.replace(minute=0, second=0, microsecond=0)
+    if period in SUB_DAY:
+        minute = moment.minute - moment.minute % 30 if period == "half_hour" else 0
+        return moment.replace(minute=minute, second=0, microsecond=0)
     day = datetime(moment.year, moment.month, moment.day)
     if period == "day":
         return day
@@ -45,8 +72,8 @@ def floor(moment: datetime, period: str) -> datetime:
 
 def next_start(moment: datetime, period: str, steps: int = 1) -> datetime:
     """The start of the period `steps` after the one starting at `moment` (negative: before)."""
-    if period in ("hour", "day", "week"):
-        step = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(days=7)}
+    if period in (*SUB_DAY, "day", "week"):
+        step = SUB_DAY | {"day": timedelta(days=1), "week": timedelta(days=7)}
         return moment + steps * step[period]
     month = moment.month - 1 + steps * {"month": 1, "quarter": 3, "year": 12}[period]
     return moment.replace(year=moment.year + month // 12, month=month % 12 + 1, day=1)
@@ -91,17 +118,18 @@ def covered(
     end: date | None = None,
 ) -> tuple[datetime, datetime]:
     """The local span a period row can hold data from: the data's span (`first` to `last`, naive
-    UTC) in whole local days; for hourly periods, from the start of the first timestamp's hour to
-    the last timestamp itself (the hour the data ends in is cut short). Cut to the query's dates
+    UTC) in whole local days; for hourly (half-hourly) periods, from the start of the first
+    timestamp's hour (half hour) to the last timestamp itself (the one the data ends in is cut
+    short). Cut to the query's dates
     (`start` to `end`, inclusive) when it has them."""
     low, high = covered_days(first, last, timezone)
-    if period == "hour":
+    if period in SUB_DAY:
         zone = ZoneInfo(timezone)
 
         def local(moment: datetime) -> datetime:
             return moment.replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None)
 
-        low, high = floor(local(first), "hour"), local(last)
+        low, high = floor(local(first), period), local(last)
     if start is not None:
         low = max(low, datetime.combine(start, datetime.min.time()))
     if end is not None:

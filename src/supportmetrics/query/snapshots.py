@@ -19,7 +19,7 @@ from supportmetrics.engine import Engine
 from supportmetrics.localtime import local_timestamp, utc_midnight
 from supportmetrics.query.dimensions import filter_rows, with_dimensions
 from supportmetrics.query.model import Query, QueryError
-from supportmetrics.query.periods import TRUNCATE, floor, label, next_start, previous_label, spine
+from supportmetrics.query.periods import floor, label, next_start, previous_label, spine, truncate
 
 __all__ = ["backlog_rows", "growth_rows", "mrr_rows"]
 
@@ -128,7 +128,7 @@ def growth_rows(
     period = query.period or "month"
     steps = 1
     if versus == "year":
-        if period in ("hour", "day", "week"):
+        if period in ("half_hour", "hour", "day", "week"):
             raise QueryError("mrr_growth versus=year needs --period month, quarter or year")
         steps = {"month": 12, "quarter": 4, "year": 1}[period]
     first = floor(datetime.combine(start, datetime.min.time()), period) if start else None
@@ -195,7 +195,7 @@ def _running(
         )
         changes = changes.filter(changes.at >= begins)
     changes = local_timestamp(changes, {"_local": "at"}, engine.offsets())
-    at = changes._local.truncate(TRUNCATE[period]).name("__at")
+    at = truncate(changes._local, period).name("__at")
     per_period = changes.group_by([*dims, at]).aggregate(**{c: changes[c].sum() for c in columns})
     if carried is not None:  # as one change at the start of the first period shown
         both = per_period.union(carried.select(*dims, "__at", *columns))

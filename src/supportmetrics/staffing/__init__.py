@@ -1,5 +1,6 @@
-"""Workforce planning: Erlang staffing per interval."""
+"""Workforce planning: Erlang staffing per interval, beside the agents actually available."""
 
+from supportmetrics.staffing.actual import available_agents
 from supportmetrics.staffing.erlang import (
     Performance,
     StaffingError,
@@ -9,6 +10,7 @@ from supportmetrics.staffing.erlang import (
     required_agents,
 )
 from supportmetrics.staffing.requirements import (
+    STAFFING_INTERVALS,
     Targets,
     calculate,
     from_forecast,
@@ -19,9 +21,11 @@ from supportmetrics.staffing.requirements import (
 )
 
 __all__ = [
+    "STAFFING_INTERVALS",
     "Performance",
     "StaffingError",
     "Targets",
+    "available_agents",
     "calculate",
     "erlang_b",
     "erlang_c",

@@ -30,7 +30,11 @@ __all__ = [
 ]
 
 Array = npt.NDArray[np.float64]
-INTERVALS: dict[str, tuple[Period, int]] = {"1h": ("hour", 3600), "day": ("day", 86400)}
+INTERVALS: dict[str, tuple[Period, int]] = {
+    "30m": ("half_hour", 1800),
+    "1h": ("hour", 3600),
+    "day": ("day", 86400),
+}
 """Interval -> query period and seconds."""
 FIT_DAYS = 182
 """History the model is fitted on: the latest 26 weeks."""
@@ -193,8 +197,8 @@ def forecast_workspace(
     and the backtest of model and baseline."""
     if interval not in INTERVALS:
         raise StaffingError(
-            f"interval {interval!r} is not available: use 1h or day (the metrics are counted per "
-            "hour at the finest)"
+            f"interval {interval!r} is not available: use {', '.join(INTERVALS)} (the metrics are "
+            "counted per half hour at the finest)"
         )
     period, seconds = INTERVALS[interval]
     per_day = 86400 // seconds
@@ -269,4 +273,4 @@ def _day(stamp: np.datetime64) -> date:
 
 def _label(stamp: np.datetime64, period: str) -> str:
     moment: datetime = stamp.astype("datetime64[s]").astype(object)
-    return moment.strftime("%Y-%m-%dT%H:%M" if period == "hour" else "%Y-%m-%d")
+    return moment.strftime("%Y-%m-%d" if period == "day" else "%Y-%m-%dT%H:%M")

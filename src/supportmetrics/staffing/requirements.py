@@ -1,5 +1,6 @@
 """Agents needed per interval: targets, the calculator (one interval, no data) and the
-requirement over history (offered calls and handle time per hour from the query API)."""
+requirement over history (offered calls and handle time per hour or half hour from the query
+API), beside the agents actually available (`supportmetrics.staffing.actual`)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,15 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from supportmetrics.staffing.actual import with_actual
 from supportmetrics.staffing.erlang import StaffingError, performance, required_agents
+from supportmetrics.staffing.forecast import INTERVALS
 
 if TYPE_CHECKING:
     from supportmetrics.staffing.reader import Reader
 
 __all__ = [
+    "STAFFING_INTERVALS",
     "Targets",
     "calculate",
     "from_forecast",
@@ -26,6 +30,9 @@ __all__ = [
     "scheduled",
     "staffed_hours",
 ]
+
+STAFFING_INTERVALS = ("30m", "1h")
+"""The intervals staffing from data (or its forecast) is computed per."""
 
 
 @dataclass(frozen=True)
@@ -123,31 +130,36 @@ def from_history(
     targets: Targets,
     aht: float | None = None,
     where: Mapping[str, Sequence[str]] | None = None,
+    interval: str = "1h",
 ) -> list[dict[str, Any]]:
-    """Per hour with offered calls: calls, AHT (measured per hour when `aht` is None, the range's
-    mean where an hour has none handled), and the requirement."""
+    """Per interval (30m or 1h) with offered calls: calls, AHT (measured per interval when `aht`
+    is None, the range's mean where an interval has none handled), the requirement, and the
+    agents available beside it (`available_agents`, `over_under`; null without
+    agent_availability)."""
+    period, seconds = _interval(interval)
     span: dict[str, Any] = {"start": start, "end": end, "where": dict(where or {})}
-    offered = ws.metric("abandonment_rate", period="hour", **span).rows
+    offered = ws.metric("abandonment_rate", period=period, **span).rows
     if not offered:
         return []
     periods = [row["period"] for row in offered]
     calls = np.array([row["denominator"] for row in offered], dtype=np.float64)
     handle = np.full(calls.shape, np.nan) if aht is None else np.full(calls.shape, aht)
     if aht is None:
-        by_hour = {
-            r["period"]: r["value"] for r in ws.metric("handle_time", period="hour", **span).rows
+        by_period = {
+            r["period"]: r["value"] for r in ws.metric("handle_time", period=period, **span).rows
         }
         overall = ws.metric("handle_time", **span).rows
         fallback = overall[0]["value"] if overall and overall[0]["value"] else None
         if fallback is None:
             raise StaffingError("no handled calls in the range to measure AHT: give --aht SECONDS")
-        handle = np.array([by_hour.get(p) or fallback for p in periods], dtype=np.float64)
-    result = plan(calls, 3600.0, handle, targets)
-    return [
-        {"period": period, "calls": int(calls[i]), "aht_seconds": float(handle[i])}
+        handle = np.array([by_period.get(p) or fallback for p in periods], dtype=np.float64)
+    result = plan(calls, float(seconds), handle, targets)
+    rows = [
+        {"period": label, "calls": int(calls[i]), "aht_seconds": float(handle[i])}
         | {key: value[i].item() for key, value in result.items()}
-        for i, period in enumerate(periods)
+        for i, label in enumerate(periods)
     ]
+    return with_actual(ws.engine(), rows, seconds, where)
 
 
 def from_forecast(
@@ -157,10 +169,12 @@ def from_forecast(
     targets: Targets,
     aht: float | None = None,
     horizon_days: int = 14,
+    interval: str = "1h",
 ) -> list[dict[str, Any]]:
-    """Per hour of the `horizon_days` after the history (`start` to `end`): the forecast contacts
-    (offered calls, or tickets created when the workspace has no calls), the AHT (given, or the
-    history's mean handle time) and the requirement."""
+    """Per interval (30m or 1h) of the `horizon_days` after the history (`start` to `end`): the
+    forecast contacts (offered calls, or tickets created when the workspace has no calls), the
+    AHT (given, or the history's mean handle time) and the requirement."""
+    seconds = _interval(interval)[1]
     from supportmetrics.staffing.forecast import forecast_workspace
 
     offered = ws.metric("abandonment_rate", start=start, end=end).rows
@@ -170,14 +184,24 @@ def from_forecast(
         aht = measured[0]["value"] if measured and measured[0]["value"] else None
         if aht is None:
             raise StaffingError("no handled calls in the range to measure AHT: give --aht SECONDS")
-    rows = forecast_workspace(ws, metric, None, "1h", horizon_days, start, end)["rows"]
+    rows = forecast_workspace(ws, metric, None, interval, horizon_days, start, end)["rows"]
     contacts = np.array([row["forecast"] for row in rows], dtype=np.float64)
-    result = plan(contacts, 3600.0, aht, targets)
+    result = plan(contacts, float(seconds), aht, targets)
     return [
         {"period": row["period"], "forecast": row["forecast"], "aht_seconds": float(aht)}
         | {key: value[i].item() for key, value in result.items()}
+        | {"available_agents": None, "over_under": None}  # the future's staffing is unknown
         for i, row in enumerate(rows)
     ]
+
+
+def _interval(interval: str) -> tuple[Any, int]:
+    """The query period and seconds of a staffing interval."""
+    if interval not in STAFFING_INTERVALS:
+        raise StaffingError(
+            f"interval {interval!r} is not available from data: use {' or '.join(STAFFING_INTERVALS)}"
+        )
+    return INTERVALS[interval]
 
 
 def staffed_hours(
@@ -186,9 +210,11 @@ def staffed_hours(
     start: date | None,
     end: date | None,
     where: Mapping[str, Sequence[str]] | None = None,
+    interval_seconds: float = 3600.0,
 ) -> list[dict[str, Any]]:
-    """Per day: agent-hours required (agents on the phones, before shrinkage) beside the hours
-    agents were logged in and available (agent_availability, breaks left out), and the gap."""
+    """Per day: agent-hours required (agents on the phones, before shrinkage, over the `rows`'
+    intervals of `interval_seconds`) beside the hours agents were logged in and available
+    (agent_availability, breaks left out), and the gap."""
     result = ws.metric(
         "occupancy",
         period="day",
@@ -201,7 +227,7 @@ def staffed_hours(
     needed: dict[str, float] = {}
     for row in rows:
         day = row["period"][:10]
-        needed[day] = needed.get(day, 0.0) + row["agents"]
+        needed[day] = needed.get(day, 0.0) + row["agents"] * interval_seconds / 3600
     return [
         {
             "day": day,

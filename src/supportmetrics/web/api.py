@@ -149,7 +149,7 @@ def metric(
     user: Caller,
     by: Annotated[list[str], Query(description="Split by a dimension (repeatable)")] = [],  # noqa: B006
     period: Annotated[
-        Literal["hour", "day", "week", "month", "quarter", "year"] | None, Query()
+        Literal["half_hour", "hour", "day", "week", "month", "quarter", "year"] | None, Query()
     ] = None,
     from_: FromParam = None,
     to: ToParam = None,

@@ -33,6 +33,7 @@ MAX_TICKS = 10
 _SCALES = (("days", 86400.0), ("hours", 3600.0), ("minutes", 60.0), ("seconds", 1.0))
 _SUFFIX = {"days": "d", "hours": "h", "minutes": "m", "seconds": "s"}
 _TIME_FORMATS = {
+    "half_hour": "%b %d %H:%M",
     "hour": "%b %d %H:00",
     "day": "%b %d",
     "week": "%b %d",
@@ -95,7 +96,7 @@ def _time_x(labels: list[str], period: str, axis: bool = True) -> alt.X:
     if not axis:
         return alt.X("t:T", axis=None, scale=alt.Scale(type="utc"))
     label = f"utcFormat(datum.value, '{_time_format(period)}')"
-    if period == "hour":  # hours without data leave gaps: nice hours, not every k-th row
+    if period in ("half_hour", "hour"):  # gaps where no data: nice times, not every k-th row
         ticks = alt.Axis(tickCount=MAX_TICKS, labelExpr=label, labelOverlap=True)
     else:
         ticks = alt.Axis(values=time_ticks(labels), labelExpr=label, labelOverlap=True)

@@ -206,8 +206,9 @@ def overview(engine: Engine, config: Config, view: View) -> list[dict[str, Any]]
 
 
 def _period_range(label: str, period: str) -> tuple[date, date] | None:
-    """The local dates of the period starting at `label` (None for hours: finer than a date)."""
-    if period == "hour":
+    """The local dates of the period starting at `label` (None for (half) hours: finer than a
+    date)."""
+    if period in ("half_hour", "hour"):
         return None
     first = datetime.fromisoformat(label).date()
     if period == "day":

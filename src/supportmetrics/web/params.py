@@ -43,7 +43,15 @@ ANCHORS = {"today": "today", "data": "the data's last day"}
 """What a preset range ends on: today (the dashboard's default) or the last day of data."""
 EARLIEST, LATEST = date(1970, 1, 1), date(2100, 12, 31)
 MAX_PERIODS = 5000
-_PERIOD_DAYS = {"hour": 1 / 24, "day": 1, "week": 7, "month": 30.4, "quarter": 91.3, "year": 365.25}
+_PERIOD_DAYS = {
+    "half_hour": 1 / 48,
+    "hour": 1 / 24,
+    "day": 1,
+    "week": 7,
+    "month": 30.4,
+    "quarter": 91.3,
+    "year": 365.25,
+}
 MAX_VALUES = 100
 
 

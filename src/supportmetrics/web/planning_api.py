@@ -1,5 +1,5 @@
-"""The JSON API of planning: staffing (calculator or per hour of the data), forecast, and what
-changed and why. Parameters mirror `supportmetrics staffing`, `forecast` and `explain`."""
+"""The JSON API of planning: staffing (calculator, or per half hour or hour of the data beside
+the agents available), forecast, and what changed and why. Parameters mirror `supportmetrics staffing`, `forecast` and `explain`."""
 
 from __future__ import annotations
 
@@ -111,6 +111,21 @@ def _run(request: Request, key: tuple[Any, ...], compute: Any) -> Any:
         raise HTTPException(400, str(exc)) from None
 
 
+def _seconds(interval: str | None) -> float | None:
+    """An interval parameter in seconds (None when absent; 400 when not more than 0)."""
+    if interval is None:
+        return None
+    try:
+        length = {"30m": 1800.0, "1h": 3600.0}.get(interval) or float(interval)
+    except ValueError:
+        length = math.nan
+    if not 0 < length < math.inf:
+        raise HTTPException(
+            400, f"interval {interval!r} takes seconds more than 0 (e.g. 1800), 30m or 1h"
+        )
+    return length
+
+
 @router.get("/staffing", summary="Agents needed (as `supportmetrics staffing`)")
 def staffing(
     request: Request,
@@ -122,12 +137,18 @@ def staffing(
     shrinkage: Annotated[float, Query(ge=0, lt=1)] = 0.0,
     concurrency: Annotated[int, Query(ge=1, le=50)] = 1,
     aht: Annotated[
-        float | None, Query(gt=0, description="Seconds; measured per hour if absent")
+        float | None, Query(gt=0, description="Seconds; measured per interval if absent")
     ] = None,
     volume: Annotated[
         float | None, Query(ge=0, description="Calculator: contacts in one interval")
     ] = None,
-    interval: Annotated[float, Query(gt=0, description="Calculator: interval seconds")] = 1800.0,
+    interval: Annotated[
+        str | None,
+        Query(
+            description="Seconds (e.g. 1800), 30m or 1h; the calculator takes any seconds "
+            "(default 1800), the data 30m or 1h (default 1h)",
+        ),
+    ] = None,
     start: FromParam = None,
     end: ToParam = None,
     where: Annotated[list[str], Query(description="DIM=VALUE[,VALUE] (repeatable)")] = [],  # noqa: B006
@@ -135,21 +156,25 @@ def staffing(
     from supportmetrics.staffing import calculate, from_history, staffed_hours
 
     chosen = targets(service_level, answer_within, asa, max_occupancy, shrinkage, concurrency)
+    length = _seconds(interval)
     if volume is not None:
         if aht is None:
             raise HTTPException(400, "the calculator (volume) needs aht in seconds")
         try:
-            return finite(calculate(volume, interval, aht, chosen))
+            return finite(calculate(volume, length or 1800.0, aht, chosen))
         except StaffingError as exc:
             raise HTTPException(400, str(exc)) from None
+    step = {1800.0: "30m", 3600.0: "1h"}.get(length or 3600.0)
+    if step is None:
+        raise HTTPException(400, f"interval {interval} takes 30m or 1h from the data")
     filters = parse_pairs(where, "where")
 
     def compute(reader: EngineReader) -> dict[str, Any]:
-        rows = from_history(reader, start, end, chosen, aht, filters)
-        days = staffed_hours(reader, rows, start, end, filters) if rows else []
-        return {"interval_seconds": 3600, "rows": rows, "days": days}
+        rows = from_history(reader, start, end, chosen, aht, filters, step)
+        days = staffed_hours(reader, rows, start, end, filters, length or 3600) if rows else []
+        return {"interval_seconds": int(length or 3600), "rows": rows, "days": days}
 
-    key = ("api staffing", chosen, aht, start, end, tuple(where))
+    key = ("api staffing", chosen, aht, step, start, end, tuple(where))
     return finite(_run(request, key, compute))
 
 
@@ -159,7 +184,7 @@ def forecast(
     user: Caller,
     metric: Literal["volume", "calls"] = "volume",
     by: Literal["channel", "queue", "team"] | None = None,
-    interval: Literal["1h", "day"] = "1h",
+    interval: Literal["30m", "1h", "day"] = "1h",
     horizon: Annotated[int, Query(ge=1, le=92, description="Days ahead")] = 14,
     start: FromParam = None,
     end: ToParam = None,

@@ -1,9 +1,12 @@
-"""The Staffing page: forecast with its prediction band, the agents it needs by weekday and hour,
-required against logged-in agent-hours, and what-if inputs for the service level and AHT."""
+"""The Staffing page: forecast with its prediction band, the agents it needs by weekday and hour
+against the agents available (agent_availability) in that weekday and hour, required against
+logged-in agent-hours per day, and what-if inputs for the service level and AHT."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 import altair as alt
 import numpy as np
@@ -11,6 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from supportmetrics.engine import Engine
+from supportmetrics.query.periods import label, spine
 from supportmetrics.web.auth import page_session
 from supportmetrics.web.params import ParamError, View, parse_view
 from supportmetrics.web.planning_api import EngineReader, finite, targets
@@ -67,6 +71,92 @@ def heat_map(cells: list[dict[str, Any]]) -> dict[str, Any]:
     return chart.configure_view(stroke=None).to_dict()
 
 
+def gap_map(cells: list[dict[str, Any]]) -> dict[str, Any]:
+    """Available minus required agents by weekday x hour: blue over, red under, white even."""
+    chart = (
+        alt.Chart(alt.Data(values=cells), width="container", height=180)
+        .mark_rect()
+        .encode(
+            x=alt.X("hour:O", title="hour"),
+            y=alt.Y("weekday:N", sort=list(WEEKDAYS), title=None),
+            color=alt.Color(
+                "over_under:Q",
+                title="over (+) / under (-)",
+                scale=alt.Scale(scheme="redblue", domainMid=0),
+            ),
+            tooltip=["weekday:N", "hour:O", "required:Q", "available:Q", "over_under:Q"],
+        )
+    )
+    return chart.configure_view(stroke=None).to_dict()
+
+
+def by_weekday_hour(periods: list[str], values: Any) -> np.ndarray:
+    """The mean of `values` per weekday (Monday first) x hour of their local `periods` labels
+    (YYYY-MM-DDTHH:MM), as a 7 x 24 array (NaN where no period falls)."""
+    stamps = np.array(periods, dtype="datetime64[m]")
+    days = stamps.astype("datetime64[D]")
+    weekday = (days.astype(np.int64) - 4) % 7  # 1970-01-01 was a Thursday
+    hour = (stamps - days).astype("timedelta64[h]").astype(np.int64)
+    cell = weekday * 24 + hour
+    sums = np.bincount(cell, weights=np.asarray(values, dtype=np.float64), minlength=168)
+    counts = np.bincount(cell, minlength=168)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (sums / counts).reshape(7, 24)
+
+
+def _cells(**grids: np.ndarray) -> list[dict[str, Any]]:
+    """The cells of 7 x 24 grids where each has a number, one dict per weekday and hour, rounded
+    to 0.1."""
+    known = np.all([~np.isnan(grid) for grid in grids.values()], axis=0)
+    return [
+        {"weekday": WEEKDAYS[d], "hour": int(h)}
+        | {name: round(float(grid[d, h]), 1) for name, grid in grids.items()}
+        for d, h in zip(*np.nonzero(known), strict=True)
+    ]
+
+
+def _gap_rows(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The over/under cells as a weekday x hour table: signed text, empty where unknown."""
+    table = {(c["weekday"], c["hour"]): c["over_under"] for c in cells}
+    return [
+        {"weekday": day, "cells": [_signed(table.get((day, hour))) for hour in range(24)]}
+        for day in WEEKDAYS
+    ]
+
+
+def _signed(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"+{value:.1f}" if value > 0 else f"\u2212{-value:.1f}" if value < 0 else "0"
+
+
+def actual_by_weekday_hour(
+    engine: Engine, start: date, end: date
+) -> tuple[np.ndarray, date, date] | None:
+    """The agents available (agent_availability) on average per weekday x hour from `start` to
+    `end` (local dates) cut to the days the availability data covers (hours without any in them
+    count as 0), and the dates averaged over; None without availability data in the range."""
+    from supportmetrics.staffing import available_agents
+
+    stretches = engine.table("agent_availability")
+    span = engine.arrow(
+        stretches.aggregate(first=stretches.started_at.min(), last=stretches.started_at.max())
+    ).to_pylist()[0]
+    if span["first"] is None:
+        return None
+    zone = ZoneInfo(engine.config.timezone)
+    first, last = (span[k].replace(tzinfo=UTC).astimezone(zone).date() for k in ("first", "last"))
+    start, end = max(start, first), min(end, last)
+    if end < start:
+        return None
+    hours = spine(datetime.combine(start, time()), datetime.combine(end, time(23)), "hour")
+    labels = [label(moment, "hour") for moment in hours]
+    found = available_agents(engine, labels, 3600)
+    if found is None:
+        return None
+    return by_weekday_hour(labels, list(found.values())), start, end
+
+
 def staffing_page(engine: Engine, view: View) -> dict[str, Any]:
     """Forecast of calls (tickets when there are no calls), agents per interval, and history."""
     from supportmetrics.staffing import StaffingError, plan, staffed_hours
@@ -93,16 +183,14 @@ def staffing_page(engine: Engine, view: View) -> dict[str, Any]:
         return page | {"error": str(exc)}
     rows = ahead["rows"]
     need = plan(np.array([r["forecast"] for r in rows]), 3600, aht, chosen)
-    weekday = np.array([np.datetime64(r["period"][:10]).astype("datetime64[D]") for r in rows])
-    day_index = ((weekday.astype(np.int64) - 4) % 7).astype(int)  # 1970-01-01 was a Thursday
-    hour = np.array([int(r["period"][11:13]) for r in rows])
-    cells = []
-    for d in range(7):
-        for h in range(24):
-            chosen_cells = (day_index == d) & (hour == h)
-            if chosen_cells.any():
-                mean = float(need["scheduled"][chosen_cells].mean())
-                cells.append({"weekday": WEEKDAYS[d], "hour": h, "agents": round(mean, 1)})
+    periods = [r["period"] for r in rows]
+    cells = _cells(agents=by_weekday_hour(periods, need["scheduled"]))
+    required = by_weekday_hour(periods, need["agents"])
+    actual = actual_by_weekday_hour(engine, start, end)
+    gaps = None
+    if actual is not None:
+        grid = actual[0]
+        gaps = _cells(required=required, available=grid, over_under=grid - required)
     history = []
     if metric == "calls":
         from supportmetrics.staffing import from_history
@@ -112,6 +200,9 @@ def staffing_page(engine: Engine, view: View) -> dict[str, Any]:
     return page | {
         "forecast_chart": forecast_chart(rows),
         "heat_map": heat_map(cells),
+        "gap_map": gap_map(gaps) if gaps else None,
+        "gap_rows": _gap_rows(gaps) if gaps else None,
+        "actual_range": actual[1:] if actual is not None else None,
         "backtest": ahead["backtest"][0],
         "peak": int(need["scheduled"].max()) if len(rows) else 0,
         "history": finite(history),

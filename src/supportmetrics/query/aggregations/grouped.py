@@ -16,7 +16,7 @@ from supportmetrics.metrics.base import Beside, ResolvedMetric
 from supportmetrics.query.aggregations.base import Aggregation
 from supportmetrics.query.dimensions import filter_rows, with_dimensions
 from supportmetrics.query.model import Query, Row
-from supportmetrics.query.periods import TRUNCATE, label
+from supportmetrics.query.periods import label, truncate
 
 __all__ = ["Grouped", "Key", "PerEntity"]
 
@@ -95,7 +95,7 @@ class Grouped(Aggregation):
         rows, dims = with_dimensions(engine, resolved.facts, rows, by)
         keys: list[Key] = [rows[c].name(n) for n, c in dims.items()]
         if query.period:
-            keys.append(rows._local.truncate(TRUNCATE[query.period]).name("period"))
+            keys.append(truncate(rows._local, query.period).name("period"))
         if split is not None:
             begins = utc_midnight(split, engine.config.timezone)
             keys.append((rows._filed_at >= begins).name("__current"))
