@@ -16,9 +16,7 @@ from supportmetrics.staffing import erlang, erlang_a
 
 def _measures(n: int, traffic: float, aht: float, patience: float, within: float) -> np.ndarray:
     p = erlang_a.performance(n, traffic, aht, patience, within)
-    return np.array(
-        [p.wait_probability[0], p.abandon_probability[0], p.service_level[0], p.asa[0]]
-    )
+    return np.array([p.wait_probability[0], p.abandon_probability[0], p.service_level[0], p.asa[0]])
 
 
 @pytest.mark.parametrize(("n", "traffic"), [(12, 10.0), (3, 2.5), (110, 100.0)])
@@ -70,7 +68,12 @@ def _closed_form(n: int, traffic: float, aht: float, patience: float, t: float) 
 
 @pytest.mark.parametrize(
     ("n", "traffic", "aht", "patience", "t"),
-    [(10, 9.0, 180, 120, 20), (5, 8.0, 300, 60, 20), (50, 48.0, 180, 600, 30), (100, 120.0, 180, 30, 10)],
+    [
+        (10, 9.0, 180, 120, 20),
+        (5, 8.0, 300, 60, 20),
+        (50, 48.0, 180, 600, 30),
+        (100, 120.0, 180, 30, 10),
+    ],
 )
 def test_agrees_with_the_incomplete_gamma_forms(n, traffic, aht, patience, t) -> None:
     got = _measures(n, traffic, aht, patience, t)[:3]

@@ -245,9 +245,7 @@ def required_agents(
         if not tried.size:
             continue
         servers = np.full(tried.size, float(k))
-        found = _measures(
-            servers, load[tried], handle[tried], wait[tried], log_d[tried], within
-        )
+        found = _measures(servers, load[tried], handle[tried], wait[tried], log_d[tried], within)
         carried = load[tried] * (1 - found.abandon)
         ok = carried / k <= max_occupancy + 1e-12
         if asa is not None:
