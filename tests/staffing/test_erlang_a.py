@@ -210,3 +210,17 @@ def test_required_agents_are_the_fewest_meeting_the_target(target) -> None:
     # no smaller count meets it either
     for fewer in range(int(below.max())):
         assert not np.any(meets(np.minimum(below, fewer))[1:])
+
+
+@pytest.mark.parametrize("traffic", [0.3, 40.0, 5000.0])
+def test_erlang_b_ratio_matches_its_recursion(traffic: float) -> None:
+    """log(1/B - 1) from the Poisson distribution function (or its series far below the traffic)
+    against D(k) = k/A (1 + D(k-1)) in logs, step by step."""
+    top = int(traffic * 1.3) + 5
+    recursion, log_d = [], -np.inf
+    for k in range(1, top + 1):
+        log_d = np.log(k / traffic) + np.logaddexp(0.0, log_d)
+        recursion.append(log_d)
+    counts = np.arange(1, top + 1, dtype=float)
+    direct = erlang_a._log_d(counts, np.full(counts.size, traffic))
+    assert direct == pytest.approx(np.array(recursion), rel=1e-9, abs=1e-9)

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import expit
+from scipy.special import expit, gammaincc, gammaln
 
 from supportmetrics.staffing.erlang import StaffingError, _check_targets
 
@@ -160,13 +160,25 @@ def _inputs(
 
 
 def _log_d(slots: Array, traffic: Array) -> Array:
-    """log(1/ErlangB(slots, traffic) - 1) by D(k) = k/A (1 + D(k-1)), D(0) = 0 (traffic > 0)."""
-    log_d = np.full(traffic.shape, -np.inf)
-    log_a = np.log(traffic)
-    for k in range(1, int(slots.max(initial=0)) + 1):
-        step = np.log(k) - log_a + np.logaddexp(0.0, log_d)
-        log_d = np.where(k <= slots, step, log_d)
-    return log_d
+    """log D, D = 1/ErlangB(slots, traffic) - 1 = sum_{i<n} A^i/i! / (A^n/n!) (traffic > 0): the
+    Poisson distribution function over its probability, in logs; where the former underflows
+    (n far below A), its sum D = sum_i n!/((n-i)! A^i), whose terms fall by n/A or faster."""
+    n = np.maximum(slots, 1.0)
+    with np.errstate(divide="ignore"):
+        below = np.log(gammaincc(n, traffic))
+    log_d = below + traffic - n * np.log(traffic) + gammaln(n + 1)
+    deep = np.flatnonzero(below < -600)
+    if deep.size:
+        count, load = n[deep], traffic[deep]
+        term = count / load
+        total = term.copy()
+        for i in range(1, int(count.max())):
+            term = term * np.maximum(count - i, 0) / load
+            total += term
+            if np.all(term <= 1e-17 * total):
+                break
+        log_d[deep] = np.log(total)
+    return np.where(slots > 0, log_d, -np.inf)
 
 
 def performance(
@@ -224,46 +236,45 @@ def required_agents(
 ) -> npt.NDArray[np.int64]:
     """The fewest agents per interval meeting the service level (`service_level` of offered
     contacts answered within `within` seconds) or the ASA target (seconds, of answered contacts),
-    with occupancy at most `max_occupancy`; 0 where there is no traffic. Agents are tried upward,
-    from 1 for an ASA target; for a service level target from level x traffic / max occupancy:
-    meeting the level carries at least level x traffic Erlangs (answered contacts are at least
-    that share of the offered ones), which the occupancy cap needs that many agents for."""
+    with occupancy at most `max_occupancy`; 0 where there is no traffic. The service level rises,
+    and ASA and occupancy fall, with every agent added, so the count is found by doubling steps
+    and then halving (all intervals at once). With a service level target the search starts at
+    level x traffic / max occupancy: meeting the level carries at least level x traffic Erlangs
+    (answered contacts are at least that share of the offered ones), which the occupancy cap
+    needs that many agents for."""
     _check_targets(service_level, within, asa, max_occupancy, concurrency)
     a, h, p = _inputs(traffic, aht, patience)
-    slots = np.zeros(a.shape, dtype=np.int64)
-    index = np.flatnonzero(a.ravel() > 0)
-    load, handle, wait = a.ravel()[index], h.ravel()[index], p.ravel()[index]
-    first = np.zeros(0)
-    if asa is None and service_level:  # k >= level A / max occupancy (see the docstring)
-        first = np.floor(load * service_level / max_occupancy * (1 - 1e-12))
-    log_d = np.full(index.size, -np.inf)
-    k = 0
-    while index.size:
-        k += 1
-        log_d = np.log(k) - np.log(load) + np.logaddexp(0.0, log_d)
-        tried = np.flatnonzero(k >= first) if first.size else np.arange(index.size)
-        if not tried.size:
-            continue
-        servers = np.full(tried.size, float(k))
-        found = _measures(servers, load[tried], handle[tried], wait[tried], log_d[tried], within)
-        carried = load[tried] * (1 - found.abandon)
-        ok = carried / k <= max_occupancy + 1e-12
+    slots = np.zeros(a.size, dtype=np.int64)
+    busy = np.flatnonzero(a.ravel() > 0)
+    load, handle, wait = a.ravel()[busy], h.ravel()[busy], p.ravel()[busy]
+
+    def meets(servers: Array, at: npt.NDArray[np.intp]) -> npt.NDArray[np.bool_]:
+        """Whether `servers` meet the target in the intervals `at` (of the busy ones)."""
+        rate, handled, patient = load[at], handle[at], wait[at]
+        found = _measures(servers, rate, handled, patient, _log_d(servers, rate), within)
+        ok = rate * (1 - found.abandon) <= max_occupancy * servers * (1 + 1e-12)
         if asa is not None:
-            ok &= found.asa <= asa
-        else:
-            ok &= found.answered_within >= (service_level or 0.0)
-        met = np.zeros(index.size, dtype=bool)
-        met[tried[ok]] = True
-        slots.ravel()[index[met]] = k
-        keep = ~met
-        index, load, handle, wait, log_d = (
-            index[keep],
-            load[keep],
-            handle[keep],
-            wait[keep],
-            log_d[keep],
-        )
-        if first.size:
-            first = first[keep]
+            return ok & (found.asa <= asa)
+        return ok & (found.answered_within >= (service_level or 0.0))
+
+    fails = np.zeros(busy.size)  # a count known to fall short: 0, or below the lower bound
+    if asa is None and service_level:
+        fails = np.maximum(np.ceil(load * service_level / max_occupancy * (1 - 1e-12)) - 1, 0)
+    step = np.ones(busy.size)
+    passes = fails + step
+    short = np.flatnonzero(~meets(passes, np.arange(busy.size)))
+    while short.size:  # gallop: double the step until the count meets the target
+        fails[short] = passes[short]
+        step[short] *= 2
+        passes[short] += step[short]
+        short = short[~meets(passes[short], short)]
+    open_ = np.flatnonzero(passes - fails > 1)
+    while open_.size:  # bisect: `fails` falls short, `passes` meets
+        middle = np.floor((fails[open_] + passes[open_]) / 2)
+        ok = meets(middle, open_)
+        passes[open_[ok]] = middle[ok]
+        fails[open_[~ok]] = middle[~ok]
+        open_ = open_[passes[open_] - fails[open_] > 1]
+    slots[busy] = passes.astype(np.int64)
     agents: npt.NDArray[np.int64] = -(-slots // concurrency)
     return agents.reshape(np.shape(traffic))
