@@ -99,13 +99,16 @@ def _stretch(rate: Array, theta: Array, beta: Array) -> tuple[Array, Array, Arra
 
 
 def _integrals(
-    rate: Array, theta: Array, beta: Array, within: float
+    rate: Array, theta: Array, beta: Array, within: float | None
 ) -> tuple[Array, Array, Array, Array]:
-    """exp(-peak) times int_0^inf exp(g), int_0^within exp(g) and int_0^inf x exp(g), and peak."""
+    """exp(-peak) times int_0^inf exp(g), int_0^within exp(g) (0 without `within`) and
+    int_0^inf x exp(g), and peak."""
     lo, hi, peak = _stretch(rate, theta, beta)
-    cut = np.clip(np.minimum(within, hi), lo, None)
     args = (rate[:, None], theta[:, None], beta[:, None], peak[:, None])
     full, moment = _gauss(lo, hi, *args, first_moment=True)
+    if within is None:
+        return full, np.zeros_like(full), moment, peak
+    cut = np.clip(np.minimum(within, hi), lo, None)
     part, _ = _gauss(lo, cut, *args, first_moment=False)
     return full, part, moment, peak
 
@@ -124,9 +127,10 @@ def _gauss(
 
 
 def _measures(
-    slots: Array, traffic: Array, aht: Array, patience: Array, log_d: Array, within: float
+    slots: Array, traffic: Array, aht: Array, patience: Array, log_d: Array, within: float | None
 ) -> _Measures:
-    """The measures of `slots` servers at `traffic` Erlangs (all > 0), `log_d` = log D."""
+    """The measures of `slots` servers at `traffic` Erlangs (all > 0), `log_d` = log D (without
+    `within`, no service level)."""
     mu, theta = 1 / aht, 1 / patience
     rate = traffic * mu
     served = slots * mu
@@ -251,16 +255,19 @@ def required_agents(
     def meets(servers: Array, at: npt.NDArray[np.intp]) -> npt.NDArray[np.bool_]:
         """Whether `servers` meet the target in the intervals `at` (of the busy ones)."""
         rate, handled, patient = load[at], handle[at], wait[at]
-        found = _measures(servers, rate, handled, patient, _log_d(servers, rate), within)
+        threshold = None if asa is not None else within
+        found = _measures(servers, rate, handled, patient, _log_d(servers, rate), threshold)
         ok = rate * (1 - found.abandon) <= max_occupancy * servers * (1 + 1e-12)
         if asa is not None:
             return ok & (found.asa <= asa)
         return ok & (found.answered_within >= (service_level or 0.0))
 
     fails = np.zeros(busy.size)  # a count known to fall short: 0, or below the lower bound
+    step = np.ones(busy.size)
     if asa is None and service_level:
         fails = np.maximum(np.ceil(load * service_level / max_occupancy * (1 - 1e-12)) - 1, 0)
-    step = np.ones(busy.size)
+    else:  # no lower bound: first try as many agents as Erlangs, halving below if they meet
+        step = np.maximum(np.round(load), 1.0)
     passes = fails + step
     short = np.flatnonzero(~meets(passes, np.arange(busy.size)))
     while short.size:  # gallop: double the step until the count meets the target
