@@ -10,8 +10,14 @@ import pytest
 from typer.testing import CliRunner
 
 from supportmetrics.cli import app
-from supportmetrics.staffing import StaffingError, Targets, calculate, erlang_a, from_history
-from supportmetrics.staffing.patience import estimate_patience
+from supportmetrics.staffing import (
+    StaffingError,
+    Targets,
+    calculate,
+    erlang_a,
+    estimate_patience,
+    from_history,
+)
 from tests.metrics.conftest import make_workspace
 from tests.staffing.test_requirements import CALLS
 

@@ -1,4 +1,4 @@
-"""Workforce planning: Erlang staffing per interval."""
+"""Workforce planning: Erlang C and Erlang A staffing per interval."""
 
 from supportmetrics.staffing.erlang import (
     Performance,
@@ -8,6 +8,7 @@ from supportmetrics.staffing.erlang import (
     performance,
     required_agents,
 )
+from supportmetrics.staffing.patience import Patience, estimate_patience
 from supportmetrics.staffing.requirements import (
     Targets,
     calculate,
@@ -19,12 +20,14 @@ from supportmetrics.staffing.requirements import (
 )
 
 __all__ = [
+    "Patience",
     "Performance",
     "StaffingError",
     "Targets",
     "calculate",
     "erlang_b",
     "erlang_c",
+    "estimate_patience",
     "from_forecast",
     "from_history",
     "performance",

@@ -240,9 +240,10 @@ def required_agents(
 ) -> npt.NDArray[np.int64]:
     """The fewest agents per interval meeting the service level (`service_level` of offered
     contacts answered within `within` seconds) or the ASA target (seconds, of answered contacts),
-    with occupancy at most `max_occupancy`; 0 where there is no traffic. The service level rises,
-    and ASA and occupancy fall, with every agent added, so the count is found by doubling steps
-    and then halving (all intervals at once). With a service level target the search starts at
+    with occupancy at most `max_occupancy`; 0 where there is no traffic. The count is found by
+    doubling steps and then halving (all intervals at once), which relies on the service level
+    rising, and ASA and occupancy falling, with every agent added (as the tests check against
+    every smaller count). With a service level target the search starts at
     level x traffic / max occupancy: meeting the level carries at least level x traffic Erlangs
     (answered contacts are at least that share of the offered ones), which the occupancy cap
     needs that many agents for."""
@@ -263,9 +264,9 @@ def required_agents(
         return ok & (found.answered_within >= (service_level or 0.0))
 
     fails = np.zeros(busy.size)  # a count known to fall short: 0, or below the lower bound
-    step = np.ones(busy.size)
-    if asa is None and service_level:
+    if asa is None and service_level:  # then steps of about the spread of the calls in service
         fails = np.maximum(np.ceil(load * service_level / max_occupancy * (1 - 1e-12)) - 1, 0)
+        step = np.ceil(np.sqrt(load))
     else:  # no lower bound: first try as many agents as Erlangs, halving below if they meet
         step = np.maximum(np.round(load), 1.0)
     passes = fails + step
