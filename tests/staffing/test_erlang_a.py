@@ -38,6 +38,19 @@ def test_long_patience_converges_to_erlang_c(n: int, traffic: float) -> None:
     assert _measures(n, traffic, aht, 1e9, within) == pytest.approx(expected, rel=1e-5, abs=1e-6)
 
 
+@pytest.mark.parametrize(("n", "traffic"), [(5, 3.0), (20, 25.0), (300, 280.0)])
+def test_no_patience_is_erlang_b(n: int, traffic: float) -> None:
+    """Callers who hang up at once when all agents are busy: the loss system, P(abandon) =
+    P(wait) = Erlang B, and everyone else is answered at once (a mean patience of 1 us: the
+    queue holds a caller for about lambda x 1 us, so within 1e-5 of the limit)."""
+    p = erlang_a.performance(n, traffic, 180.0, 1e-6, 20.0)
+    blocked = erlang.erlang_b(n, traffic)
+    assert p.wait_probability[0] == pytest.approx(blocked, rel=1e-5)
+    assert p.abandon_probability[0] == pytest.approx(blocked, rel=1e-5)
+    assert p.service_level[0] == pytest.approx(1 - blocked, rel=1e-5)
+    assert p.asa[0] == pytest.approx(0.0, abs=1e-6)
+
+
 @pytest.mark.parametrize(("n", "traffic"), [(10, 9.0), (3, 8.0), (40, 30.0), (800, 790.0)])
 def test_patience_equal_to_aht_makes_the_number_in_system_poisson(n: int, traffic: float) -> None:
     """With theta = mu every contact in the system leaves at rate mu, as in M/M/inf: N ~
