@@ -252,3 +252,9 @@ def test_every_agent_added_helps() -> None:
         assert np.all(np.diff(p.service_level) >= -1e-12)
         assert np.all(np.diff(p.asa[1:]) <= 1e-9 * p.asa[2:])
         assert np.all(np.diff(p.occupancy[1:]) <= 1e-9)
+
+
+@pytest.mark.parametrize("patience", [0.0, -3.0, float("nan"), 2e9])
+def test_patience_out_of_range_is_refused(patience: float) -> None:
+    with pytest.raises(erlang.StaffingError, match="patience must be more than 0 seconds"):
+        erlang_a.performance(3, 2.0, 180.0, patience, 20.0)

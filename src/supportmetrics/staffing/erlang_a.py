@@ -37,9 +37,11 @@ from scipy.special import expit, gammaincc, gammaln
 
 from supportmetrics.staffing.erlang import StaffingError, _check_targets
 
-__all__ = ["Performance", "performance", "required_agents"]
+__all__ = ["MAX_PATIENCE", "Performance", "performance", "required_agents"]
 
 Array = npt.NDArray[np.float64]
+MAX_PATIENCE = 1e9
+"""Seconds (32 years): beyond it the queue of an understaffed interval outgrows the floats."""
 _DROP = 36.0
 """The integrals run where exp(g) is within e^-36 (2e-16) of its peak."""
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(24)
@@ -158,8 +160,11 @@ def _inputs(
         raise StaffingError("traffic must be a finite number of Erlangs, 0 or more")
     if np.any(h <= 0) or not np.all(np.isfinite(h)):
         raise StaffingError("AHT must be more than 0 seconds")
-    if np.any(p <= 0) or not np.all(np.isfinite(p)):
-        raise StaffingError("patience must be more than 0 seconds (e.g. 120 for 2 minutes)")
+    if np.any(p <= 0) or np.any(p > MAX_PATIENCE) or not np.all(np.isfinite(p)):
+        raise StaffingError(
+            "patience must be more than 0 seconds (e.g. 120 for 2 minutes) and at most 1e9 "
+            "(for callers who never hang up, use Erlang C)"
+        )
     return a, h, p
 
 
@@ -272,6 +277,8 @@ def required_agents(
     passes = fails + step
     short = np.flatnonzero(~meets(passes, np.arange(busy.size)))
     while short.size:  # gallop: double the step until the count meets the target
+        if step[short].max() > 2.0**40:
+            raise StaffingError("no number of agents meets the target at this traffic")
         fails[short] = passes[short]
         step[short] *= 2
         passes[short] += step[short]

@@ -54,8 +54,11 @@ class Targets:
             raise StaffingError(f"shrinkage {self.shrinkage} must be in [0, 1) (e.g. 0.3)")
         if self.model not in ("erlang_c", "erlang_a"):
             raise StaffingError(f"model {self.model!r} must be erlang_c or erlang_a")
-        if self.patience is not None and not 0 < self.patience < math.inf:
-            raise StaffingError(f"patience {self.patience} s must be more than 0 (e.g. 120)")
+        if self.patience is not None and not 0 < self.patience <= erlang_a.MAX_PATIENCE:
+            raise StaffingError(
+                f"patience {self.patience} s must be more than 0 (e.g. 120) and at most 1e9 "
+                "(for callers who never hang up, use Erlang C)"
+            )
 
 
 def scheduled(agents: npt.ArrayLike, shrinkage: float) -> npt.NDArray[np.int64]:
