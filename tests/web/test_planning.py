@@ -12,7 +12,7 @@ import pytest
 
 import supportmetrics
 from supportmetrics.explain import explain
-from supportmetrics.staffing import Targets, from_history
+from supportmetrics.staffing import Targets, calculate, from_history
 from supportmetrics.web.planning_pages import by_weekday_hour
 
 pytestmark = pytest.mark.slow
@@ -27,6 +27,16 @@ def test_staffing_calculator(anon, auth) -> None:
     bad = anon.get("/api/staffing", params={"volume": 10}, headers=auth)
     assert bad.status_code == 400 and "needs aht" in bad.json()["detail"]
     assert anon.get("/api/staffing", params=params).status_code == 401
+
+
+def test_staffing_calculator_with_erlang_a(anon, auth) -> None:
+    params = {"volume": 100, "interval": 1800, "aht": 180, "model": "erlang_a", "patience": 90}
+    body = anon.get("/api/staffing", params=params, headers=auth).json()
+    expected = calculate(100, 1800, 180, Targets(model="erlang_a", patience=90))
+    assert body == json.loads(json.dumps(expected))
+    del params["patience"]
+    bad = anon.get("/api/staffing", params=params, headers=auth)
+    assert bad.status_code == 400 and "needs patience" in bad.json()["detail"]
 
 
 def test_staffing_from_the_data_matches_the_workspace(anon, auth, site) -> None:

@@ -28,6 +28,8 @@ Versus = Literal["previous", "year"]
 """What `explain` compares with (`supportmetrics.explain.Versus`)."""
 ForecastMetric = Literal["volume", "calls"]
 """What `forecast` counts."""
+Model = Literal["erlang-c", "erlang-a"]
+"""The queueing model of `staffing` (`Targets.model` with an underscore)."""
 
 _UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d)?\s*$")
@@ -78,7 +80,8 @@ def _finite(row: dict[str, Any]) -> dict[str, Any]:
 
 def _shown(row: dict[str, Any]) -> dict[str, Any]:
     units = {"service_level": "share", "occupancy": "share", "wait_probability": "share"}
-    units |= {"asa_seconds": "seconds", "aht_seconds": "seconds"}
+    units |= {"asa_seconds": "seconds", "aht_seconds": "seconds", "patience_seconds": "seconds"}
+    units |= {"abandon_probability": "share"}
     return {k: human(v, units.get(k, "")) if k in units else _round(v) for k, v in row.items()}
 
 
@@ -114,6 +117,16 @@ def staffing_command(
             "--forecast 30m or 1h (default 1h).",
         ),
     ] = None,
+    model: Annotated[
+        Model,
+        typer.Option(help="erlang-c: nobody hangs up; erlang-a: callers abandon (see --patience)."),
+    ] = "erlang-c",
+    patience: Annotated[
+        str,
+        typer.Option(
+            help="Erlang A: mean patience (e.g. 120s), or auto: estimated from abandoned calls."
+        ),
+    ] = "auto",
     forecast: Annotated[
         bool,
         typer.Option(
@@ -127,9 +140,10 @@ def staffing_command(
     workspace: WorkspaceOption = None,
     fmt: FormatOption = Format.table,
 ) -> None:
-    """Agents needed per interval (Erlang C): for one interval given its volume, per half hour or
-    hour of the offered calls in the workspace, or of their forecast (--forecast), with the
-    service level, ASA and occupancy they achieve; from the data, beside the agents logged in and
+    """Agents needed per interval (Erlang C, or Erlang A with --model erlang-a): for one interval
+    given its volume, per half hour or hour of the offered calls in the workspace, or of their
+    forecast (--forecast), with the service level, ASA and occupancy they achieve (and the share
+    of callers hanging up, with Erlang A); from the data, beside the agents logged in and
     available (agent_availability) and the gap (over_under)."""
     from supportmetrics.staffing import (
         STAFFING_INTERVALS,
@@ -151,10 +165,14 @@ def staffing_command(
             max_occupancy=max_occupancy,
             shrinkage=shrinkage,
             concurrency=concurrency,
+            model="erlang_a" if model == "erlang-a" else "erlang_c",
+            patience=None if patience == "auto" else seconds(patience),
         )
         if volume is not None:
             if aht == "auto":
                 raise fail("the calculator (--volume) needs --aht SECONDS", EXIT_USAGE)
+            if model == "erlang-a" and patience == "auto":
+                raise fail("the calculator (--volume) needs --patience SECONDS", EXIT_USAGE)
             row = _finite(calculate(volume, seconds(interval or "30m"), seconds(aht), targets))
             if fmt is Format.json:
                 _json(row)

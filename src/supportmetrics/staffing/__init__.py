@@ -1,4 +1,5 @@
-"""Workforce planning: Erlang staffing per interval, beside the agents actually available."""
+"""Workforce planning: Erlang C and Erlang A staffing per interval, beside the agents actually
+available."""
 
 from supportmetrics.staffing.actual import available_agents
 from supportmetrics.staffing.erlang import (
@@ -9,6 +10,7 @@ from supportmetrics.staffing.erlang import (
     performance,
     required_agents,
 )
+from supportmetrics.staffing.patience import Patience, estimate_patience
 from supportmetrics.staffing.requirements import (
     STAFFING_INTERVALS,
     Targets,
@@ -22,6 +24,7 @@ from supportmetrics.staffing.requirements import (
 
 __all__ = [
     "STAFFING_INTERVALS",
+    "Patience",
     "Performance",
     "StaffingError",
     "Targets",
@@ -29,6 +32,7 @@ __all__ = [
     "calculate",
     "erlang_b",
     "erlang_c",
+    "estimate_patience",
     "from_forecast",
     "from_history",
     "performance",

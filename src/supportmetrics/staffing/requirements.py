@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from supportmetrics.staffing import erlang_a
 from supportmetrics.staffing.actual import with_actual
 from supportmetrics.staffing.erlang import StaffingError, performance, required_agents
 from supportmetrics.staffing.forecast import INTERVALS
+from supportmetrics.staffing.patience import with_patience
 
 if TYPE_CHECKING:
     from supportmetrics.staffing.reader import Reader
@@ -49,10 +51,21 @@ class Targets:
     """Share of paid time off the phones (breaks, training, absence)."""
     concurrency: int = 1
     """Contacts an agent takes at once (chat)."""
+    model: Literal["erlang_c", "erlang_a"] = "erlang_c"
+    """Erlang C (nobody hangs up) or Erlang A (exponential patience, see `erlang_a`)."""
+    patience: float | None = None
+    """Erlang A: mean patience, seconds (None: estimated from the calls, see `patience`)."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.shrinkage < 1:
             raise StaffingError(f"shrinkage {self.shrinkage} must be in [0, 1) (e.g. 0.3)")
+        if self.model not in ("erlang_c", "erlang_a"):
+            raise StaffingError(f"model {self.model!r} must be erlang_c or erlang_a")
+        if self.patience is not None and not 0 < self.patience <= erlang_a.MAX_PATIENCE:
+            raise StaffingError(
+                f"patience {self.patience} s must be more than 0 (e.g. 120) and at most 1e9 "
+                "(for callers who never hang up, use Erlang C)"
+            )
 
 
 def scheduled(agents: npt.ArrayLike, shrinkage: float) -> npt.NDArray[np.int64]:
@@ -72,6 +85,8 @@ def plan(
     if np.any(calls < 0) or np.any(handle <= 0):
         raise StaffingError("volume must be 0 or more and AHT more than 0 seconds")
     traffic = calls * handle / interval_seconds
+    if targets.model == "erlang_a":
+        return _plan_erlang_a(traffic, handle, targets)
     agents = required_agents(
         traffic,
         handle,
@@ -90,6 +105,37 @@ def plan(
         "asa_seconds": achieved.asa,
         "occupancy": achieved.occupancy,
         "wait_probability": achieved.wait_probability,
+    }
+
+
+def _plan_erlang_a(
+    traffic: npt.NDArray[np.float64], handle: npt.NDArray[np.float64], targets: Targets
+) -> dict[str, npt.NDArray[Any]]:
+    if targets.patience is None:
+        raise StaffingError("Erlang A needs the mean patience: give --patience SECONDS")
+    agents = erlang_a.required_agents(
+        traffic,
+        handle,
+        targets.patience,
+        service_level=None if targets.asa is not None else targets.service_level,
+        within=targets.answer_within,
+        asa=targets.asa,
+        max_occupancy=targets.max_occupancy,
+        concurrency=targets.concurrency,
+    )
+    achieved = erlang_a.performance(
+        agents, traffic, handle, targets.patience, targets.answer_within, targets.concurrency
+    )
+    return {
+        "traffic_erlangs": traffic,
+        "agents": agents,
+        "scheduled": scheduled(agents, targets.shrinkage),
+        "service_level": achieved.service_level,
+        "asa_seconds": achieved.asa,
+        "occupancy": achieved.occupancy,
+        "wait_probability": achieved.wait_probability,
+        "abandon_probability": achieved.abandon_probability,
+        "patience_seconds": np.full(traffic.shape, targets.patience),
     }
 
 
@@ -120,6 +166,7 @@ def _target_fields(targets: Targets) -> dict[str, Any]:
         "max_occupancy": targets.max_occupancy,
         "shrinkage": targets.shrinkage,
         "concurrency": targets.concurrency,
+        "model": targets.model,
     }
 
 
@@ -141,6 +188,7 @@ def from_history(
     offered = ws.metric("abandonment_rate", period=period, **span).rows
     if not offered:
         return []
+    targets = with_patience(ws, targets, start, end, where)
     periods = [row["period"] for row in offered]
     calls = np.array([row["denominator"] for row in offered], dtype=np.float64)
     handle = np.full(calls.shape, np.nan) if aht is None else np.full(calls.shape, aht)
@@ -184,6 +232,7 @@ def from_forecast(
         aht = measured[0]["value"] if measured and measured[0]["value"] else None
         if aht is None:
             raise StaffingError("no handled calls in the range to measure AHT: give --aht SECONDS")
+    targets = with_patience(ws, targets, start, end)
     rows = forecast_workspace(ws, metric, None, interval, horizon_days, start, end)["rows"]
     contacts = np.array([row["forecast"] for row in rows], dtype=np.float64)
     result = plan(contacts, float(seconds), aht, targets)

@@ -85,6 +85,8 @@ def targets(
     max_occupancy: float,
     shrinkage: float,
     concurrency: int,
+    model: Literal["erlang_c", "erlang_a"] = "erlang_c",
+    patience: float | None = None,
 ) -> Targets:
     """The staffing targets from request parameters (400 when out of range)."""
     try:
@@ -95,6 +97,8 @@ def targets(
             max_occupancy=max_occupancy,
             shrinkage=shrinkage,
             concurrency=concurrency,
+            model=model,
+            patience=patience,
         )
     except StaffingError as exc:
         raise HTTPException(400, str(exc)) from None
@@ -149,17 +153,30 @@ def staffing(
             "(default 1800), the data 30m or 1h (default 1h)",
         ),
     ] = None,
+    model: Annotated[
+        Literal["erlang_c", "erlang_a"], Query(description="erlang_a: callers abandon")
+    ] = "erlang_c",
+    patience: Annotated[
+        float | None,
+        Query(gt=0, description="Erlang A: mean patience, seconds; estimated from calls if absent"),
+    ] = None,
     start: FromParam = None,
     end: ToParam = None,
     where: Annotated[list[str], Query(description="DIM=VALUE[,VALUE] (repeatable)")] = [],  # noqa: B006
 ) -> dict[str, Any]:
     from supportmetrics.staffing import calculate, from_history, staffed_hours
 
-    chosen = targets(service_level, answer_within, asa, max_occupancy, shrinkage, concurrency)
+    chosen = targets(
+        service_level, answer_within, asa, max_occupancy, shrinkage, concurrency, model, patience
+    )
     length = _seconds(interval)
     if volume is not None:
         if aht is None:
             raise HTTPException(400, "the calculator (volume) needs aht in seconds")
+        if model == "erlang_a" and patience is None:
+            raise HTTPException(
+                400, "the calculator (volume) with erlang_a needs patience in seconds"
+            )
         try:
             return finite(calculate(volume, length or 1800.0, aht, chosen))
         except StaffingError as exc:
