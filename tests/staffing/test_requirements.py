@@ -126,3 +126,18 @@ def test_command_line_from_the_workspace(center) -> None:
 def test_forecast_command_refuses_quarter_hours(center) -> None:
     result = CliRunner().invoke(app, ["forecast", "--interval", "15m", "-w", str(center.root)])
     assert result.exit_code == 2 and "--interval 30m, 1h or day" in result.output
+
+
+@pytest.mark.parametrize(
+    ("volume", "aht", "message"),
+    [
+        (200_001 * 10, 180.0, "more than 20,000"),  # 200,001 Erlangs
+        (float("inf"), 180.0, "finite"),
+        (100.0, float("nan"), "finite"),
+    ],
+)
+def test_out_of_range_traffic_is_refused_at_once(volume, aht, message) -> None:
+    """An absurd volume (a typo, or a request to the API) is refused before the agent search,
+    which would run for each agent up to the traffic."""
+    with pytest.raises(StaffingError, match=message):
+        calculate(volume, 1800.0, aht, Targets())

@@ -74,6 +74,11 @@ def scheduled(agents: npt.ArrayLike, shrinkage: float) -> npt.NDArray[np.int64]:
     return np.ceil(np.round(raw, 9)).astype(np.int64)
 
 
+MAX_TRAFFIC = 20_000
+"""Erlangs an interval may carry (20,000 agents busy at once: beyond any one queue); the search for
+the agents needed takes about a second there."""
+
+
 def plan(
     volume: npt.ArrayLike, interval_seconds: float, aht: npt.ArrayLike, targets: Targets
 ) -> dict[str, npt.NDArray[Any]]:
@@ -82,9 +87,16 @@ def plan(
         raise StaffingError(f"interval {interval_seconds} s must be more than 0")
     calls = np.asarray(volume, dtype=np.float64)
     handle = np.broadcast_to(np.asarray(aht, dtype=np.float64), calls.shape)
+    if not (np.all(np.isfinite(calls)) and np.all(np.isfinite(handle))):
+        raise StaffingError("volume and AHT must be finite numbers")
     if np.any(calls < 0) or np.any(handle <= 0):
         raise StaffingError("volume must be 0 or more and AHT more than 0 seconds")
     traffic = calls * handle / interval_seconds
+    if traffic.size and traffic.max() > MAX_TRAFFIC:
+        raise StaffingError(
+            f"{traffic.max():,.0f} Erlangs in one interval is more than {MAX_TRAFFIC:,} (the most "
+            "one queue is staffed for here): check the volume, the interval and the AHT"
+        )
     if targets.model == "erlang_a":
         return _plan_erlang_a(traffic, handle, targets)
     agents = required_agents(
