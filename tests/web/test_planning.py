@@ -103,6 +103,22 @@ def test_staffing_page(admin) -> None:
     assert 'href="/staffing?' in page.text
     bad = admin.get("/staffing", params={"aht": "soon"})
     assert bad.status_code == 400
+    assert admin.get("/staffing", params={"model": "erlang_b"}).status_code == 400
+
+
+def test_staffing_page_what_if_erlang_a(admin) -> None:
+    """The page staffs with Erlang A when asked, at the patience given or, without one, at the
+    patience estimated from the demo's calls (shown in the input)."""
+    given = admin.get("/staffing", params={"aht": "300", "model": "erlang_a", "patience": "30"})
+    estimated = admin.get("/staffing", params={"aht": "300", "model": "erlang_a"})
+    assert given.status_code == estimated.status_code == 200
+    assert '<option value="erlang_a" selected>' in given.text
+    assert "Erlang A: callers hang up after their patience" in given.text
+    assert re.search(r'name="patience"[^>]*value="30"', given.text)
+    assert re.search(r'name="patience"[^>]*value="[1-9]\d*"', estimated.text)  # the estimate
+    erlang_c = admin.get("/staffing", params={"aht": "300"})
+    assert '<option value="erlang_c" selected>' in erlang_c.text
+    assert re.search(r'name="patience"[^>]*value=""', erlang_c.text)
 
 
 def test_why_did_this_change_panel_on_the_metric_page(admin) -> None:

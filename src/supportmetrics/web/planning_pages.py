@@ -25,7 +25,16 @@ __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 CurrentSession = Annotated[Session, Depends(page_session)]
-WHAT_IF = ("service_level", "answer_within", "aht", "shrinkage", "max_occupancy")
+WHAT_IF = (
+    "service_level",
+    "answer_within",
+    "aht",
+    "shrinkage",
+    "max_occupancy",
+    "model",
+    "patience",
+)
+MODELS = ("erlang_c", "erlang_a")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 HORIZON_DAYS = 14
 
@@ -161,8 +170,12 @@ def staffing_page(engine: Engine, view: View) -> dict[str, Any]:
     """Forecast of calls (tickets when there are no calls), agents per interval, and history."""
     from supportmetrics.staffing import StaffingError, plan, staffed_hours
     from supportmetrics.staffing.forecast import forecast_workspace
+    from supportmetrics.staffing.patience import with_patience
 
     reader = EngineReader(engine)
+    model = view.get("model") or "erlang_c"
+    if model not in MODELS:
+        raise ParamError(f"model takes erlang_c or erlang_a; got {model!r}")
     chosen = targets(
         _number(view, "service_level", 0.8),
         _number(view, "answer_within", 20.0) or 20.0,
@@ -170,6 +183,8 @@ def staffing_page(engine: Engine, view: View) -> dict[str, Any]:
         _number(view, "max_occupancy", 0.85) or 0.85,
         _number(view, "shrinkage", 0.3) or 0.0,
         1,
+        "erlang_a" if model == "erlang_a" else "erlang_c",
+        _number(view, "patience", None),
     )
     start, end = view.range(engine.span())  # the history: the forecast starts after the data
     calls = reader.metric("abandonment_rate", start=start, end=end).rows
@@ -178,6 +193,8 @@ def staffing_page(engine: Engine, view: View) -> dict[str, Any]:
     aht = _number(view, "aht", None) or (measured[0]["value"] if measured else None) or 300.0
     page: dict[str, Any] = {"metric": metric, "aht": aht, "targets": chosen, "error": None}
     try:
+        chosen = with_patience(reader, chosen, start, end)  # Erlang A: estimated when not given
+        page["targets"] = chosen
         ahead = forecast_workspace(reader, metric, None, "1h", HORIZON_DAYS, start, end)
     except StaffingError as exc:
         return page | {"error": str(exc)}
