@@ -111,13 +111,50 @@ def metric(request: Request, metric_id: str, session: CurrentSession) -> Respons
         ("metric page", metric_id, view.key()),
         lambda engine: pages.metric_page(engine, config, metric_id, view),
     )
-    why = _data(request).cached(
+    controls = ("by", "period", "stat", "variant")
+    why = f"/metrics/{metric_id}/why"
+    context = {
+        "page": page,
+        "why_link": _linked(why, view),
+        "why_panel": _linked(f"{why}/panel", view),
+    }
+    return _render(request, "metric.html", session, view, context, controls=controls)
+
+
+def _linked(path: str, view: View) -> str:
+    query = view.query_string()
+    return f"{path}?{query}" if query else path
+
+
+def _why(request: Request, metric_id: str, view: View) -> dict[str, Any] | None:
+    """The explain panel's data for `view` (computed on request: a metric page view does not
+    pay for it)."""
+    return _data(request).cached(
         ("why changed", metric_id, view.key()),
         lambda engine: planning_pages.why_changed(engine, metric_id, view),
     )
-    controls = ("by", "period", "stat", "variant")
-    context = {"page": page, "why": why}
-    return _render(request, "metric.html", session, view, context, controls=controls)
+
+
+@router.get("/metrics/{metric_id}/why")
+def why(request: Request, metric_id: str, session: CurrentSession) -> Response:
+    """ "Why did this change?" as a page of its own (the metric page's link without JavaScript)."""
+    known(metric_id)
+    view = _view(request, METRIC_EXTRA)
+    context = {
+        "metric": pages.catalogue_entry(get_metric(metric_id)),
+        "why": _why(request, metric_id, view),
+        "back": _linked(f"/metrics/{metric_id}", view),
+    }
+    return _render(request, "why.html", session, view, context)
+
+
+@router.get("/metrics/{metric_id}/why/panel")
+def why_panel(request: Request, metric_id: str, session: CurrentSession) -> Response:
+    """The panel alone, as HTML the metric page's script puts in place."""
+    known(metric_id)
+    view = _view(request, METRIC_EXTRA)
+    context = {"why": _why(request, metric_id, view), "session": session}
+    return request.app.state.templates.TemplateResponse(request, "why_changed.html", context)
 
 
 def known(metric_id: str) -> None:
