@@ -11,6 +11,7 @@ compiled every time, as before.
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
@@ -31,7 +32,8 @@ class CompiledQueries:
 
     def __init__(self, db: Any) -> None:
         self.db = db
-        self._sql: dict[ops.Node, tuple[str, tuple[str, ...]] | None] = {}
+        self._sql: dict[_Shape, tuple[str, tuple[str, ...]] | None] = {}
+        self._shapes: dict[tuple[Hashable, ...], _Shape] = {}
         self._texts: dict[ops.Literal, str] = {}
         self._tables: dict[tuple[int, sch.Schema], ops.InMemoryTable] = {}
         self.compiled = 0
@@ -42,33 +44,69 @@ class CompiledQueries:
         from ibis.backends.duckdb.converter import DuckDBPyArrowData
 
         op = expr.op()
-        literals = list(dict.fromkeys(n for n in op.find(ops.Literal) if _dated(n)))
-        tables = list(dict.fromkeys(op.find(ops.InMemoryTable)))
-        placeholders: list[ops.Node] = [_placeholder(n.dtype, i) for i, n in enumerate(literals)]
-        placeholders += [self._stand_in(i, t.schema) for i, t in enumerate(tables)]
-        found: list[ops.Node] = [*literals, *tables]
-        shape = op.replace(dict(zip(found, placeholders, strict=True))) if found else op
+        found: dict[ops.Node, int] = {}  # dated literals and in-memory tables, in graph order
+        hooked = False
+
+        def shaped(node: ops.Node, _: Any, **args: Any) -> _Shape:
+            """The node's shape: its type and arguments with its children's shapes, its dated
+            literals and in-memory tables numbered (one walk; no node is rebuilt)."""
+            nonlocal hooked
+            key: tuple[Hashable, ...]
+            if isinstance(node, ops.InMemoryTable):
+                key = (ops.InMemoryTable, node.schema, found.setdefault(node, len(found)))
+            elif isinstance(node, ops.Literal) and _dated(node):
+                key = (ops.Literal, node.dtype, found.setdefault(node, len(found)))
+            else:
+                hooked = hooked or isinstance(node, _HOOKED)
+                key = (type(node), *(_frozen(value) for value in args.values()))
+            if key not in self._shapes:
+                self._shapes[key] = _Shape()
+            return self._shapes[key]
+
+        shape = op.map(shaped)[op]
+        nodes = list(found)
         if shape not in self._sql:
-            self._sql[shape] = self._template(shape, placeholders)
+            self._sql[shape] = self._template(op, nodes)
         template = self._sql[shape]
         if template is None:
             self.compiled += 1
             sql = self.db.compile(expr)
         else:
             sql, marks = template
-            for mark, node in zip(marks, found, strict=True):
+            for mark, node in zip(marks, nodes, strict=True):
                 sql = sql.replace(mark, self._text(node))
-        self.db._run_pre_execute_hooks(expr)  # registers the expression's in-memory tables
+        self._prepare(expr, nodes, hooked)
         table = self.db.con.sql(sql).to_arrow_table()
         return expr.__pyarrow_result__(table, data_mapper=DuckDBPyArrowData)
 
-    def _template(
-        self, shape: ops.Node, placeholders: list[ops.Node]
-    ) -> tuple[str, tuple[str, ...]] | None:
+    def _template(self, op: ops.Node, nodes: list[ops.Node]) -> tuple[str, tuple[str, ...]] | None:
+        """The SQL of `op` with placeholders for `nodes`, and the placeholders' text (None if
+        some placeholder does not survive compilation verbatim)."""
+        placeholders: list[ops.Node] = []
+        for node in nodes:
+            if isinstance(node, ops.InMemoryTable):
+                tables = sum(isinstance(p, ops.InMemoryTable) for p in placeholders)
+                placeholders.append(self._stand_in(tables, node.schema))
+            else:
+                literals = sum(isinstance(p, ops.Literal) for p in placeholders)
+                placeholders.append(_placeholder(cast(ops.Literal, node).dtype, literals))
+        shape = op.replace(dict(zip(nodes, placeholders, strict=True))) if nodes else op
         self.compiled += 1
         sql = self.db.compile(shape.to_expr())
         marks = tuple(self._text(p) for p in placeholders)
         return (sql, marks) if all(mark in sql for mark in marks) else None
+
+    def _prepare(self, expr: ir.Table, nodes: list[ops.Node], hooked: bool) -> None:
+        """Register the expression's in-memory tables, as `db._run_pre_execute_hooks` does, from
+        the nodes already found; the hooks themselves (four more walks over the expression) only
+        for what else they handle: UDFs, geometry, record batch readers."""
+        db = self.db
+        if hooked or db._record_batch_readers_consumed:
+            db._run_pre_execute_hooks(expr)
+            return
+        for node in nodes:
+            if isinstance(node, ops.InMemoryTable) and node not in db._memtables:
+                db._register_in_memory_tables(node.to_expr())
 
     def _stand_in(self, index: int, schema: sch.Schema) -> ops.InMemoryTable:
         """An empty in-memory table that stands for the `index`th one of this schema in a shape."""
@@ -91,6 +129,30 @@ class CompiledQueries:
             select = self.db.compile(literal.to_expr().name("x"))
             self._texts[literal] = select.removeprefix("SELECT ").removesuffix(' AS "x"')
         return self._texts[literal]
+
+
+_HOOKED = (ops.ScalarUDF, ops.GeoSpatialUnOp, ops.GeoSpatialBinOp)
+"""Nodes that need the backend's pre-execute hooks (see `CompiledQueries._prepare`)."""
+
+
+class _Shape:
+    """A node's shape (see `CompiledQueries.arrow`): one object per distinct shape, so a parent's
+    key holds its children's shapes without their whole (shared) subgraphs."""
+
+    __slots__ = ()
+
+
+def _frozen(value: Any) -> Hashable:
+    """An argument's shape as a hashable value (collections of shapes become tuples)."""
+    if isinstance(value, _Shape):
+        return value
+    if isinstance(value, Mapping):
+        return (Mapping, *((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, (tuple, list)):
+        return (tuple, *(_frozen(v) for v in value))
+    if isinstance(value, (set, frozenset)):
+        return (frozenset, frozenset(_frozen(v) for v in value))
+    return cast(Hashable, value)
 
 
 def _dated(node: ops.Literal) -> bool:
