@@ -28,7 +28,7 @@ from supportmetrics.web.params import (
 )
 from supportmetrics.web.queries import describe, drill_columns, drill_rows, get_metric, metric_query
 from supportmetrics.web.settings_forms import policy_form, target_form, target_metrics
-from supportmetrics.web.status import data_status
+from supportmetrics.web.status import data_status, last_loaded
 from supportmetrics.web.users import Session
 
 __all__ = ["known", "router", "sla_response", "targets_response"]
@@ -61,21 +61,23 @@ def _render(
     shows as fields of the filter form (the others travel as hidden fields)."""
     templates = request.app.state.templates
     path = request.url.path
+    data = _data(request)
+    # what the bar offers depends on the data only: its queries run once per data version
+    options = data.cached(("filter options",), pages.filter_options)
+    loaded = data.cached(("last loaded",), last_loaded)
 
     def filter_bar(engine: Engine) -> str:
         """The filter bar depends on the view and the data only: rendered once per both (it
         lists every agent, the largest part of a page)."""
         macros = templates.get_template("macros.html").module
         presets = [(key, PRESET_LABELS[key]) for key in PRESETS]
-        status = data_status(engine, view)
+        status = data_status(engine, view, loaded)
         hidden = [(k, v) for k, v in view.extra if k not in controls and k != "offset"]
         if "variant" not in controls:
             hidden += [("variant", f"{k}={v}") for k, v in view.variants]
-        return macros.filter_bar(
-            view, FILTERS, pages.filter_options(engine), presets, path, hidden, status, ANCHORS
-        )
+        return macros.filter_bar(view, FILTERS, options, presets, path, hidden, status, ANCHORS)
 
-    bar = _data(request).cached(("filter bar", path, view.key(), controls), filter_bar)
+    bar = data.cached(("filter bar", path, view.key(), controls), filter_bar)
     warnings = _data(request).cached(
         ("filter warnings", view.where), lambda engine: pages.filter_warnings(engine, view)
     )
