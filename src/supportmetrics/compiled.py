@@ -33,7 +33,7 @@ class CompiledQueries:
     def __init__(self, db: Any) -> None:
         self.db = db
         self._sql: dict[_Shape, tuple[str, tuple[str, ...]] | None] = {}
-        self._shapes: dict[tuple[Hashable, ...], _Shape] = {}
+        self._shapes: dict[tuple[Any, ...], _Shape] = {}
         self._texts: dict[ops.Literal, str] = {}
         self._tables: dict[tuple[int, sch.Schema], ops.InMemoryTable] = {}
         self.compiled = 0
@@ -51,7 +51,7 @@ class CompiledQueries:
             """The node's shape: its type and arguments with its children's shapes, its dated
             literals and in-memory tables numbered (one walk; no node is rebuilt)."""
             nonlocal hooked
-            key: tuple[Hashable, ...]
+            key: tuple[Any, ...]
             if isinstance(node, ops.InMemoryTable):
                 key = (ops.InMemoryTable, node.schema, found.setdefault(node, len(found)))
             elif isinstance(node, ops.Literal) and _dated(node):

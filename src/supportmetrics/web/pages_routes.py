@@ -78,7 +78,7 @@ def _render(
         return macros.filter_bar(view, FILTERS, options, presets, path, hidden, status, ANCHORS)
 
     bar = data.cached(("filter bar", path, view.key(), controls), filter_bar)
-    warnings = _data(request).cached(
+    warnings = data.cached(
         ("filter warnings", view.where), lambda engine: pages.filter_warnings(engine, view)
     )
     base = {"session": session, "view": view, "filter_bar": bar, "warnings": warnings}
@@ -114,16 +114,17 @@ def metric(request: Request, metric_id: str, session: CurrentSession) -> Respons
         lambda engine: pages.metric_page(engine, config, metric_id, view),
     )
     controls = ("by", "period", "stat", "variant")
-    why = f"/metrics/{metric_id}/why"
+    why_path = f"/metrics/{metric_id}/why"
     context = {
         "page": page,
-        "why_link": _linked(why, view),
-        "why_panel": _linked(f"{why}/panel", view),
+        "why_link": _linked(why_path, view),
+        "why_panel": _linked(f"{why_path}/panel", view),
     }
     return _render(request, "metric.html", session, view, context, controls=controls)
 
 
 def _linked(path: str, view: View) -> str:
+    """`path` with the view's parameters."""
     query = view.query_string()
     return f"{path}?{query}" if query else path
 
@@ -139,7 +140,8 @@ def _why(request: Request, metric_id: str, view: View) -> dict[str, Any] | None:
 
 @router.get("/metrics/{metric_id}/why")
 def why(request: Request, metric_id: str, session: CurrentSession) -> Response:
-    """ "Why did this change?" as a page of its own (the metric page's link without JavaScript)."""
+    """The "Why did this change?" panel as a page of its own (the metric page's link, followed
+    without JavaScript)."""
     known(metric_id)
     view = _view(request, METRIC_EXTRA)
     context = {
