@@ -8,7 +8,7 @@ running sum's periods) by empty stand-ins of their schema, and writes the query'
 table names into that text. A shape whose placeholders do not all survive compilation verbatim is
 compiled every time, as before.
 
-Stored tables (the facts, named per engine) stand in the shape as tables of the same schema named by
+Stored tables (the facts, named per engine) stand in a shape as tables of the same schema named by
 their place in the query, so a shape reads the same in every process. With a `FactCache`, the SQL
 texts are also kept beside the facts (`compiled.json`, keyed by a digest of the shape that is the same
 in every process), so a fresh process (a CLI command, a restarted dashboard) compiles only the shapes
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
@@ -52,11 +52,12 @@ class CompiledQueries:
         self.db = db
         self.persisted = persisted
         """Where compiled texts are kept for other processes (None: this connection only)."""
-        self._sql: dict[ops.Node, Template | None] = {}
+        self._sql: dict[_Shape, Template | None] = {}
+        self._shapes: dict[tuple[Any, ...], _Shape] = {}
         self._saved: dict[str, Template] | None = None
         """The texts kept by every process, by shape digest (read on first use)."""
         self._texts: dict[ops.Literal, str] = {}
-        self._tables: dict[tuple[int, sch.Schema], ops.PhysicalTable] = {}
+        self._tables: dict[tuple[int, sch.Schema], ops.InMemoryTable] = {}
         self.compiled = 0
         """How many SQL texts were compiled (tests and benchmarks read it)."""
 
@@ -65,28 +66,66 @@ class CompiledQueries:
         from ibis.backends.duckdb.converter import DuckDBPyArrowData
 
         op = expr.op()
-        literals = list(dict.fromkeys(n for n in op.find(ops.Literal) if _dated(n)))
-        tables = list(dict.fromkeys(op.find((ops.InMemoryTable, ops.DatabaseTable))))
-        placeholders: list[ops.Node] = [_placeholder(n.dtype, i) for i, n in enumerate(literals)]
-        placeholders += [self._stand_in(i, t) for i, t in enumerate(tables)]
-        found: list[ops.Node] = [*literals, *tables]
-        shape = op.replace(dict(zip(found, placeholders, strict=True))) if found else op
+        found: dict[ops.Node, int] = {}  # dated literals and tables, in graph order
+        hooked = False
+
+        def shaped(node: ops.Node, _: Any, **args: Any) -> _Shape:
+            """The node's shape: its type and arguments with its children's shapes, its dated
+            literals and tables numbered (one walk; no node is rebuilt)."""
+            nonlocal hooked
+            key: tuple[Any, ...]
+            if isinstance(node, ops.InMemoryTable):
+                key = (ops.InMemoryTable, node.schema, found.setdefault(node, len(found)))
+            elif isinstance(node, ops.DatabaseTable):
+                where = (node.namespace, node.schema)
+                key = (ops.DatabaseTable, *where, found.setdefault(node, len(found)))
+            elif isinstance(node, ops.Literal) and _dated(node):
+                key = (ops.Literal, node.dtype, found.setdefault(node, len(found)))
+            else:
+                hooked = hooked or isinstance(node, _HOOKED)
+                key = (type(node), *(_frozen(value) for value in args.values()))
+            if key not in self._shapes:
+                self._shapes[key] = _Shape()
+            return self._shapes[key]
+
+        shape = op.map(shaped)[op]
+        nodes = list(found)
         if shape not in self._sql:
-            self._sql[shape] = self._kept_or_compiled(shape, placeholders)
+            self._sql[shape] = self._kept_or_compiled(op, nodes)
         template = self._sql[shape]
         if template is None:
             self.compiled += 1
             sql = self.db.compile(expr)
         else:
             sql, marks = template
-            for mark, node in zip(marks, found, strict=True):
+            for mark, node in zip(marks, nodes, strict=True):
                 sql = sql.replace(mark, self._text(node))
-        self.db._run_pre_execute_hooks(expr)  # registers the expression's in-memory tables
+        self._prepare(expr, nodes, hooked)
         table = self.db.con.sql(sql).to_arrow_table()
         return expr.__pyarrow_result__(table, data_mapper=DuckDBPyArrowData)
 
-    def _kept_or_compiled(self, shape: ops.Node, placeholders: list[ops.Node]) -> Template | None:
-        """The shape's text as another process kept it, else compiled now (and kept)."""
+    def _kept_or_compiled(self, op: ops.Node, nodes: list[ops.Node]) -> Template | None:
+        """The SQL of `op` with placeholders for `nodes` and the placeholders' text, as another
+        process kept it, else compiled now (and kept); None if some placeholder does not survive
+        compilation verbatim."""
+        placeholders: list[ops.Node] = []
+        for index, node in enumerate(nodes):
+            if isinstance(node, ops.InMemoryTable):
+                tables = sum(isinstance(p, ops.InMemoryTable) for p in placeholders)
+                placeholders.append(self._stand_in(tables, node.schema))
+            elif isinstance(node, ops.DatabaseTable):
+                placeholders.append(
+                    ops.DatabaseTable(
+                        name=f"sm_shape_stored_{index}",
+                        schema=node.schema,
+                        source=node.source,
+                        namespace=node.namespace,
+                    )
+                )
+            else:
+                literals = sum(isinstance(p, ops.Literal) for p in placeholders)
+                placeholders.append(_placeholder(cast(ops.Literal, node).dtype, literals))
+        shape = op.replace(dict(zip(nodes, placeholders, strict=True))) if nodes else op
         digest = _digest(shape) if self.persisted is not None else None
         saved = self._saved_texts() if digest is not None else {}
         if digest in saved:
@@ -121,23 +160,27 @@ class CompiledQueries:
         marks = tuple(self._text(p) for p in placeholders)
         return (sql, marks) if all(mark in sql for mark in marks) else None
 
-    def _stand_in(self, index: int, table: ops.PhysicalTable) -> ops.PhysicalTable:
-        """A table of `table`'s schema that stands for the `index`th table of a shape: an empty
-        in-memory table, or a stored table of the same namespace named by its place."""
-        if isinstance(table, ops.DatabaseTable):
-            return ops.DatabaseTable(
-                name=f"sm_shape_stored_{index}",
-                schema=table.schema,
-                source=table.source,
-                namespace=table.namespace,
-            )
-        key = (index, table.schema)
+    def _prepare(self, expr: ir.Table, nodes: list[ops.Node], hooked: bool) -> None:
+        """Register the expression's in-memory tables, as `db._run_pre_execute_hooks` does, from
+        the nodes already found; the hooks themselves (four more walks over the expression) only
+        for what else they handle: UDFs, geometry, record batch readers."""
+        db = self.db
+        if hooked or db._record_batch_readers_consumed:
+            db._run_pre_execute_hooks(expr)
+            return
+        for node in nodes:
+            if isinstance(node, ops.InMemoryTable) and node not in db._memtables:
+                db._register_in_memory_tables(node.to_expr())
+
+    def _stand_in(self, index: int, schema: sch.Schema) -> ops.InMemoryTable:
+        """An empty in-memory table that stands for the `index`th one of this schema in a shape."""
+        key = (index, schema)
         if key not in self._tables:
             from ibis.formats.pyarrow import PyArrowTableProxy
 
-            empty = PyArrowTableProxy(table.schema.to_pyarrow().empty_table())
+            empty = PyArrowTableProxy(schema.to_pyarrow().empty_table())
             name = f"sm_shape_table_{index}"
-            self._tables[key] = ops.InMemoryTable(name=name, schema=table.schema, data=empty)
+            self._tables[key] = ops.InMemoryTable(name=name, schema=schema, data=empty)
         return self._tables[key]
 
     def _text(self, node: ops.Node) -> str:
@@ -150,6 +193,30 @@ class CompiledQueries:
             select = self.db.compile(literal.to_expr().name("x"))
             self._texts[literal] = select.removeprefix("SELECT ").removesuffix(' AS "x"')
         return self._texts[literal]
+
+
+_HOOKED = (ops.ScalarUDF, ops.GeoSpatialUnOp, ops.GeoSpatialBinOp)
+"""Nodes that need the backend's pre-execute hooks (see `CompiledQueries._prepare`)."""
+
+
+class _Shape:
+    """A node's shape (see `CompiledQueries.arrow`): one object per distinct shape, so a parent's
+    key holds its children's shapes without their whole (shared) subgraphs."""
+
+    __slots__ = ()
+
+
+def _frozen(value: Any) -> Hashable:
+    """An argument's shape as a hashable value (collections of shapes become tuples)."""
+    if isinstance(value, _Shape):
+        return value
+    if isinstance(value, Mapping):
+        return (Mapping, *((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, (tuple, list)):
+        return (tuple, *(_frozen(v) for v in value))
+    if isinstance(value, (set, frozenset)):
+        return (frozenset, frozenset(_frozen(v) for v in value))
+    return cast(Hashable, value)
 
 
 class _Unstable(Exception):

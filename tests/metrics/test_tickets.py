@@ -148,6 +148,24 @@ def test_backlog_without_periods_is_the_running_sums_last_day(team, by) -> None:
     assert team.metric("backlog", end=date(2023, 12, 31)).rows == []  # before the data begins
 
 
+@pytest.mark.parametrize("period", ["day", "week", "month"])
+def test_backlog_of_a_range_ending_before_the_data_does(team, period) -> None:
+    # The changes after the range's last period are left out of its query: each period shown
+    # holds what the series over all the data holds for it, and each day the direct count
+    whole = team.metric("backlog", period=period, start=date(2024, 1, 1)).rows
+    for end in (date(2024, 1, d) for d in range(2, 5)):  # the data ends on the 4th
+        part = team.metric("backlog", period=period, start=date(2024, 1, 2), end=end).rows
+        shown = {r["period"] for r in part}
+        assert part and [r for r in whole if r["period"] in shown] == part
+        if period == "day":
+            snapshot = team.metric("backlog", start=end, end=end).rows
+            assert [(r["value"], r["aged"]) for r in snapshot] == [
+                (part[-1]["value"], part[-1]["aged"])
+            ]
+    days = team.metric("backlog", period="day", start=date(2024, 1, 2), end=date(2024, 1, 3))
+    assert [(r["value"], r["aged"]) for r in days.rows] == [(1, 1), (2, 1)]  # as above
+
+
 def test_hourly_backlog_has_every_hour_of_the_range(team) -> None:
     # Each hour of Tuesday 2 January ends with a snapshot; the last is the day's
     hours = team.metric("backlog", period="hour", start=date(2024, 1, 2), end=date(2024, 1, 2))

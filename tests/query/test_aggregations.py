@@ -55,6 +55,8 @@ def test_what_each_kind_tells_the_query_layer_and_the_dashboard() -> None:
     assert _with("percent") == {"churn", "customers", "link", "retention", "share"}
     assert _with("drillable") == {"count", "distribution", "nps", "share", "tally"}
     assert _with("takes_stat") == {"distribution"}
+    # snapshots find the local period of each change, not of each population row
+    assert set(AGGREGATIONS) - _with("local_periods") == {"backlog", "growth", "mrr"}
 
 
 def test_result_dimensions_lead_with_the_metrics_own_splits() -> None:

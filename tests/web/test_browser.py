@@ -251,3 +251,20 @@ def test_the_metric_pages_choices_go_into_the_url_with_one_apply(page: sync_api.
     ).json()["rows"][0]
     assert mean == pytest.approx(api["value"]) and 1 <= mean <= 5
     assert page.problems == []  # type: ignore[attr-defined]
+
+
+def test_the_why_panel_loads_in_place_when_asked(page: sync_api.Page) -> None:
+    _log_in(page)
+    page.goto("/metrics/ticket_volume?range=30d&anchor=data&by=channel")
+    assert page.locator("#why-panel .summary").count() == 0  # not computed with the page
+    page.click("#why-link")
+    page.wait_for_selector("#why-panel[data-loaded=true] .summary")
+    assert "/why" not in page.url  # loaded in place, not followed
+    summary = page.locator("#why-panel .summary").inner_text()
+    headline = page.locator("#headline-value").get_attribute("data-value")
+    assert f" to {headline} " in summary and "channel" in summary
+    header = page.locator("#why-panel table.sortable th").first
+    header.click()  # the panel's table sorts like the page's own
+    assert header.get_attribute("aria-sort") == "ascending"
+    _shot(page, "why-panel")
+    assert page.problems == []  # type: ignore[attr-defined]

@@ -139,3 +139,34 @@ def test_new_settings_drop_cached_answers_and_reopen_the_engine(site: Site) -> N
     data.reconfigure(new)
     assert data.cached("settings", lambda engine: engine.config) is new  # computed again, anew
     data.stop()
+
+
+def test_waiting_queries_run_in_the_order_they_came(site: Site) -> None:
+    # One slot, held; three more queries queue up one after the other: when the slot frees they
+    # run first come, first served (a semaphore would let any of them go next)
+    data = DataSource(supportmetrics.connect(site.root), idle_seconds=0, max_queries=1)
+    holding, gate = threading.Event(), threading.Event()
+    order: list[str] = []
+
+    def held(engine: Engine) -> None:
+        holding.set()
+        gate.wait(60)
+
+    def named(name: str):
+        return lambda engine: order.append(name)
+
+    first = _in_thread(lambda: data.run(held))
+    assert holding.wait(60)
+    waiting = []
+    for name in ("a", "b", "c"):
+        waiting.append(_in_thread(lambda name=name: data.run(named(name))))
+        deadline = time.monotonic() + 60
+        while len(data._slots._waiting) < len(waiting):  # queued before the next one comes
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+    assert order == []
+    gate.set()
+    for thread, _ in [first, *waiting]:
+        thread.join(60)
+    assert order == ["a", "b", "c"]
+    data.stop()

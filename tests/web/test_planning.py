@@ -3,6 +3,7 @@ Staffing page shows the forecast, the heat map and the what-if inputs."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from datetime import date
@@ -125,9 +126,20 @@ def test_why_did_this_change_panel_on_the_metric_page(admin) -> None:
     params = {"range": "30d", "by": "channel", "anchor": "data"}
     page = admin.get("/metrics/ticket_volume", params=params)
     assert page.status_code == 200
-    assert "Why did this change?" in page.text
     headline = re.search(r'id="headline-value" data-value="(\d+)"', page.text).group(1)
-    summary = re.search(r'class="summary">([^<]*)<', page.text).group(1)
+    # the page links to the panel (computed on request, not with every page view)
+    assert 'class="summary"' not in page.text
+    link = re.search(r'id="why-link" href="([^"]+)" data-panel="([^"]+)"', page.text)
+    assert link, "no link to the panel"
+    page_link, panel_link = (html.unescape(g) for g in link.groups())
+    assert page_link == "/metrics/ticket_volume/why?range=30d&anchor=data&by=channel"
+    assert panel_link == "/metrics/ticket_volume/why/panel?range=30d&anchor=data&by=channel"
+    whole, panel = admin.get(page_link), admin.get(panel_link)
+    assert whole.status_code == panel.status_code == 200
+    assert "Why did this change?" in whole.text and 'id="filters"' in whole.text
+    assert "<html" not in panel.text and panel.text.lstrip().startswith("<section")
+    summary = re.search(r'class="summary">([^<]*)<', panel.text).group(1)
+    assert summary in whole.text
     # the summary's new value is the page's headline, and the top driver is a channel
     assert re.fullmatch(
         rf"ticket_volume (rose|fell) from \d+ to {headline} \([+-]\d+\); the top driver is "
@@ -143,3 +155,12 @@ def test_means_by_weekday_and_hour() -> None:
     assert grid.shape == (7, 24)
     assert (grid[0, 9], grid[6, 23]) == (2.0, 5.0)
     assert np.isnan(grid).sum() == 7 * 24 - 2
+
+
+def test_why_panel_needs_a_login_and_a_known_metric(anon, admin) -> None:
+    assert anon.get("/metrics/ticket_volume/why/panel", follow_redirects=False).status_code == 303
+    assert admin.get("/metrics/nope/why/panel").status_code == 404
+    # the panel reads the link's range: long before the data, nothing changed
+    params = {"from": "2001-01-01", "to": "2001-01-31"}
+    empty = admin.get("/metrics/ticket_volume/why/panel", params=params)
+    assert empty.status_code == 200 and "ticket_volume held from 0 to 0 (0)." in empty.text

@@ -124,16 +124,18 @@ def _population(engine: Engine, plan: ResolvedMetric, query: Query) -> ir.Table:
     rows = plan.metric.build(facts, plan.variants, query.clock)
     if plan.filed_at is not None:
         rows = rows.mutate(_filed_at=rows[plan.filed_at])
-    if "_filed_at" not in rows.columns or not _needs_local(query):
+    if "_filed_at" not in rows.columns or not _needs_local(query, aggregation(plan.aggregation)):
         return rows
     return local_timestamp(rows, {"_local": "_filed_at"}, engine.offsets())
 
 
-def _needs_local(query: Query) -> bool:
-    """Whether the rows need their local wall time (`_local`): for periods and the local hour or
-    weekday (dates filter on the UTC instants days begin, without it)."""
+def _needs_local(query: Query, kind: Aggregation) -> bool:
+    """Whether the rows need their local wall time (`_local`): for periods (unless the kind finds
+    them another way) and the local hour or weekday (dates filter on the UTC instants days
+    begin, without it)."""
     names = {*query.by, *query.where}
-    return query.period is not None or not names.isdisjoint(("hour_of_day", "day_of_week"))
+    periods = query.period is not None and kind.local_periods
+    return periods or not names.isdisjoint(("hour_of_day", "day_of_week"))
 
 
 def _rows(engine: Engine, plan: ResolvedMetric, query: Query) -> list[dict[str, Any]]:

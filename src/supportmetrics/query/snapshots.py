@@ -194,6 +194,11 @@ def _running(
             __at=ibis.literal(first_shown, "timestamp")
         )
         changes = changes.filter(changes.at >= begins)
+    if end is not None and not dims and period != "hour":
+        # the changes after the last period shown count for none of them (with dimensions, a
+        # group's later changes still give it rows; an hour grid reaches the data's last hour)
+        after = next_start(floor(datetime.combine(end, datetime.min.time()), period), period)
+        changes = changes.filter(changes.at < utc_midnight(after.date(), engine.config.timezone))
     changes = local_timestamp(changes, {"_local": "at"}, engine.offsets())
     at = truncate(changes._local, period).name("__at")
     per_period = changes.group_by([*dims, at]).aggregate(**{c: changes[c].sum() for c in columns})

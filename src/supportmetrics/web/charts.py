@@ -123,10 +123,34 @@ def _timed(rows: list[dict[str, Any]], measure: _Measure) -> list[dict[str, Any]
     return points
 
 
-def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    return chart.configure_view(stroke=None).to_dict(
-        validate=False
-    )  # specs are tested, not checked per view
+class _Rows:
+    """The rows of one chart, put into its spec after Altair has built it: Altair checks inline
+    rows against the Vega-Lite schema one value at a time, most of what a chart costs, and these
+    are plain JSON values (the specs are tested, not checked per view)."""
+
+    def __init__(self) -> None:
+        self.held: dict[str, list[dict[str, Any]]] = {}
+
+    def data(self, values: list[dict[str, Any]]) -> alt.Data:
+        """A stand-in for `alt.Data(values=values)`."""
+        name = f"sm_rows_{len(self.held)}"
+        self.held[name] = values
+        return alt.Data(name=name)
+
+    def spec(self, chart: alt.TopLevelMixin) -> dict[str, Any]:
+        """The chart's Vega-Lite spec with its rows inline."""
+        built = chart.configure_view(stroke=None).to_dict(validate=False)
+        filled: dict[str, Any] = self._filled(built)
+        return filled
+
+    def _filled(self, node: Any) -> Any:
+        if isinstance(node, dict):
+            if node.keys() == {"name"} and node["name"] in self.held:
+                return {"values": self.held[node["name"]]}
+            return {key: self._filled(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [self._filled(item) for item in node]
+        return node
 
 
 def _time_format(period: str) -> str:
@@ -139,8 +163,9 @@ def _period_tooltip(period: str) -> alt.Tooltip:
 
 def sparkline(rows: list[dict[str, Any]], unit: str, period: str = "week") -> dict[str, Any]:
     """A small line of the value by period, no axes."""
+    held = _Rows()
     measure = _Measure(unit, "value", [r.get("value") for r in rows])
-    data = alt.Data(values=_timed(rows, measure))
+    data = held.data(_timed(rows, measure))
     chart = (
         alt.Chart(data, width=_WIDTH, height=36)
         .mark_line(point=False, strokeWidth=1.5)
@@ -150,7 +175,7 @@ def sparkline(rows: list[dict[str, Any]], unit: str, period: str = "week") -> di
             tooltip=[_period_tooltip(period), alt.Tooltip("text:N", title="value")],
         )
     )
-    return _spec(chart)
+    return held.spec(chart)
 
 
 def trend(
@@ -162,9 +187,10 @@ def trend(
     title: str = "value",
 ) -> dict[str, Any]:
     """The value by period, points clickable (drill-down), with an optional target line."""
+    held = _Rows()
     values = [r.get("value") for r in rows] + ([target] if target is not None else [])
     measure = _Measure(unit, title, values)
-    data = alt.Data(values=_timed(rows, measure))
+    data = held.data(_timed(rows, measure))
     base = alt.Chart(data, width=_WIDTH, height=220)
     line = base.mark_line(point=alt.OverlayMarkDef(size=50, cursor="pointer")).encode(
         x=_time_x([r["period"] for r in rows], period),
@@ -177,19 +203,20 @@ def trend(
     )
     layers: list[alt.Chart] = [line]
     if target is not None:
-        rule = alt.Chart(alt.Data(values=[{"y": measure.plot(target)}])).mark_rule(
+        rule = alt.Chart(held.data([{"y": measure.plot(target)}])).mark_rule(
             strokeDash=[4, 4], color="#b45309"
         )
         layers.append(rule.encode(y="y:Q"))
-    return _spec(alt.layer(*layers))
+    return held.spec(alt.layer(*layers))
 
 
 def breakdown(
     rows: list[dict[str, Any]], dimension: str, unit: str, title: str = "value"
 ) -> dict[str, Any]:
     """Horizontal bars of the value per dimension value in the rows' order, clickable."""
+    held = _Rows()
     measure = _Measure(unit, title, [r.get("value") for r in rows])
-    data = alt.Data(values=_points(rows, measure, dimension))
+    data = held.data(_points(rows, measure, dimension))
     label = dimension.replace("_", " ")
     chart = (
         alt.Chart(data, width=_WIDTH, height=alt.Step(18))
@@ -204,14 +231,15 @@ def breakdown(
             ],
         )
     )
-    return _spec(chart)
+    return held.spec(chart)
 
 
 def bars(rows: list[dict[str, Any]], label: str, value: str, title: str) -> dict[str, Any]:
     """Vertical bars in the rows' order (duration buckets); `title` names what is counted."""
+    held = _Rows()
     values = [{"label": str(r[label]), "y": r[value], "drill": r.get("drill")} for r in rows]
     chart = (
-        alt.Chart(alt.Data(values=values), width=_WIDTH, height=180)
+        alt.Chart(held.data(values), width=_WIDTH, height=180)
         .mark_bar(cursor="pointer")
         .encode(
             x=alt.X("label:N", sort=None, title=None, axis=alt.Axis(labelAngle=0)),
@@ -222,13 +250,14 @@ def bars(rows: list[dict[str, Any]], label: str, value: str, title: str) -> dict
             ],
         )
     )
-    return _spec(chart)
+    return held.spec(chart)
 
 
 def histogram(rows: list[dict[str, Any]], title: str = "duration", counted: str = "rows") -> dict:
     """Counts per equal-width bin of hours (rows: low_hours, high_hours, count)."""
+    held = _Rows()
     chart = (
-        alt.Chart(alt.Data(values=rows), width=_WIDTH, height=180)
+        alt.Chart(held.data(rows), width=_WIDTH, height=180)
         .mark_bar()
         .encode(
             x=alt.X(
@@ -246,11 +275,12 @@ def histogram(rows: list[dict[str, Any]], title: str = "duration", counted: str 
             ],
         )
     )
-    return _spec(chart)
+    return held.spec(chart)
 
 
 def agents_scatter(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Each agent's median first response against their CSAT, every point labelled with the agent."""
+    held = _Rows()
     kept = [
         r for r in rows if r.get("first_response_median") is not None and r.get("csat") is not None
     ]
@@ -268,7 +298,7 @@ def agents_scatter(rows: list[dict[str, Any]]) -> dict[str, Any]:
         }
         for r in kept
     ]
-    base = alt.Chart(alt.Data(values=values), width=_WIDTH, height=260).encode(
+    base = alt.Chart(held.data(values), width=_WIDTH, height=260).encode(
         x=alt.X("x:Q", axis=measure.axis()),
         y=alt.Y("csat:Q", axis=_Measure("share", "CSAT", []).axis()),
         tooltip=[
@@ -280,4 +310,4 @@ def agents_scatter(rows: list[dict[str, Any]]) -> dict[str, Any]:
     )
     points = base.mark_circle(size=70, opacity=0.7)
     labels = base.mark_text(align="left", dx=7, fontSize=11, color="#374151").encode(text="agent:N")
-    return _spec(alt.layer(points, labels))
+    return held.spec(alt.layer(points, labels))

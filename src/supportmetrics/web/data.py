@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
@@ -53,7 +53,7 @@ class DataSource:
         self._pending: dict[Hashable, threading.Lock] = {}
         self._free: list[Workspace] = [workspace]  # each holds at most one engine
         self._in_use = 0
-        self._slots = threading.BoundedSemaphore(max_queries)
+        self._slots = _Slots(max_queries)
         self._last_used = time.monotonic()
         self._stop = threading.Event()
         self._reaper: threading.Thread | None = None
@@ -164,3 +164,31 @@ class DataSource:
     def _release_when_idle(self) -> None:
         while not self._stop.wait(min(1.0, self.idle_seconds)):
             self._release()
+
+
+class _Slots:
+    """At most `count` holders at once, the waiting ones served in the order they came: a
+    request waits for the queries ahead of it, never for later ones that came in between (a
+    semaphore lets any waiter take a freed slot, so some requests wait many turns)."""
+
+    def __init__(self, count: int) -> None:
+        self._lock = threading.Lock()
+        self._free = count
+        self._waiting: deque[threading.Lock] = deque()
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._free and not self._waiting:
+                self._free -= 1
+                return
+            turn = threading.Lock()
+            turn.acquire()
+            self._waiting.append(turn)
+        turn.acquire()  # released by the holder that hands its slot over
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            if self._waiting:
+                self._waiting.popleft().release()  # the slot passes straight to the next
+            else:
+                self._free += 1

@@ -28,7 +28,7 @@ from supportmetrics.web.params import (
 )
 from supportmetrics.web.queries import describe, drill_columns, drill_rows, get_metric, metric_query
 from supportmetrics.web.settings_forms import policy_form, target_form, target_metrics
-from supportmetrics.web.status import data_status
+from supportmetrics.web.status import data_status, last_loaded
 from supportmetrics.web.users import Session
 
 __all__ = ["known", "router", "sla_response", "targets_response"]
@@ -61,22 +61,24 @@ def _render(
     shows as fields of the filter form (the others travel as hidden fields)."""
     templates = request.app.state.templates
     path = request.url.path
+    data = _data(request)
+    # what the bar offers depends on the data only: its queries run once per data version
+    options = data.cached(("filter options",), pages.filter_options)
+    loaded = data.cached(("last loaded",), last_loaded)
 
     def filter_bar(engine: Engine) -> str:
         """The filter bar depends on the view and the data only: rendered once per both (it
         lists every agent, the largest part of a page)."""
         macros = templates.get_template("macros.html").module
         presets = [(key, PRESET_LABELS[key]) for key in PRESETS]
-        status = data_status(engine, view)
+        status = data_status(engine, view, loaded)
         hidden = [(k, v) for k, v in view.extra if k not in controls and k != "offset"]
         if "variant" not in controls:
             hidden += [("variant", f"{k}={v}") for k, v in view.variants]
-        return macros.filter_bar(
-            view, FILTERS, pages.filter_options(engine), presets, path, hidden, status, ANCHORS
-        )
+        return macros.filter_bar(view, FILTERS, options, presets, path, hidden, status, ANCHORS)
 
-    bar = _data(request).cached(("filter bar", path, view.key(), controls), filter_bar)
-    warnings = _data(request).cached(
+    bar = data.cached(("filter bar", path, view.key(), controls), filter_bar)
+    warnings = data.cached(
         ("filter warnings", view.where), lambda engine: pages.filter_warnings(engine, view)
     )
     base = {"session": session, "view": view, "filter_bar": bar, "warnings": warnings}
@@ -111,13 +113,52 @@ def metric(request: Request, metric_id: str, session: CurrentSession) -> Respons
         ("metric page", metric_id, view.key()),
         lambda engine: pages.metric_page(engine, config, metric_id, view),
     )
-    why = _data(request).cached(
+    controls = ("by", "period", "stat", "variant")
+    why_path = f"/metrics/{metric_id}/why"
+    context = {
+        "page": page,
+        "why_link": _linked(why_path, view),
+        "why_panel": _linked(f"{why_path}/panel", view),
+    }
+    return _render(request, "metric.html", session, view, context, controls=controls)
+
+
+def _linked(path: str, view: View) -> str:
+    """`path` with the view's parameters."""
+    query = view.query_string()
+    return f"{path}?{query}" if query else path
+
+
+def _why(request: Request, metric_id: str, view: View) -> dict[str, Any] | None:
+    """The explain panel's data for `view` (computed on request: a metric page view does not
+    pay for it)."""
+    return _data(request).cached(
         ("why changed", metric_id, view.key()),
         lambda engine: planning_pages.why_changed(engine, metric_id, view),
     )
-    controls = ("by", "period", "stat", "variant")
-    context = {"page": page, "why": why}
-    return _render(request, "metric.html", session, view, context, controls=controls)
+
+
+@router.get("/metrics/{metric_id}/why")
+def why(request: Request, metric_id: str, session: CurrentSession) -> Response:
+    """The "Why did this change?" panel as a page of its own (the metric page's link, followed
+    without JavaScript)."""
+    known(metric_id)
+    view = _view(request, METRIC_EXTRA)
+    context = {
+        "metric": pages.catalogue_entry(get_metric(metric_id)),
+        "why": _why(request, metric_id, view),
+        "back": _linked(f"/metrics/{metric_id}", view),
+    }
+    return _render(request, "why.html", session, view, context)
+
+
+@router.get("/metrics/{metric_id}/why/panel")
+def why_panel(request: Request, metric_id: str, session: CurrentSession) -> Response:
+    """The panel alone, as HTML the metric page's script puts in place."""
+    known(metric_id)
+    view = _view(request, METRIC_EXTRA)
+    context = {"why": _why(request, metric_id, view), "session": session}
+    return request.app.state.templates.TemplateResponse(request, "why_changed.html", context)
 
 
 def known(metric_id: str) -> None:

@@ -40,10 +40,10 @@ def view_statement(engine: Engine, view: View) -> dict[str, Any]:
     return {"how": how, "from": start.isoformat(), "to": end.isoformat(), "filters": filters}
 
 
-def data_status(engine: Engine, view: View) -> dict[str, Any]:
-    """The data's first and last day, when it was last loaded, and the view's statement."""
+def data_status(engine: Engine, view: View, loaded: datetime | None) -> dict[str, Any]:
+    """The data's first and last day, when it was `loaded` (see `last_loaded`), and the view's
+    statement."""
     first, last = engine.span()
-    loaded = last_loaded(engine)
     return {
         "first": first.isoformat(),
         "until": last.isoformat(),

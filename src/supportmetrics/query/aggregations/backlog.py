@@ -20,6 +20,7 @@ class Backlog(Aggregation):
     them were older than `aged_hours` then."""
 
     name = "backlog"
+    local_periods = False
 
     def rows(
         self,

@@ -40,6 +40,9 @@ class Aggregation(ABC):
     """Whether each population row is one aggregated row, so the rows behind a number can be listed."""
     takes_stat: ClassVar[bool] = False
     """Whether the query's statistic (mean, median, pNN) chooses the value."""
+    local_periods: ClassVar[bool] = True
+    """Whether the kind splits the population's rows by local period (their `_local` wall time);
+    snapshot kinds find the local periods of their own changes instead."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -20,6 +20,7 @@ class Growth(Aggregation):
     before (variant `versus`)."""
 
     name = "growth"
+    local_periods = False
 
     def rows(
         self,

@@ -19,6 +19,7 @@ class Mrr(Aggregation):
     """A snapshot at each period end of the amounts (`_value`) of the stretches covering it."""
 
     name = "mrr"
+    local_periods = False
 
     def rows(
         self,

@@ -1,5 +1,6 @@
 // supportmetrics dashboard: renders the Vega-Lite specs embedded in the page, follows drill-down
-// links from chart marks, sorts tables, and keeps the range selector and custom dates consistent.
+// links from chart marks, sorts tables, keeps the range selector and custom dates consistent, and
+// loads a panel computed on request (a link with data-panel) in place instead of following it.
 (function () {
   "use strict";
 
@@ -82,9 +83,37 @@
     });
   }
 
+  function loadPanels() {
+    document.querySelectorAll("a[data-panel][data-target]").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        const target = document.getElementById(link.dataset.target);
+        if (!target || !isLocalLink(link.dataset.panel)) return; // the link opens the page
+        event.preventDefault();
+        link.setAttribute("aria-busy", "true");
+        fetch(link.dataset.panel, { credentials: "same-origin", headers: { Accept: "text/html" } })
+          .then(function (response) {
+            if (!response.ok) throw new Error(response.status + " " + response.statusText);
+            return response.text();
+          })
+          .then(function (html) {
+            const found = new DOMParser().parseFromString(html, "text/html").querySelector("section");
+            if (!found) throw new Error("no panel in the answer");
+            target.replaceWith(found);
+            found.id = target.id;
+            found.dataset.loaded = "true";
+            found.querySelectorAll("table.sortable").forEach(makeSortable);
+          })
+          .catch(function () {
+            window.location.assign(link.href); // the page of its own says what went wrong
+          });
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     renderCharts();
     document.querySelectorAll("table.sortable").forEach(makeSortable);
     linkRangeAndDates();
+    loadPanels();
   });
 })();
