@@ -194,9 +194,10 @@ def _running(
             __at=ibis.literal(first_shown, "timestamp")
         )
         changes = changes.filter(changes.at >= begins)
-    if end is not None and not dims and period != "hour":
+    if end is not None and not dims and period not in ("hour", "half_hour"):
         # the changes after the last period shown count for none of them (with dimensions, a
-        # group's later changes still give it rows; an hour grid reaches the data's last hour)
+        # group's later changes still give it rows; an hour or half-hour grid reaches the data's
+        # last slot)
         after = next_start(floor(datetime.combine(end, datetime.min.time()), period), period)
         changes = changes.filter(changes.at < utc_midnight(after.date(), engine.config.timezone))
     changes = local_timestamp(changes, {"_local": "at"}, engine.offsets())
