@@ -121,7 +121,8 @@ def refresh(
     tickets = engine.stored("tickets")  # not `table`: its scan is saved with the new version
     scopes = {"ticket": _memtable(db, touched.tickets, "ticket_id")}
     customers = _memtable(db, touched.customers, "customer_id")
-    of_customers = tickets.semi_join(customers, "customer_id").select("ticket_id")
+    of_customers = tickets.semi_join(customers, "customer_id")
+    of_customers = of_customers.select(ticket_id=of_customers.ticket_id.cast("string"))
     scopes["customer"] = _table(
         db, of_customers.union(scopes["ticket"], distinct=True), "customer scope"
     )
@@ -184,13 +185,14 @@ def _refresh_file(
     if set(fresh.columns) != set(old.columns):
         raise _Unsound("its columns changed")
     schema = old.schema()
-    fresh = fresh.select(*(fresh[c].cast(schema[c]) for c in old.columns))
+    fresh = fresh.select(*(fresh[c].cast(schema[c]).name(c) for c in old.columns))
     merged = old.anti_join(scoped.scope, "ticket_id").union(fresh)
     current.write(db, file, f"{name}_refreshed", merged, dict(about))
 
 
 def _memtable(db: Any, ids: Any, column: str) -> ir.Table:
-    return _table(db, ibis.memtable(ids).select(column), f"{column} scope")
+    rows = ibis.memtable(ids)
+    return _table(db, rows.select(rows[column].cast("string")), f"{column} scope")
 
 
 def _table(db: Any, expr: ir.Table, what: str) -> ir.Table:
