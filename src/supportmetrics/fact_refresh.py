@@ -42,7 +42,8 @@ SCOPES: dict[str, str] = {
     "flow": "ticket",
 }
 """Fact table -> the tickets its rows are recomputed for: the touched ones (`ticket`), or every
-ticket of a customer with a touched ticket (`customer`: repeat contacts)."""
+ticket of a customer a touched ticket has or had (`customer`: a ticket's repeat contact reads
+the customer's next ticket, and a ticket written or moved changes which ticket is next)."""
 
 REBUILT: dict[str, str] = {
     "calls": "calls without a ticket",
@@ -120,7 +121,13 @@ def refresh(
     db = engine.db
     tickets = engine.stored("tickets")  # not `table`: its scan is saved with the new version
     scopes = {"ticket": _memtable(db, touched.tickets, "ticket_id")}
-    customers = _memtable(db, touched.customers, "customer_id")
+    # a ticket's repeat contact reads its customer's next ticket: recompute every ticket of each
+    # customer a touched ticket has (now, or had before the write)
+    customers = _memtable(db, touched.customers, "customer_id").union(
+        tickets.semi_join(scopes["ticket"], "ticket_id").select(
+            customer_id=tickets.customer_id.cast("string")
+        )
+    )
     of_customers = tickets.semi_join(customers, "customer_id")
     of_customers = of_customers.select(ticket_id=of_customers.ticket_id.cast("string"))
     scopes["customer"] = _table(
