@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 import duckdb
+
 from suite_data import dataset
 
 HERE = Path(__file__).resolve().parent

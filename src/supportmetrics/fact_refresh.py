@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import ibis
@@ -27,6 +28,7 @@ from supportmetrics.engine import Engine
 from supportmetrics.fact_cache import FactCache
 from supportmetrics.ingest.batch import Touched
 from supportmetrics.schema import TABLES
+from supportmetrics.time_range import OutOfRange
 
 __all__ = ["MAX_SHARE", "REBUILT", "SCOPES", "Refresh", "refresh"]
 
@@ -80,17 +82,14 @@ class Refresh:
 
     def summary(self) -> str:
         """One line: what was refreshed incrementally and what is rebuilt on the next query."""
-        later = "rebuilt on next query (then kept for every later one until the next ingest)"
+        dropped = "; ".join(f"{name}: {why}" for name, why in self.rebuilt.items())
         if self.reason is not None or not self.refreshed:
-            return f"rebuilt on next query ({self.reason or 'nothing was cached'})"
+            return f"rebuilt on next query ({self.reason or dropped or 'nothing was cached'})"
         text = (
             f"refreshed incrementally: {self.recomputed:,} of {self.tickets:,} tickets "
             f"recomputed ({', '.join(self.refreshed)}) in {self.seconds:.1f} s"
         )
-        if self.rebuilt:
-            dropped = ", ".join(f"{name}: {why}" for name, why in self.rebuilt.items())
-            text += f"; {later.replace(' (then', ' (' + dropped + '; then')}"
-        return text
+        return f"{text}; rebuilt on next query: {dropped}" if dropped else text
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -137,12 +136,11 @@ def refresh(
     result = Refresh(tickets=int(db.execute(tickets.count())))
     result.recomputed = max((int(db.execute(scopes[s].count())) for s in used), default=0)
     if result.recomputed > MAX_SHARE * result.tickets:
-        share = result.recomputed / result.tickets
+        share = result.recomputed / max(result.tickets, 1)
         return Refresh(f"the batch touched {share:.0%} of the tickets: a full build is cheaper")
     current.create_folder()
-    moved = any(a["clock"] == "business" for a in files.values()) and previous.load(
-        "bounds"
-    ) != [v.isoformat() for v in engine.bounds()]
+    business = any(about["clock"] == "business" for about in files.values())
+    moved = business and previous.load("bounds") != [v.isoformat() for v in engine.bounds()]
     engines = {kind: _Scoped(engine, scope) for kind, scope in scopes.items()}
     try:
         for file, about in files.items():
@@ -224,13 +222,11 @@ class _Scoped(Engine):
             raise _Unsound(f"its rows read {name}, which is not kept per ticket")
         if name not in self._narrowed:
             rows = self.full.table(name).semi_join(self.scope, "ticket_id")
-            self._narrowed[name] = self.backend.materialise(
-                self.db, f"{self.prefix}_{name}", rows
-            )
+            self._narrowed[name] = self.backend.materialise(self.db, f"{self.prefix}_{name}", rows)
         return self._narrowed[name]
 
-    def bounds(self) -> Any:
+    def bounds(self) -> tuple[datetime, datetime]:
         return self.full.bounds()
 
-    def out_of_range(self) -> Any:
+    def out_of_range(self) -> list[OutOfRange]:
         return self.full.out_of_range()

@@ -205,7 +205,9 @@ class Workspace:
         target = Target(self.config, self.store_path, self.root / TEMP_FOLDER)
         with self.read():
             version = backend_named("duckdb").data_version(target)
-        cached = FactCache(self.facts_folder, version, fingerprint(self.config)) if version else None
+        cached = (
+            FactCache(self.facts_folder, version, fingerprint(self.config)) if version else None
+        )
         return cached if cached is not None and cached.described() else None
 
     def _refreshed_facts(
