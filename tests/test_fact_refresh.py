@@ -392,3 +392,35 @@ def test_the_summary_says_what_was_refreshed_and_what_is_rebuilt() -> None:
     assert Refresh("the batch added custom columns").summary() == (
         "rebuilt on next query (the batch added custom columns)"
     )
+
+
+def test_a_batch_adding_custom_columns_leaves_the_facts_to_a_full_build(
+    ws, base: Path, tmp_path: Path
+) -> None:
+    batch = _batch(
+        tmp_path,
+        base,
+        tickets="SELECT *, 'vip' AS x_segment FROM t WHERE ticket_id = 'T0000001'",
+    )
+    report = ws.ingest([batch])
+    assert report.facts == "rebuilt on next query (the batch added custom columns)"
+    assert not list(ws.facts_folder.iterdir())
+    assert "x_segment" in ws.facts("tickets").column_names
+
+
+def test_facts_cached_under_other_settings_are_not_refreshed(
+    ws, base: Path, tmp_path: Path
+) -> None:
+    config = ws.root / "supportmetrics.toml"
+    text = config.read_text()
+    config.write_text(text.replace('"America/New_York"', '"America/Chicago"'))
+    ws = supportmetrics.connect(ws.root)
+    batch = _batch(
+        tmp_path,
+        base,
+        tickets="SELECT * REPLACE ('urgent' AS priority) FROM t WHERE ticket_id = 'T0000001'",
+    )
+    report = ws.ingest([batch])
+    assert report.facts is not None and report.facts.startswith("rebuilt on next query")
+    assert report.facts_refresh is None
+    assert not list(ws.facts_folder.iterdir())
