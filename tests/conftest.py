@@ -38,6 +38,7 @@ SLOW = (
     "tests/demo/test_generator.py",
     "tests/test_crosscheck.py",
     "tests/test_crosscheck_experience.py",
+    "tests/test_fact_refresh.py",
     "tests/web/test_browser.py",
     "tests/web/test_display_rules.py",
     "tests/web/test_pages.py",

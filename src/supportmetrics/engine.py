@@ -274,7 +274,9 @@ class Engine:
             self._volatile.add(key)
         if self.persisted is not None and not reads_now:
             try:
-                return self._kept(table_name, self.persisted.write(self.db, file, table_name, expr))
+                about = {"name": table.name, "clock": clock, "options": asdict(options)}
+                saved = self.persisted.write(self.db, file, table_name, expr, about)
+                return self._kept(table_name, saved)
             except Unwritable as exc:
                 self._unwritable.append(str(exc))
         return self.backend.materialise(self.db, table_name, expr)

@@ -5,13 +5,15 @@ gets a `FactCache`. Its folder holds one sub-folder per data version and, inside
 fingerprint (the settings facts depend on and the package's code):
 
     <facts folder>/<data version>/<fingerprint>/tickets.calendar.<options>.parquet
+                                               /tickets.calendar.<options>.parquet.json (what it is)
                                                /bounds.json, out_of_range.json   (the scans)
 
 A file is written under a temporary name (`.<name>.<pid>.<random>.tmp`), flushed to disk and renamed
 into place, so a reader finds a whole file or none: a process killed mid-write leaves only a
 temporary file, which is never read and is deleted once its process is gone. The data version
 changes with every write to the store, so a stale file is never looked up; `prune` deletes the
-folders of other versions.
+folders of other versions. Beside each fact file, a small JSON file names the fact table, clock
+and options it holds, so that an ingest can refresh it for the next version (`fact_refresh`).
 """
 
 from __future__ import annotations
@@ -161,12 +163,38 @@ class FactCache:
                 path.unlink()
             return None
 
-    def write(self, db: ibis.BaseBackend, file: str, table_name: str, expr: ir.Table) -> ir.Table:
-        """Compute `expr` into `file` (atomically) and return it as a view named `table_name`;
-        `Unwritable` if the folder cannot take it."""
+    def write(
+        self,
+        db: ibis.BaseBackend,
+        file: str,
+        table_name: str,
+        expr: ir.Table,
+        about: Mapping[str, Any] | None = None,
+    ) -> ir.Table:
+        """Compute `expr` into `file` (atomically), saving `about` (what the file holds) beside
+        it, and return it as a view named `table_name`; `Unwritable` if the folder cannot take
+        it."""
         with self._writing(file) as temp:
             db.to_parquet(expr, temp)
+        if about is not None:
+            self.save(file, about)
         return db.read_parquet(self.folder / file, table_name=table_name)
+
+    def described(self) -> dict[str, Any]:
+        """Every fact file of this version with what it holds (the `about` saved by `write`);
+        a file without it is left out."""
+        if not self.folder.is_dir():
+            return {}
+        found = {path.name: self.load(path.name) for path in self.folder.glob("*.parquet")}
+        return {file: about for file, about in sorted(found.items()) if about is not None}
+
+    def create_folder(self) -> None:
+        """Create the folder without pruning the other versions (an ingest refreshing the facts
+        reads the previous version's files into this one); `Unwritable` if it cannot be made."""
+        try:
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise Unwritable(f"the facts could not be kept in {self.root} ({exc})") from exc
 
     def load(self, name: str) -> Any:
         """The JSON value saved as `name` for this version, or None."""

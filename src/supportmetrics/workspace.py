@@ -12,6 +12,7 @@ from typing import Literal
 
 import duckdb
 import pyarrow as pa
+from ibis.common.exceptions import IbisError
 
 from supportmetrics.backends import Target, backend_named, open_backend
 from supportmetrics.backends.duckdb import READ_TIMEOUT
@@ -19,11 +20,12 @@ from supportmetrics.columns import CustomColumn, custom_columns, drop_custom_col
 from supportmetrics.compaction import Compaction, compact_attached
 from supportmetrics.config import CONFIG_FILE, DEFAULT_TOML, Config, load_config, validate_config
 from supportmetrics.engine import Engine
-from supportmetrics.fact_cache import FactCache, fingerprint, prune
+from supportmetrics.fact_cache import FactCache, Unwritable, fingerprint, prune
+from supportmetrics.fact_refresh import Refresh, refresh
 from supportmetrics.ingest import IngestReport, OnError, find_sources, run_batch
 from supportmetrics.ingest.batch import Step
 from supportmetrics.query import Period, Query, Result, facts_rows, facts_warnings, run_query
-from supportmetrics.resources import MemorySetting, explained
+from supportmetrics.resources import MemorySetting, ResourceError, explained
 from supportmetrics.schema import TABLES
 from supportmetrics.store import attached, create_store, retry_while_locked
 from supportmetrics.time_range import in_range
@@ -177,6 +179,7 @@ class Workspace:
         # lets one process hold a file either read-only or writable, not both
         if write and not self.store_path.exists():
             self._create_store()
+        previous = self._cached() if write else None
         report = run_batch(
             sources,
             self.store_path,
@@ -188,10 +191,48 @@ class Workspace:
             write=write,
             max_custom_columns=self.config.ingest.max_custom_columns,
             step=step or (lambda _: None),
+            record_touched=previous is not None,
         )
         if report.written:
-            report.facts = self._stale_facts()
+            report.facts, report.facts_refresh = self._refreshed_facts(previous, report, step)
         return report
+
+    def _cached(self) -> FactCache | None:
+        """The persisted facts of the store's current data version under the current settings,
+        when there are any an ingest could refresh."""
+        if not self._persists() or not self.facts_folder.is_dir():
+            return None
+        target = Target(self.config, self.store_path, self.root / TEMP_FOLDER)
+        with self.read():
+            version = backend_named("duckdb").data_version(target)
+        cached = (
+            FactCache(self.facts_folder, version, fingerprint(self.config)) if version else None
+        )
+        return cached if cached is not None and cached.described() else None
+
+    def _refreshed_facts(
+        self, previous: FactCache | None, report: IngestReport, step: Step | None
+    ) -> tuple[str, dict[str, object] | None]:
+        """After an ingest: refresh the facts of `previous` (the data version before it) for the
+        tickets the batch touched where that is sound (see `supportmetrics.fact_refresh`), then
+        delete the facts of every other version; the summary line and its details."""
+        if previous is None or report.touched is None:
+            return self._stale_facts(), None
+        (step or (lambda _: None))("refreshing the facts")
+        new_columns = any(load.new_columns for load in report.tables.values())
+        try:
+            with self.reading("refreshing the facts"):
+                engine = self.engine()
+                if engine.persisted is None:
+                    done = Refresh("the store is being written")
+                else:
+                    done = refresh(engine, previous, report.touched, new_columns)
+        except (Unwritable, ResourceError, IbisError, duckdb.Error, OSError) as exc:
+            done = Refresh(f"the refresh failed: {str(exc).strip().splitlines()[0]}")
+        finally:
+            self.close()
+        self._stale_facts()
+        return done.summary(), done.to_dict()
 
     def _stale_facts(self) -> str:
         """After a write to the store: delete the persisted facts of earlier data (holding the

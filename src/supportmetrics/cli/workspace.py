@@ -92,7 +92,8 @@ def ingest(
     workspace: WorkspaceOption = None,
     fmt: FormatOption = Format.table,
 ) -> None:
-    """Validate files and load them into the store: one transaction, idempotent on ids."""
+    """Validate files and load them into the store: one transaction, idempotent on ids; then
+    refresh the cached facts of the tickets it touched (the summary's `facts:` line says how)."""
     report = run_batch(workspace, paths, table, fmt, write=True, on_error=on_error, wait=wait)
     print_report(report, fmt)
 

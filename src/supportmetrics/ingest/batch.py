@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 import duckdb
+import pyarrow as pa
 
 from supportmetrics.compaction import Compaction, compact_attached, worthwhile
 from supportmetrics.ingest.files import SourceFile, stage_file
@@ -43,7 +44,7 @@ from supportmetrics.store import (
     stored_columns,
 )
 
-__all__ = ["IngestReport", "OnError", "TableLoad", "run_batch"]
+__all__ = ["IngestReport", "OnError", "TableLoad", "Touched", "run_batch"]
 
 OnError = Literal["fail", "quarantine"]
 STORE = "store"
@@ -64,6 +65,16 @@ class TableLoad:
         return self.rows_read - self.rows_rejected
 
 
+@dataclass(frozen=True)
+class Touched:
+    """The entities a write touched, as the facts refresh needs them: the `ticket_id` of every
+    row written or replaced in a table with that column, and the `customer_id` of every ticket
+    written or replaced (the old values too: a row moved to another ticket touches both)."""
+
+    tickets: pa.Table
+    customers: pa.Table
+
+
 @dataclass
 class IngestReport:
     """The outcome of an ingest or a dry run."""
@@ -80,6 +91,10 @@ class IngestReport:
     notes: list[str] = field(default_factory=list)
     facts: str | None = None
     """How the facts are refreshed after this write (None for a dry run)."""
+    facts_refresh: dict[str, object] | None = None
+    """The same in detail: mode, tickets recomputed, fact tables refreshed and rebuilt, time."""
+    touched: Touched | None = None
+    """The tickets and customers the write touched (when asked to record them)."""
 
     @property
     def rows_read(self) -> int:
@@ -125,6 +140,7 @@ class IngestReport:
             "compacted": self.compacted.to_dict() if self.compacted else None,
             "notes": self.notes,
             "facts": self.facts,
+            "facts_refresh": self.facts_refresh,
         }
 
 
@@ -155,8 +171,10 @@ def run_batch(
     write: bool = True,
     max_custom_columns: int | None = None,
     step: Step = lambda _: None,
+    record_touched: bool = False,
 ) -> IngestReport:
-    """Validate `sources` and, when `write`, load them into the store at `store_path` atomically.
+    """Validate `sources` and, when `write`, load them into the store at `store_path` atomically;
+    with `record_touched`, the report says which tickets and customers the write touched.
 
     Running out of disk, memory or permission raises a `ResourceError` (the store unchanged).
     """
@@ -173,6 +191,7 @@ def run_batch(
             write=write,
             max_custom_columns=max_custom_columns,
             step=step,
+            record_touched=record_touched,
         )
 
 
@@ -188,6 +207,7 @@ def _run(
     write: bool,
     max_custom_columns: int | None,
     step: Step,
+    record_touched: bool,
 ) -> IngestReport:
     started = time.perf_counter()
     con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": str(temp_dir)})
@@ -229,11 +249,13 @@ def _run(
             if write:
                 step("writing")
                 try:
-                    _write(con, loads, present, custom, sources)
+                    _write(con, loads, present, custom, sources, record_touched)
                 except BaseException:
                     Quarantine(report.rejects_files, []).remove()  # those rows were not loaded
                     raise
                 report.written = True
+                if record_touched:
+                    report.touched = _touched(con)
                 _settle(con, store_path, report, step)
                 report.store_bytes = (size_before or 0, store_path.stat().st_size)
             report.seconds = time.perf_counter() - started
@@ -451,11 +473,14 @@ def _write(
     present: dict[str, dict[str, str]],
     custom: dict[str, dict[str, str]],
     sources: list[SourceFile],
+    record_touched: bool,
 ) -> None:
+    if record_touched:
+        con.execute(f"CREATE TEMP TABLE {_TOUCHED} (entity VARCHAR, id VARCHAR)")
     con.execute("BEGIN TRANSACTION")
     try:
         for name, load in loads.items():
-            _write_table(con, name, present[name], custom[name], load)
+            _write_table(con, name, present[name], custom[name], load, record_touched)
         detail = {name: load.rows_loaded for name, load in loads.items()}
         con.execute(
             f"INSERT INTO {STORE}.{INGESTS_TABLE} SELECT "
@@ -482,6 +507,7 @@ def _write_table(
     present: dict[str, str],
     custom: dict[str, str],
     load: TableLoad,
+    record_touched: bool,
 ) -> None:
     table = TABLES[name]
     target = f"{STORE}.{quote(name)}"
@@ -501,8 +527,47 @@ def _write_table(
     valid = _valid(name)
     key = quote(table.key)
     has_rows = con.execute(f"SELECT count(*) > 0 FROM {target}").fetchone()[0]  # type: ignore[index]
+    if record_touched:
+        _record_touched(con, name, exprs, target if has_rows else None)
     if has_rows:
         con.execute(f"DELETE FROM {target} WHERE {key} IN (SELECT {key} FROM {valid})")
     columns = ", ".join(quote(c) for c in exprs)
     values = ", ".join(exprs.values())
     con.execute(f"INSERT INTO {target} ({columns}) SELECT {values} FROM {valid}")
+
+
+_TOUCHED = "touched_entities"
+_TOUCHING = {"ticket_id": "ticket", "customer_id": "customer"}
+"""Column -> the entity whose facts a written row can change (customers: through the tickets
+table only, where a ticket's customer decides its repeat contacts)."""
+
+
+def _record_touched(
+    con: duckdb.DuckDBPyConnection, name: str, exprs: dict[str, str], target: str | None
+) -> None:
+    """Record the tickets (and, for tickets, customers) of the batch's rows of `name` and of the
+    stored rows they replace (`target`: the stored table, None while it is empty)."""
+    table = TABLES[name]
+    valid, key = _valid(name), quote(table.key)
+    for column, entity in _TOUCHING.items():
+        if column not in table.by_name or (entity == "customer" and name != "tickets"):
+            continue
+        written = f"SELECT {exprs[column]} AS id FROM {valid}"
+        if target is not None:
+            written += (
+                f" UNION ALL SELECT {quote(column)} FROM {target} "
+                f"WHERE {key} IN (SELECT {key} FROM {valid})"
+            )
+        con.execute(
+            f"INSERT INTO {_TOUCHED} SELECT DISTINCT '{entity}', id FROM ({written}) "
+            "WHERE id IS NOT NULL"
+        )
+
+
+def _touched(con: duckdb.DuckDBPyConnection) -> Touched:
+    def ids(entity: str, column: str) -> pa.Table:
+        return con.sql(
+            f"SELECT DISTINCT id AS {column} FROM {_TOUCHED} WHERE entity = '{entity}'"
+        ).to_arrow_table()
+
+    return Touched(ids("ticket", "ticket_id"), ids("customer", "customer_id"))
