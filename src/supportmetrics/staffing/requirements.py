@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from supportmetrics.staffing import erlang_a
+from supportmetrics.staffing import erlang, erlang_a
 from supportmetrics.staffing.actual import with_actual
-from supportmetrics.staffing.erlang import StaffingError, performance, required_agents
+from supportmetrics.staffing.erlang import StaffingError
 from supportmetrics.staffing.forecast import INTERVALS
 from supportmetrics.staffing.patience import with_patience
 
@@ -97,19 +97,22 @@ def plan(
             f"{traffic.max():,.0f} Erlangs in one interval is more than {MAX_TRAFFIC:,} (the most "
             "one queue is staffed for here): check the volume, the interval and the AHT"
         )
+    model: Any = erlang
+    given: tuple[Any, ...] = (traffic, handle)
     if targets.model == "erlang_a":
-        return _plan_erlang_a(traffic, handle, targets)
-    agents = required_agents(
-        traffic,
-        handle,
+        if targets.patience is None:
+            raise StaffingError("Erlang A needs the mean patience: give --patience SECONDS")
+        model, given = erlang_a, (traffic, handle, targets.patience)
+    agents = model.required_agents(
+        *given,
         service_level=None if targets.asa is not None else targets.service_level,
         within=targets.answer_within,
         asa=targets.asa,
         max_occupancy=targets.max_occupancy,
         concurrency=targets.concurrency,
     )
-    achieved = performance(agents, traffic, handle, targets.answer_within, targets.concurrency)
-    return {
+    achieved = model.performance(agents, *given, targets.answer_within, targets.concurrency)
+    result = {
         "traffic_erlangs": traffic,
         "agents": agents,
         "scheduled": scheduled(agents, targets.shrinkage),
@@ -118,37 +121,10 @@ def plan(
         "occupancy": achieved.occupancy,
         "wait_probability": achieved.wait_probability,
     }
-
-
-def _plan_erlang_a(
-    traffic: npt.NDArray[np.float64], handle: npt.NDArray[np.float64], targets: Targets
-) -> dict[str, npt.NDArray[Any]]:
-    if targets.patience is None:
-        raise StaffingError("Erlang A needs the mean patience: give --patience SECONDS")
-    agents = erlang_a.required_agents(
-        traffic,
-        handle,
-        targets.patience,
-        service_level=None if targets.asa is not None else targets.service_level,
-        within=targets.answer_within,
-        asa=targets.asa,
-        max_occupancy=targets.max_occupancy,
-        concurrency=targets.concurrency,
-    )
-    achieved = erlang_a.performance(
-        agents, traffic, handle, targets.patience, targets.answer_within, targets.concurrency
-    )
-    return {
-        "traffic_erlangs": traffic,
-        "agents": agents,
-        "scheduled": scheduled(agents, targets.shrinkage),
-        "service_level": achieved.service_level,
-        "asa_seconds": achieved.asa,
-        "occupancy": achieved.occupancy,
-        "wait_probability": achieved.wait_probability,
-        "abandon_probability": achieved.abandon_probability,
-        "patience_seconds": np.full(traffic.shape, targets.patience),
-    }
+    if targets.model == "erlang_a":
+        result["abandon_probability"] = achieved.abandon_probability
+        result["patience_seconds"] = np.full(traffic.shape, targets.patience)
+    return result
 
 
 def calculate(
