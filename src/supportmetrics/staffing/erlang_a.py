@@ -35,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import expit, gammaincc, gammaln
 
+from supportmetrics.staffing import erlang
 from supportmetrics.staffing.erlang import StaffingError, _check_targets
 
 __all__ = ["MAX_PATIENCE", "Performance", "performance", "required_agents"]
@@ -50,18 +51,12 @@ _PANELS = 2
 
 
 @dataclass(frozen=True)
-class Performance:
-    """What a staffing achieves under Erlang A, per interval."""
+class Performance(erlang.Performance):
+    """What a staffing achieves under Erlang A, per interval. The service level is the share of
+    offered contacts (abandoned ones included) answered within the threshold; the ASA is over
+    answered contacts (inf when none is answered); occupancy is the carried traffic
+    (A (1 - P(abandon))) per busy position (per chat slot with concurrency)."""
 
-    agents: npt.NDArray[np.int64]
-    """Agents on the phones (or at the chats), before shrinkage."""
-    service_level: Array
-    """Share of offered contacts (abandoned ones included) answered within the threshold."""
-    asa: Array
-    """Average speed of answer of answered contacts, seconds (inf when none is answered)."""
-    occupancy: Array
-    """Carried traffic (A (1 - P(abandon))) / busy positions (per chat slot with concurrency)."""
-    wait_probability: Array
     abandon_probability: Array
 
 

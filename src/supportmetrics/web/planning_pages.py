@@ -65,38 +65,36 @@ def forecast_chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return alt.layer(band, line, naive).configure_view(stroke=None).to_dict()
 
 
-def heat_map(cells: list[dict[str, Any]]) -> dict[str, Any]:
-    """Agents needed by weekday x hour."""
+def _weekday_hour_map(
+    cells: list[dict[str, Any]], color: alt.Color, tooltip: list[str]
+) -> dict[str, Any]:
+    """A weekday x hour grid of `cells`, coloured by `color`."""
     chart = (
         alt.Chart(alt.Data(values=cells), width="container", height=180)
         .mark_rect()
         .encode(
             x=alt.X("hour:O", title="hour"),
             y=alt.Y("weekday:N", sort=list(WEEKDAYS), title=None),
-            color=alt.Color("agents:Q", title="agents"),
-            tooltip=["weekday:N", "hour:O", "agents:Q"],
+            color=color,
+            tooltip=["weekday:N", "hour:O", *tooltip],
         )
     )
     return chart.configure_view(stroke=None).to_dict()
+
+
+def heat_map(cells: list[dict[str, Any]]) -> dict[str, Any]:
+    """Agents needed by weekday x hour."""
+    return _weekday_hour_map(cells, alt.Color("agents:Q", title="agents"), ["agents:Q"])
 
 
 def gap_map(cells: list[dict[str, Any]]) -> dict[str, Any]:
     """Available minus required agents by weekday x hour: blue over, red under, white even."""
-    chart = (
-        alt.Chart(alt.Data(values=cells), width="container", height=180)
-        .mark_rect()
-        .encode(
-            x=alt.X("hour:O", title="hour"),
-            y=alt.Y("weekday:N", sort=list(WEEKDAYS), title=None),
-            color=alt.Color(
-                "over_under:Q",
-                title="over (+) / under (-)",
-                scale=alt.Scale(scheme="redblue", domainMid=0),
-            ),
-            tooltip=["weekday:N", "hour:O", "required:Q", "available:Q", "over_under:Q"],
-        )
+    color = alt.Color(
+        "over_under:Q",
+        title="over (+) / under (-)",
+        scale=alt.Scale(scheme="redblue", domainMid=0),
     )
-    return chart.configure_view(stroke=None).to_dict()
+    return _weekday_hour_map(cells, color, ["required:Q", "available:Q", "over_under:Q"])
 
 
 def by_weekday_hour(periods: list[str], values: Any) -> np.ndarray:
