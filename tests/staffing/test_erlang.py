@@ -77,6 +77,13 @@ def test_erlang_b_against_its_definition() -> None:
     assert erlang_b(10, 5.0) == pytest.approx(0.0184, abs=5e-5)
 
 
+def test_wolfram_erlang_b_example() -> None:
+    """The Wolfram Language documentation of ErlangB: with 30 lines and 25 Erlangs of traffic the
+    loss probability is "approximately 0.05"."""
+    assert erlang_b(30, 25.0) == pytest.approx(0.05, abs=5e-3)
+    assert erlang_b(30, 25.0) > erlang_b(31, 25.0)  # one line more loses less
+
+
 @pytest.mark.parametrize(("n", "a"), [(2, 1), (7, 5), (25, 20), (60, 48), (120, 100)])
 def test_erlang_c_matches_exact_fractions(n: int, a: int) -> None:
     assert erlang_c(n, float(a)) == pytest.approx(exact_c(n, a), rel=1e-10)
