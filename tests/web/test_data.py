@@ -14,7 +14,7 @@ import supportmetrics
 from supportmetrics.config import ServerSettings, SlaPolicy
 from supportmetrics.engine import Engine
 from supportmetrics.query import Query, run_query
-from supportmetrics.web import api, create_app
+from supportmetrics.web import api, create_app, pages
 from supportmetrics.web.data import DataSource
 from tests.conftest import WriteFile
 from tests.web.conftest import VIEWER, VIEWER_PASSWORD, Site, login
@@ -43,6 +43,29 @@ def test_the_store_is_released_when_idle_and_reread_after_an_ingest(
         more = write("more.csv", HEADER + "T2,2024-01-02T10:00:00Z,chat\n")
         workspace.ingest([more], table="tickets", wait=5)  # would time out on a held store
         assert data.cached("volume", _volume) == 2  # a new store version: computed afresh
+    finally:
+        data.stop()
+
+
+def test_the_filter_bar_offers_the_values_an_ingest_brings(
+    workspace: supportmetrics.Workspace, write: WriteFile
+) -> None:
+    """The bar's choices are cached per store version, as every answer is: a channel that arrives
+    with an ingest is offered at once."""
+    workspace.ingest([write("tickets.csv", HEADER + "T1,2024-01-01T10:00:00Z,email\n")])
+    data = DataSource(supportmetrics.connect(workspace.root), idle_seconds=0.2)
+    data.start()
+    try:
+        before = data.cached(("filter options",), pages.filter_options)
+        assert before["channel"] == [("email", "email")]
+        deadline = time.monotonic() + 5
+        while data.workspace._engine is not None:
+            assert time.monotonic() < deadline, "the store was not released"
+            time.sleep(0.05)
+        more = write("more.csv", HEADER + "T2,2024-01-02T10:00:00Z,chat\n")
+        workspace.ingest([more], table="tickets", wait=5)
+        after = data.cached(("filter options",), pages.filter_options)
+        assert after["channel"] == [("chat", "chat"), ("email", "email")]
     finally:
         data.stop()
 
