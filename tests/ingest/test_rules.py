@@ -302,7 +302,9 @@ def test_the_one_scan_finds_exactly_the_rows_the_rules_reject() -> None:
             "created_at VARCHAR, channel VARCHAR, solved_at VARCHAR, request_quality VARCHAR)"
         )
         con.executemany("INSERT INTO staged VALUES (0, ?, ?, ?, ?, ?, ?)", rows)
-        present = ["ticket_id", "created_at", "channel", "solved_at", "request_quality"]
+        present = dict.fromkeys(
+            ["ticket_id", "created_at", "channel", "solved_at", "request_quality"], "VARCHAR"
+        )
         tickets = TABLES["tickets"]
         found = {line for _, line in con.execute(suspects(tickets, "staged", present)).fetchall()}
         rejected = {

@@ -330,11 +330,14 @@ def _stage(
     loads: dict[str, TableLoad] = {}
     parts: dict[str, list[str]] = {}
     file_columns: dict[int, set[str]] = {}
+    part_types: dict[str, dict[str, str]] = {}
     for index, source in enumerate(sources):
         step(f"reading {source.path.name}")
         part = f"part_{index}"
         count = stage_file(con, source, index, part)
-        file_columns[index] = {row[0] for row in con.execute(f"DESCRIBE {quote(part)}").fetchall()}
+        described = con.execute(f"DESCRIBE {quote(part)}").fetchall()
+        part_types[part] = {row[0]: row[1] for row in described}
+        file_columns[index] = set(part_types[part])
         load = loads.setdefault(source.table, TableLoad(source.table, []))
         load.files.append(source.label)
         load.rows_read += count
@@ -344,7 +347,9 @@ def _stage(
         if len(parts[name]) == 1:  # one file: its staged table is the table's, no copy needed
             con.execute(f"ALTER TABLE {quote(parts[name][0])} RENAME TO {_raw(name)}")
             continue
-        union = " UNION ALL BY NAME ".join(f"SELECT * FROM {quote(p)}" for p in parts[name])
+        union = " UNION ALL BY NAME ".join(
+            f"SELECT {_combinable(part_types, parts[name], p)} FROM {quote(p)}" for p in parts[name]
+        )
         try:
             con.execute(f"CREATE TEMP TABLE {_raw(name)} AS {union}")
         except duckdb.Error as exc:
@@ -354,6 +359,20 @@ def _stage(
         for part in parts[name]:
             con.execute(f"DROP TABLE {quote(part)}")
     return ordered, file_columns
+
+
+def _combinable(part_types: dict[str, dict[str, str]], parts: list[str], part: str) -> str:
+    """The columns of `part` to combine with the table's other `parts`: a column that the files
+    stage in different types (a typed file's timestamp, another's text) as text in each, so every
+    value goes through the same checks."""
+    columns = []
+    for column in part_types[part]:
+        types = {part_types[p][column] for p in parts if column in part_types[p]}
+        mixed = len(types) > 1 and not any(t.endswith("[]") for t in types)
+        columns.append(
+            f"CAST({quote(column)} AS VARCHAR) AS {quote(column)}" if mixed else quote(column)
+        )
+    return ", ".join(columns)
 
 
 def _check_rows(con: duckdb.DuckDBPyConnection, name: str, present: dict[str, str]) -> None:
@@ -514,7 +533,10 @@ def _write_table(
     for column, sql_type in load.new_columns.items():
         con.execute(f"ALTER TABLE {target} ADD COLUMN {quote(column)} {sql_type}")
     exprs = {
-        c.name: insert_expr(c, quote(c.name) if c.name in present else None) for c in table.columns
+        c.name: insert_expr(c, quote(c.name), present[c.name])
+        if c.name in present
+        else insert_expr(c, None)
+        for c in table.columns
     }
     if name == "surveys":
         for bound in ("min", "max"):

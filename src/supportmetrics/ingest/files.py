@@ -18,8 +18,9 @@ from pathlib import Path
 import duckdb
 
 from supportmetrics.ingest.problems import IngestError, Problem
+from supportmetrics.ingest.rules import native
 from supportmetrics.resources import is_resource_error
-from supportmetrics.schema import TABLES
+from supportmetrics.schema import TABLES, Column
 from supportmetrics.store import quote, sql_literal
 
 __all__ = ["REJECTS_MARK", "SourceFile", "find_sources", "normalise_header", "stage_file"]
@@ -395,16 +396,26 @@ def _as_text(expr: str, duck_type: str, name: str) -> str:
     return f"string_split({text}, ';')" if name == "tags" else text
 
 
+def _staged(expr: str, duck_type: str, column: Column | None, name: str) -> str:
+    """A typed file's column as staged: as it is where it is a canonical `column` in a type that
+    says what its text would (`native`), else as text."""
+    if column is not None and native(column, duck_type):
+        return expr
+    return _as_text(expr, duck_type, name)
+
+
 def _parquet_relation(con: duckdb.DuckDBPyConnection, source: SourceFile) -> str:
-    """The staged columns of a Parquet file with `_line`, its row counted from 1: the reader's own
+    """The staged columns of a Parquet file with `_line`, its row counted from 1: a canonical
+    column whose type says what its text would (`native`) as it is, others as text; the reader's own
     row number, which keeps the read parallel (a window over the rows would not), unless the file
     has a column of that name."""
     read = f"read_parquet({sql_literal(source.path)})"
     described = _describe(con, source, read)
     names = [normalise_header(row[0]) for row in described]
     _raise_header(source, names)
+    columns = TABLES[source.table].by_name
     selected = ", ".join(
-        f"{_as_text(quote(row[0]), row[1], name)} AS {quote(name)}"
+        f"{_staged(quote(row[0]), row[1], columns.get(name), name)} AS {quote(name)}"
         for row, name in zip(described, names, strict=True)
     )
     if any(row[0].lower() == ROW_NUMBER for row in described):

@@ -1,14 +1,17 @@
 """The validation rules and typed conversions, generated as SQL from the schema.
 
-A staged table holds one text column per input column (lists stay lists). For each canonical column
-`typed_expr` gives the value as stored, and `violations` gives one SELECT per rule that returns the rows
+A staged table holds one text column per input column (lists stay lists), except where a typed file
+(Parquet) already holds a canonical column in a type that says the same (`native`): a timestamp,
+boolean or number is then staged as it is, never printed and parsed again. `present` maps each staged
+column to its staged type. For each canonical column `typed_expr` gives the value as validated,
+`insert_expr` the value as stored, and `violations` gives one SELECT per rule that returns the rows
 breaking it. `suspects` finds the rows breaking any of those rules in one scan, parsing each value
 once, so that the per-rule SELECTs only run over those rows; `duplicates` checks the ids.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from supportmetrics.schema import SURVEY_SCALES, Column, Kind, Table
@@ -22,6 +25,7 @@ __all__ = [
     "duplicates",
     "infer_custom_type",
     "insert_expr",
+    "native",
     "suspects",
     "typed_expr",
     "violations",
@@ -49,31 +53,72 @@ def _number(raw: str) -> str:
     return f"CASE WHEN regexp_matches({raw}, {_NUMBER}) THEN TRY_CAST({raw} AS DOUBLE) END"
 
 
-def typed_expr(column: Column, raw: str) -> str:
-    """SQL turning the staged text `raw` into the column's stored type; NULL where it does not parse.
+TEXT = "VARCHAR"
+"""The staged type of a text column."""
+_INTEGERS = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER")
+_NATIVE: dict[Kind, tuple[str, ...]] = {
+    Kind.TIMESTAMP: ("TIMESTAMP WITH TIME ZONE", "TIMESTAMP"),
+    Kind.BOOL: ("BOOLEAN",),
+    Kind.INTEGER: _INTEGERS,
+    Kind.NUMBER: (*_INTEGERS, "FLOAT", "DOUBLE"),
+}
+"""Types of a typed file that are staged as they are: they hold exactly what the text would say
+(a naive timestamp is read in the workspace time zone either way; a number's text, parsed, is the
+number), so printing and parsing them again would change nothing."""
+
+
+def native(column: Column, staged: str) -> bool:
+    """Whether a value staged as `staged` is kept in that type for `column`."""
+    allowed = _NATIVE.get(column.kind, ())
+    return staged in allowed or (column.kind is Kind.NUMBER and staged.startswith("DECIMAL("))
+
+
+def _zoned(raw: str, staged: str) -> str:
+    """A timestamp column's instant (TIMESTAMPTZ); NULL where the text does not parse."""
+    return raw if staged == "TIMESTAMP WITH TIME ZONE" else f"TRY_CAST({raw} AS TIMESTAMPTZ)"
+
+
+def typed_expr(column: Column, raw: str, staged: str = TEXT) -> str:
+    """SQL turning the value `raw`, staged as `staged`, into the column's stored type; NULL where it
+    does not parse.
 
     Staged tags are already a list of text.
     Timestamps with an offset are exact; naive ones are read in the session time zone (the
     workspace's), and all are stored as UTC; outside the supported range, or with an offset beyond
     it, they are NULL.
     """
-    if column.kind is Kind.TIMESTAMP:
-        parsed = _parsed(column, raw)
-        return (
-            f"CASE WHEN {in_range_sql(parsed)} AND NOT {offset_beyond_sql(raw)} THEN {parsed} END"
-        )
-    return _parsed(column, raw)
+    if column.kind is not Kind.TIMESTAMP:
+        return _parsed(column, raw, staged)
+    if staged != TEXT:  # compared as instants; a native value has no offset text to check
+        zoned = _zoned(raw, staged)
+        return f"CASE WHEN {in_range_sql(zoned, zoned=True)} THEN {_utc(zoned)} END"
+    parsed = _parsed(column, raw, staged)
+    return f"CASE WHEN {in_range_sql(parsed)} AND NOT {offset_beyond_sql(raw)} THEN {parsed} END"
 
 
-def _parsed(column: Column, raw: str) -> str:
-    """`typed_expr` without the timestamp range: what the text means, NULL where it does not parse."""
+def _utc(zoned: str) -> str:
+    """The UTC wall time of a finite instant: its microseconds since the epoch, which is cheaper
+    than `AT TIME ZONE 'UTC'` (no calendar), and the same."""
+    return f"make_timestamp(epoch_us({zoned}))"
+
+
+def _parsed(column: Column, raw: str, staged: str = TEXT) -> str:
+    """`typed_expr` without the timestamp range: what the value means, NULL where it does not
+    parse (an infinite timestamp is the first or last representable one, so the range rejects it)."""
     kind = column.kind
     if kind is Kind.TAGS:
         return f"list_filter(list_transform({raw}, lambda x: trim(x)), lambda x: x IS NOT NULL AND x <> '')"
     if kind in (Kind.ID, Kind.TEXT):
         return raw
     if kind is Kind.TIMESTAMP:
-        return f"(TRY_CAST({raw} AS TIMESTAMPTZ) AT TIME ZONE 'UTC')"
+        return f"({_zoned(raw, staged)} AT TIME ZONE 'UTC')"
+    if staged != TEXT:
+        if kind is Kind.BOOL:
+            return raw
+        if kind is Kind.INTEGER:
+            return f"TRY_CAST({raw} AS BIGINT)"
+        number = f"CAST({raw} AS DOUBLE)"
+        return f"CASE WHEN isfinite({number}) THEN {number} END"
     if kind is Kind.ENUM:
         allowed = ", ".join(sql_literal(v) for v in column.values)
         return f"CASE WHEN lower({raw}) IN ({allowed}) THEN lower({raw}) END"
@@ -84,9 +129,15 @@ def _parsed(column: Column, raw: str) -> str:
     return _number(raw)
 
 
-def insert_expr(column: Column, raw: str | None) -> str:
-    """The stored value: the typed value, else the column's default, else NULL."""
-    value = typed_expr(column, raw) if raw is not None else "NULL"
+def insert_expr(column: Column, raw: str | None, staged: str = TEXT) -> str:
+    """The stored value of a row that broke no rule: the typed value, else the column's default,
+    else NULL. Such a row's timestamps parse and lie in the range, so they are not checked again."""
+    if raw is None:
+        value = "NULL"
+    elif column.kind is Kind.TIMESTAMP:
+        value = _utc(_zoned(raw, staged))
+    else:
+        value = _parsed(column, raw, staged)
     if column.default is not None:
         default = (
             str(column.default).lower() if isinstance(column.default, bool) else column.default
@@ -166,10 +217,13 @@ _RANGE_HINT = (
 _OFFSET_HINT = "UTC offset beyond ±14:00: correct the offset, or write the time in UTC with Z"
 
 
-def _timestamp_condition(column: Column) -> str:
+def _timestamp_condition(column: Column, staged: str) -> str:
     """The rows `_timestamp_select` returns: a value that is no timestamp, out of range or with an
-    offset beyond ±14:00."""
+    offset beyond ±14:00 (`staged`: the column's staged type)."""
     raw = quote(column.name)
+    if staged != TEXT:
+        zoned = _zoned(raw, staged)
+        return f"({raw} IS NOT NULL AND NOT COALESCE({in_range_sql(zoned, zoned=True)}, false))"
     parsed = _parsed(column, raw)
     return (
         f"({raw} IS NOT NULL AND ({parsed} IS NULL OR NOT {in_range_sql(parsed)} "
@@ -177,31 +231,34 @@ def _timestamp_condition(column: Column) -> str:
     )
 
 
-def _timestamp_select(column: Column, staged: str) -> str:
-    """One pass over a timestamp column: text that is no timestamp (`type`), one outside the
-    supported range (`range`) or with an offset beyond ±14:00 (`offset`); parsed once per row."""
+def _timestamp_select(column: Column, table: str, staged: str) -> str:
+    """One pass over a timestamp column of the staged table `table`: a value that is no timestamp
+    (`type`), one outside the supported range (`range`) or text with an offset beyond ±14:00
+    (`offset`); parsed once per row."""
     raw = quote(column.name)
     within = in_range_sql("_parsed")
+    beyond = offset_beyond_sql(raw) if staged == TEXT else "false"
     message = (
         f"CASE WHEN _parsed IS NULL THEN {sql_literal(_HINTS[Kind.TIMESTAMP])} "
         f"WHEN {within} THEN {sql_literal(_OFFSET_HINT)} ELSE {sql_literal(_RANGE_HINT)} END"
     )
     return (
-        f"SELECT _file, _line, {sql_literal(column.name)} AS column_name, left({raw}, 200) AS value, "
+        f"SELECT _file, _line, {sql_literal(column.name)} AS column_name, "
+        f"left(CAST({raw} AS VARCHAR), 200) AS value, "
         f"CASE WHEN _parsed IS NULL THEN 'type' WHEN {within} THEN 'offset' ELSE 'range' END "
         f"AS rule, {message} AS message FROM (SELECT _file, _line, {raw}, "
-        f"{_parsed(column, raw)} AS _parsed FROM {staged} WHERE {raw} IS NOT NULL) "
-        f"WHERE _parsed IS NULL OR NOT {within} OR {offset_beyond_sql(raw)}"
+        f"{_parsed(column, raw, staged)} AS _parsed FROM {table} WHERE {raw} IS NOT NULL) "
+        f"WHERE _parsed IS NULL OR NOT {within} OR {beyond}"
     )
 
 
-def _column_rules(table: Table, column: Column, present: Collection[str]) -> list[Rule]:
+def _column_rules(table: Table, column: Column, present: Mapping[str, str]) -> list[Rule]:
     name = column.name
     raw = quote(name)
     rules: list[Rule] = []
     if name not in present:
         return rules
-    typed = _parsed(column, raw)
+    typed = _parsed(column, raw, present[name])
     if column.required:
         rules.append(
             Rule(
@@ -250,16 +307,16 @@ def _column_rules(table: Table, column: Column, present: Collection[str]) -> lis
     return rules
 
 
-def _typed(table: Table, name: str) -> str:
-    return typed_expr(table.by_name[name], quote(name))
+def _typed(table: Table, name: str, present: Mapping[str, str]) -> str:
+    return typed_expr(table.by_name[name], quote(name), present[name])
 
 
-def _row_rules(table: Table, present: Collection[str]) -> list[Rule]:
+def _row_rules(table: Table, present: Mapping[str, str]) -> list[Rule]:
     rules: list[Rule] = []
     for order in table.orders:
         if order.earlier in present and order.later in present:
-            earlier = _typed(table, order.earlier)
-            later = _typed(table, order.later)
+            earlier = _typed(table, order.earlier, present)
+            later = _typed(table, order.later, present)
             rules.append(
                 Rule(
                     order.later,
@@ -273,7 +330,7 @@ def _row_rules(table: Table, present: Collection[str]) -> list[Rule]:
             )
     for column, when_column, when_value in table.required_when:
         if when_column in present:
-            condition = f"{_typed(table, when_column)} = {sql_literal(when_value)}"
+            condition = f"{_typed(table, when_column, present)} = {sql_literal(when_value)}"
             missing = f"{quote(column)} IS NULL" if column in present else "true"
             rules.append(
                 Rule(
@@ -287,10 +344,10 @@ def _row_rules(table: Table, present: Collection[str]) -> list[Rule]:
                 )
             )
     if table.name == "surveys":
-        rules.extend(_scale_rules(present))
+        rules.extend(_scale_rules(table, present))
     if table.name == "reviews" and "rating" in present:
-        scale = _typed(table, "scale_max") if "scale_max" in present else "5"
-        rating = _typed(table, "rating")
+        scale = _typed(table, "scale_max", present) if "scale_max" in present else "5"
+        rating = _typed(table, "rating", present)
         rules.append(
             Rule(
                 "rating",
@@ -315,16 +372,16 @@ def survey_scale_sql(survey: str, bound: str, given: str | None) -> str:
     return f"COALESCE({given}, {default})" if given else default
 
 
-def _scale_rules(present: Collection[str]) -> list[Rule]:
+def _scale_rules(table: Table, present: Mapping[str, str]) -> list[Rule]:
     if "score" not in present or "survey" not in present:
         return []
-    score = _number(quote("score"))
-    low = survey_scale_sql(
-        quote("survey"), "min", _number(quote("scale_min")) if "scale_min" in present else None
-    )
-    high = survey_scale_sql(
-        quote("survey"), "max", _number(quote("scale_max")) if "scale_max" in present else None
-    )
+
+    def number(name: str) -> str | None:
+        return _parsed(table.by_name[name], quote(name), present[name]) if name in present else None
+
+    score = number("score")
+    low = survey_scale_sql(quote("survey"), "min", number("scale_min"))
+    high = survey_scale_sql(quote("survey"), "max", number("scale_max"))
     return [
         Rule(
             "score",
@@ -357,30 +414,37 @@ def _nul_rule(name: str) -> Rule:
     )
 
 
-def _rules(table: Table, present: Collection[str]) -> list[Rule]:
+def _rules(table: Table, present: Mapping[str, str]) -> list[Rule]:
     rules = [r for c in table.columns for r in _column_rules(table, c, present)]
     rules += _row_rules(table, present)
-    return rules + [_nul_rule(name) for name in present]
+    return rules + [_nul_rule(name) for name, staged in present.items() if _texts(staged)]
 
 
-def _timestamps(table: Table, present: Collection[str]) -> list[Column]:
+def _texts(staged: str) -> bool:
+    """Whether a column staged as `staged` holds text (a NUL can only hide in text)."""
+    return staged in (TEXT, f"{TEXT}[]")
+
+
+def _timestamps(table: Table, present: Mapping[str, str]) -> list[Column]:
     return [c for c in table.columns if c.kind is Kind.TIMESTAMP and c.name in present]
 
 
-def violations(table: Table, staged: str, present: Collection[str]) -> list[str]:
+def violations(table: Table, staged: str, present: Mapping[str, str]) -> list[str]:
     """SELECTs returning `PROBLEM_COLUMNS` for every row-level rule broken in `staged` (ids
     apart: see `duplicates`)."""
     selects = [r.select(staged) for r in _rules(table, present)]
-    return selects + [_timestamp_select(c, staged) for c in _timestamps(table, present)]
+    return selects + [
+        _timestamp_select(c, staged, present[c.name]) for c in _timestamps(table, present)
+    ]
 
 
-def suspects(table: Table, staged: str, present: Collection[str]) -> str:
+def suspects(table: Table, staged: str, present: Mapping[str, str]) -> str:
     """A SELECT of `_file, _line` of every row of `staged` that breaks a rule of `violations`, in
     one scan: the conditions are computed together in one materialised projection, where the
     engine evaluates an expression they share (a parsed timestamp) once per row, not once per
     rule as separate filters would."""
     conditions = [r.condition for r in _rules(table, present)]
-    conditions += [_timestamp_condition(c) for c in _timestamps(table, present)]
+    conditions += [_timestamp_condition(c, present[c.name]) for c in _timestamps(table, present)]
     broken = " OR ".join(f"({c})" for c in conditions) or "false"
     return (
         f"WITH checked AS MATERIALIZED (SELECT _file, _line, ({broken}) AS broken FROM {staged}) "
