@@ -4,12 +4,15 @@ ingest in every format and every timestamp column; the bounds themselves load.""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from supportmetrics.ingest import IngestError
 from supportmetrics.schema import TABLES, Column, Kind
@@ -169,3 +172,26 @@ def test_offsets_beyond_14_hours_are_told_apart_from_the_usual_ones(
             f"SELECT {offset_beyond_sql('t')} FROM (SELECT ? AS t)", [text]
         ).fetchone()
     assert found == (beyond,)
+
+
+_REFERENCE = re.compile(r"\d:\d\d(?:[.,]\d+)?\s*[+-](\d\d?)(?::?(\d\d))?(?::\d\d)?$", re.ASCII)
+"""An offset after a time of day, its hours and minutes read as Python's `re` reads them."""
+
+
+def _beyond(text: str) -> bool:
+    match = _REFERENCE.search(text)
+    if not match:
+        return False
+    hours, minutes = int(match.group(1)), int(match.group(2) or 0)
+    return minutes > 59 or hours * 60 + minutes > 14 * 60
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.from_regex(r"\A2024-01-01[T ]10:00(:00)?(\.[0-9]{1,3})? ?[+-][0-9]{1,4}(:[0-9]{2}){0,2}\Z")
+    | st.from_regex(r"\A2024-01-01[T ]10:00:00[+-][0-9]{1,2}:?[0-9]{2}\Z")
+)
+def test_the_offset_check_agrees_with_reading_the_hours_and_minutes(text: str) -> None:
+    with duckdb.connect() as con:
+        found = con.execute(f"SELECT {offset_beyond_sql('t')} FROM (SELECT ? AS t)", [text])
+        assert found.fetchone() == (_beyond(text),)
