@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 import supportmetrics
 from supportmetrics.config import CONFIG_FILE
+from supportmetrics.facts.registry import FACT_TABLES
 from supportmetrics.query import QueryError
 from tests.metrics.conftest import make_workspace, values
 
@@ -92,6 +94,21 @@ def test_quality_shares(team) -> None:
     assert (rate["numerator"], rate["denominator"]) == (6, 8)
     # Agent replies on the solved tickets: 2, 2, 2, 0, 0, 1
     assert values(team.metric("interactions_per_ticket")) == [pytest.approx(7 / 6)]
+
+
+def test_first_contact_resolution_builds_repeat_contacts_only_for_its_definition_that_reads_them(
+    team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def not_built(*args: object) -> None:
+        raise AssertionError("the tickets facts (repeat contacts, waiting times) were built")
+
+    monkeypatch.setitem(FACT_TABLES, "tickets", replace(FACT_TABLES["tickets"], build=not_built))
+    one_touch = team.metric("first_contact_resolution").rows[0]
+    assert (one_touch["numerator"], one_touch["denominator"]) == (1, 6)  # as in test_quality_shares
+    single = team.metric("first_contact_resolution", variants={"definition": "single_agent"})
+    assert single.rows[0]["denominator"] == 6
+    with pytest.raises(AssertionError, match="tickets facts"):
+        team.metric("first_contact_resolution", variants={"definition": "no_repeat_contact"})
 
 
 def test_repeat_contact(team) -> None:

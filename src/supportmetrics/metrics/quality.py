@@ -40,12 +40,10 @@ def _share(flag: str, population: str, filed: str) -> Any:
 
 def _fcr(facts: ir.Table, variants: Mapping[str, Any], clock: Clock) -> ir.Table:
     rows = facts.filter(facts.last_solved_at.notnull())
-    flag = {
-        "one_touch": rows.one_touch,
-        "no_repeat_contact": ~rows.reopened & ~rows.repeat_contact,
-        "single_agent": rows.single_agent,
-    }[variants["definition"]]
-    return rows.mutate(_value=flag)
+    definition = variants["definition"]
+    if definition == "no_repeat_contact":  # the only one read from the wider `tickets` facts
+        return rows.mutate(_value=~rows.reopened & ~rows.repeat_contact)
+    return rows.mutate(_value=rows[definition])
 
 
 def _interactions(facts: ir.Table, variants: Mapping[str, Any], clock: Clock) -> ir.Table:
@@ -118,6 +116,15 @@ QUALITY = (
             REPEAT_DAYS,
             REPEAT_SAME_ISSUE,
             COUNT_BOTS,
+        ),
+        # only no_repeat_contact reads the repeat contacts, which need the wider table
+        facts_by=(
+            "definition",
+            {
+                "one_touch": "ticket_core",
+                "no_repeat_contact": "tickets",
+                "single_agent": "ticket_core",
+            },
         ),
     ),
     Metric(
