@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 from pathlib import Path
 
 import duckdb
@@ -82,6 +85,24 @@ def test_a_file_that_cannot_be_copied_leaves_its_view(store, tmp_path: Path) -> 
     copies.add(("facts",), parquet, "facts_0_in_memory")
     copies.start()
     copies.wait()
+    assert [key for key, _ in copies.ready()] == [("facts",)]
+    copies.close()
+    db.disconnect()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a thread's own priority is Linux's")
+def test_the_copies_yield_the_processor_to_queries(store, monkeypatch) -> None:
+    path, parquet = store
+    asked = []
+    monkeypatch.setattr(os, "setpriority", lambda *args: asked.append(args))
+    db = ibis.duckdb.connect(str(path), read_only=True)
+    copies = MemoryCopies(db, "_sm_test")
+    copies.add(("facts",), parquet, "facts_0_in_memory")
+    copies.start()
+    copies.wait()
+    [(which, thread, niceness)] = asked
+    assert (which, niceness) == (os.PRIO_PROCESS, 19)
+    assert thread != threading.get_native_id()  # the copying thread, not the caller's
     assert [key for key, _ in copies.ready()] == [("facts",)]
     copies.close()
     db.disconnect()
