@@ -9,10 +9,12 @@ import subprocess
 import sys
 from datetime import date, timedelta
 
+import ibis
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from supportmetrics.compiled import _digest
 from tests.metrics.conftest import EVENTS, MESSAGES, TICKETS, make_workspace, values
 
 
@@ -144,3 +146,22 @@ def test_a_shape_digest_is_the_same_in_every_process() -> None:
         for seed in ("1", "2", "3", "4")
     }
     assert len(digests) == 1 and "None" not in digests.pop()
+
+
+def test_a_shape_digest_reads_its_placeholders_without_rebuilding_the_shape() -> None:
+    """The digest of a query with its dated literals and tables standing for placeholders is the
+    digest of the query rebuilt with the placeholders (a fresh process finds its kept text by it
+    without rebuilding the graph)."""
+    table = ibis.table({"at": "timestamp", "x": "float64"}, name="facts_1")
+    day = ibis.timestamp("2024-03-01 00:00:00")
+    expr = table.filter(table.at >= day).aggregate(n=table.x.count(), mean=table.x.mean()).op()
+    stand_in = ibis.table({"at": "timestamp", "x": "float64"}, name="sm_shape_stored_0").op()
+    placeholder = ibis.timestamp("1001-01-01 00:00:00").op()
+    standing = {table.op(): stand_in, day.op(): placeholder}
+    read = _digest(expr, standing)
+    assert read is not None
+    assert read == _digest(expr.replace(standing))
+    assert read != _digest(expr)
+    other_day = ibis.timestamp("2024-04-01 00:00:00")
+    later = table.filter(table.at >= other_day).aggregate(n=table.x.count(), mean=table.x.mean())
+    assert _digest(later.op(), {table.op(): stand_in, other_day.op(): placeholder}) == read

@@ -125,11 +125,12 @@ class CompiledQueries:
             else:
                 literals = sum(isinstance(p, ops.Literal) for p in placeholders)
                 placeholders.append(_placeholder(cast(ops.Literal, node).dtype, literals))
-        shape = op.replace(dict(zip(nodes, placeholders, strict=True))) if nodes else op
-        digest = _digest(shape) if self.persisted is not None else None
+        standing = dict(zip(nodes, placeholders, strict=True))
+        digest = _digest(op, standing) if self.persisted is not None else None
         saved = self._saved_texts() if digest is not None else {}
-        if digest in saved:
+        if digest in saved:  # no need to build the shape (rebuilding the graph is costly)
             return saved[digest]
+        shape = op.replace(standing) if nodes else op
         template = self._template(shape, placeholders)
         if digest is not None and template is not None and self.persisted is not None:
             saved[digest] = template
@@ -226,13 +227,18 @@ class _Unstable(Exception):
 _PLAIN = (str, int, float, bool, type(None), date, datetime, timedelta, Decimal, Enum)
 
 
-def _digest(shape: ops.Node) -> str | None:
-    """A digest of `shape` that is the same in every process (a node's hash is not: strings hash
-    differently per process), or None when the shape holds a value that has no such reading."""
+def _digest(op: ops.Node, standing: Mapping[ops.Node, ops.Node] | None = None) -> str | None:
+    """A digest of the shape of `op` (`op` with each node of `standing` replaced by the node it
+    maps to, read without rebuilding the graph) that is the same in every process (a node's hash
+    is not: strings hash differently per process), or None when the shape holds a value that has
+    no such reading."""
     seen: dict[int, str] = {}
+    replaced = standing or {}
 
     def read(value: Any) -> str:
         if isinstance(value, Concrete):
+            if isinstance(value, ops.Node):
+                value = replaced.get(value, value)
             if id(value) not in seen:
                 args: tuple[Any, ...] = value.__args__
                 if isinstance(value, ops.DatabaseTable):  # the backend: its type only
@@ -255,7 +261,7 @@ def _digest(shape: ops.Node) -> str | None:
         raise _Unstable(type(value).__name__)
 
     try:
-        return read(shape)
+        return read(op)
     except _Unstable:
         return None
 

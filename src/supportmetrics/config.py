@@ -185,8 +185,9 @@ class ServerSettings(_Section):
     facts_in_memory: bool = Field(
         True,
         description="copy the cached facts into each dashboard connection's memory once, so "
-        "uncached queries do not read the fact files again (several times faster); turn off "
-        "when the facts outgrow the engine's memory_limit",
+        "uncached queries do not read the fact files again (several times faster; the copies are "
+        "made in the background, the files answering meanwhile); turn off when the facts "
+        "outgrow the engine's memory_limit",
     )
 
     @field_validator("trusted_proxies")

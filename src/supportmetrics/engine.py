@@ -25,6 +25,7 @@ from supportmetrics.fact_cache import FactCache, Unwritable
 from supportmetrics.facts.registry import FACT_TABLES, FactTable, fact_options, fact_table
 from supportmetrics.facts.tickets import TicketOptions
 from supportmetrics.localtime import offsets_table
+from supportmetrics.memory_copies import MemoryCopies
 from supportmetrics.metrics.base import Clock
 from supportmetrics.schema import TABLES, Kind
 from supportmetrics.time_range import OutOfRange, in_range, out_of_range
@@ -81,8 +82,9 @@ class Engine:
         """Where the facts of this data version are kept for every process (None: per
         connection only)."""
         self.facts_in_memory = facts_in_memory
-        """Whether facts read from `persisted` are copied into the connection's temporary tables
-        (a server that reads them for many queries) rather than read from their files each time."""
+        """Whether facts read from `persisted` are copied into the connection's memory (a server
+        that reads them for many queries) rather than read from their files each time; on DuckDB
+        in the background once `copy_facts` is called, the files answering until then."""
         self._now = now or datetime.now(UTC).replace(tzinfo=None)
         self._reads_now = False
         """Whether the fact table being built has read `now` (directly or through another)."""
@@ -100,8 +102,11 @@ class Engine:
         self._out_of_range: list[OutOfRange] | None = None
         self._prefix = f"_sm_{uuid4().hex[:8]}"
         """Names this engine's materialised tables apart from another's on a shared session."""
-        self.queries = CompiledQueries(db, persisted) if self.backend.name == "duckdb" else None
+        duckdb = self.backend.name == "duckdb"
+        self.queries = CompiledQueries(db, persisted) if duckdb else None
         """Compiled SQL by query shape (DuckDB; other backends compile every query)."""
+        self.copies = MemoryCopies(db, self._prefix) if duckdb and facts_in_memory else None
+        """The fact files being copied into memory (DuckDB with `facts_in_memory`)."""
 
     @property
     def now(self) -> datetime:
@@ -116,9 +121,17 @@ class Engine:
             return self.db.to_pyarrow(expr)
         return self.queries.arrow(expr)
 
+    def copy_facts(self) -> None:
+        """Start copying the fact files read so far into memory, in the background (with
+        `facts_in_memory` on DuckDB); each fact table switches to its copy when it is done."""
+        if self.copies is not None:
+            self.copies.start()
+
     def close(self, disconnect: bool = True) -> None:
-        """Release the cached tables the backend's policy made, then (if `disconnect`) the
-        connection, which drops its temporary tables."""
+        """Stop copying facts into memory, release the cached tables the backend's policy made,
+        then (if `disconnect`) the connection, which drops its temporary tables."""
+        if self.copies is not None:
+            self.copies.close()
         for table in (*self._cache.values(), *self._steps.values()):
             if isinstance(table, ir.CachedTable):
                 table.release()
@@ -248,6 +261,8 @@ class Engine:
             return self.table(name)
         options = fact_options(table, variants or {})
         key = (name, options, clock)
+        if self.copies is not None:
+            self._cache.update(self.copies.ready())
         if key in self._volatile:
             self._reads_now = True
         if key not in self._cache:
@@ -262,7 +277,7 @@ class Engine:
         if self.persisted is not None:
             found = self.persisted.read(self.db, file, table_name)
             if found is not None:
-                return self._kept(table_name, found)
+                return self._kept(key, file, table_name, found)
         assert table.build is not None
         outer, self._reads_now = self._reads_now, False
         try:
@@ -276,16 +291,20 @@ class Engine:
             try:
                 about = {"name": table.name, "clock": clock, "options": asdict(options)}
                 saved = self.persisted.write(self.db, file, table_name, expr, about)
-                return self._kept(table_name, saved)
+                return self._kept(key, file, table_name, saved)
             except Unwritable as exc:
                 self._unwritable.append(str(exc))
         return self.backend.materialise(self.db, table_name, expr)
 
-    def _kept(self, name: str, saved: ir.Table) -> ir.Table:
-        """Facts read from their file, copied into memory if `facts_in_memory`."""
+    def _kept(self, key: tuple[Any, ...], file: str, name: str, saved: ir.Table) -> ir.Table:
+        """Facts read from their file, to be copied into memory if `facts_in_memory` (on DuckDB
+        in the background: the file's view until the copy is done)."""
         if not self.facts_in_memory:
             return saved
-        return self.backend.materialise(self.db, f"{name}_in_memory", saved)
+        if self.copies is None or self.persisted is None:
+            return self.backend.materialise(self.db, f"{name}_in_memory", saved)
+        self.copies.add(key, self.persisted.folder / file, f"{name}_in_memory")
+        return saved
 
     def _persist(self, name: str, value: Any) -> None:
         """Keep a scan's result for this data version, if the engine has a facts cache."""

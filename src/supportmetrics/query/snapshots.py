@@ -21,7 +21,7 @@ from supportmetrics.query.dimensions import filter_rows, with_dimensions
 from supportmetrics.query.model import Query, QueryError
 from supportmetrics.query.periods import floor, label, next_start, previous_label, spine, truncate
 
-__all__ = ["backlog_rows", "growth_rows", "mrr_rows"]
+__all__ = ["backlog_rows", "backlog_snapshots", "growth_rows", "mrr_rows"]
 
 
 def backlog_rows(
@@ -36,11 +36,10 @@ def backlog_rows(
     """Unsolved stretches that cover each period end, and how many of them were older than
     `aged_hours` hours then (an aged stretch adds 1 to `aged` when the ticket turns N hours old)."""
     rows, dims = _split(engine, facts_name, query, segments)
-    aged_at = ibis.greatest(rows.start, rows.created_at + ibis.interval(hours=aged_hours))
-    aged = rows.end.isnull() | (aged_at < rows.end)
+    aged_at, aged = _aged(rows, aged_hours)
     base = {n: rows[c] for n, c in dims.items()}
     if not query.period and end is not None:
-        return _snapshot(engine, rows, base, aged_at, aged, end)
+        return _snapshots(engine, rows, base, aged_at, aged, [end])[0]
     changes = (
         rows.select(**base, at=rows.start, delta=ibis.literal(1), aged=ibis.literal(0))
         .union(
@@ -59,34 +58,65 @@ def backlog_rows(
     return _running(engine, changes, list(dims), totals, query, start, end, horizon)
 
 
-def _snapshot(
+def backlog_snapshots(
+    engine: Engine,
+    facts_name: str,
+    aged_hours: int,
+    query: Query,
+    segments: ir.Table,
+    ends: Sequence[date],
+) -> list[list[dict[str, Any]]]:
+    """`backlog_rows` without a period, for each local day of `ends`, in one scan."""
+    rows, dims = _split(engine, facts_name, query, segments)
+    aged_at, aged = _aged(rows, aged_hours)
+    base = {n: rows[c] for n, c in dims.items()}
+    return _snapshots(engine, rows, base, aged_at, aged, ends)
+
+
+def _aged(rows: ir.Table, aged_hours: int) -> tuple[ir.Value, ir.BooleanValue]:
+    """When each stretch turns `aged_hours` old (or starts, if later), and whether before its end."""
+    aged_at = ibis.greatest(rows.start, rows.created_at + ibis.interval(hours=aged_hours))
+    return aged_at, rows.end.isnull() | (aged_at < rows.end)
+
+
+def _snapshots(
     engine: Engine,
     rows: ir.Table,
     base: Mapping[str, ir.Value],
     aged_at: ir.Value,
     aged: ir.Value,
-    end: date,
-) -> list[dict[str, Any]]:
-    """The backlog when local day `end` ends, counted directly: the stretches open at that
-    instant, and those of them aged by then. The same numbers as the running sums' last period
-    (a stretch counts from its start's local day through the day before its end's), in one
-    grouped scan instead of a window over every day of the data."""
+    ends: Sequence[date],
+) -> list[list[dict[str, Any]]]:
+    """The backlog when each local day of `ends` ends, counted directly: the stretches open at
+    that instant, and those of them aged by then. The same numbers as the running sums' last
+    period (a stretch counts from its start's local day through the day before its end's), in one
+    grouped scan for every end instead of a window over every day of the data."""
     zone = ZoneInfo(engine.config.timezone)
-    midnight = datetime.combine(end + timedelta(days=1), datetime.min.time(), zone)
-    at = ibis.literal(midnight.astimezone(UTC).replace(tzinfo=None), "timestamp")
-    open_then = (rows.start < at) & (rows.end.isnull() | (rows.end >= at))
+    instants = []
+    aggregates: dict[str, ir.Value] = {}
+    for index, end in enumerate(ends):
+        midnight = datetime.combine(end + timedelta(days=1), datetime.min.time(), zone)
+        at = ibis.literal(midnight.astimezone(UTC).replace(tzinfo=None), "timestamp")
+        instants.append(at.op().value)
+        open_then = (rows.start < at) & (rows.end.isnull() | (rows.end >= at))
+        aggregates[f"__value_{index}"] = ibis.ifelse(open_then, 1, 0).sum()
+        aggregates[f"__aged_{index}"] = ibis.ifelse(open_then & aged & (aged_at < at), 1, 0).sum()
     counts = rows.group_by([v.name(n) for n, v in base.items()]) if base else rows
-    table = counts.aggregate(
-        value=ibis.ifelse(open_then, 1, 0).sum(),
-        aged=ibis.ifelse(open_then & aged & (aged_at < at), 1, 0).sum(),
-        __first=rows.start.min(),
-    )
-    out: list[dict[str, Any]] = engine.arrow(table).to_pylist()
-    firsts = [first for first in (row.pop("__first") for row in out) if first is not None]
-    if not firsts or min(firsts) >= at.op().value:  # no stretch, or the range ends before them
-        return []
-    for row in out:
-        row["n"] = row["value"]
+    table = counts.aggregate(**aggregates, __first=rows.start.min())
+    found: list[dict[str, Any]] = engine.arrow(table).to_pylist()
+    firsts = [row.pop("__first") for row in found]
+    first = min((f for f in firsts if f is not None), default=None)
+    out: list[list[dict[str, Any]]] = []
+    for index, instant in enumerate(instants):
+        if first is None or first >= instant:  # no stretch, or the day ends before them
+            out.append([])
+            continue
+        snapshot = []
+        for row in found:
+            value, aged_count = row[f"__value_{index}"], row[f"__aged_{index}"]
+            own = {k: v for k, v in row.items() if not k.startswith("__")}
+            snapshot.append(own | {"value": value, "aged": aged_count, "n": value})
+        out.append(snapshot)
     return out
 
 

@@ -5,9 +5,10 @@ DuckDB lets a process hold the store file read-only or writable, not both. So th
 store on the first request, runs up to `max_queries` uncached queries side by side (each on its own
 engine: its own read-only connection to the one store, reading the facts persisted for this data
 version, see `supportmetrics.fact_cache`, or building them if none are, and with `[server]
-facts_in_memory` copying them into its memory once), caches results keyed by the store file's
-modification time and size, and closes every connection after `idle_seconds` without a query; a
-waiting ingest (it retries for `[ingest] busy_timeout`) then gets the file, and the next request
+facts_in_memory` copying them into its memory once, in the background after the request that first
+read them: see `supportmetrics.memory_copies`), caches results keyed by the store file's
+modification time and size, and closes every connection after `idle_seconds` without a query (a
+copy still being made is stopped: the next connection makes it again); a waiting ingest (it retries for `[ingest] busy_timeout`) then gets the file, and the next request
 reopens the store with fresh facts. A cached answer never waits for a query, and two requests for
 the same uncached answer compute it once. New settings (`reconfigure`, after an edit from the
 dashboard) start a new generation: cached answers of the old one are never served again, and each
@@ -109,7 +110,11 @@ class DataSource:
             holder = self._check_out()
             try:
                 with holder.reading("answering a dashboard request"):
-                    return compute(holder.engine())
+                    engine = holder.engine()
+                    try:
+                        return compute(engine)
+                    finally:  # the facts it read go into memory in the background
+                        engine.copy_facts()
             finally:
                 self._check_in(holder)
 

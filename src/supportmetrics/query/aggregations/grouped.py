@@ -8,7 +8,9 @@ from abc import abstractmethod
 from datetime import date, timedelta
 from typing import Any, ClassVar, TypeAlias
 
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
+from ibis.expr.operations.reductions import Filterable
 
 from supportmetrics.engine import Engine
 from supportmetrics.localtime import utc_midnight
@@ -24,10 +26,16 @@ Key: TypeAlias = str | ir.Value
 """A group key: a column expression, or the name of a column already computed."""
 _TOP = 5
 """How many values `top` lists per row."""
+_EARLIER = "__earlier_"
+"""Prefixes the previous range's aggregates beside the range's own (`Grouped._both`)."""
 
 
 class Grouped(Aggregation):
     """An aggregation over the population grouped by its dimensions and period."""
+
+    filterable: ClassVar[bool] = True
+    """Whether its aggregates are over the population's rows themselves, so each can be filtered
+    to a subset of them (not so for per-entity kinds, which first sum up each entity)."""
 
     def prepare(self, rows: ir.Table, keys: list[Key]) -> tuple[ir.Table, list[Key]]:
         """The rows to aggregate and their group keys (per-entity kinds first sum up entities)."""
@@ -64,6 +72,10 @@ class Grouped(Aggregation):
         """Both ranges in one query, grouped by which one a row is filed in as well."""
         if query.period or "_filed_at" not in population.columns:
             return super().compared_rows(engine, resolved, query, population, start, end, before)
+        metric = resolved.metric
+        alone = metric.top is None and metric.beside is None  # no query beside the aggregates
+        if self.filterable and alone and not self.dimensions(resolved, query.by):
+            return self._both(engine, resolved, query, population, start, end, before)
         out = self._grouped(engine, resolved, query, population, before, end, split=start)
         current: list[Row] = []
         earlier: list[Row] = []
@@ -76,6 +88,33 @@ class Grouped(Aggregation):
                 day_before = start - timedelta(days=1)
                 earlier = self.rows(engine, resolved, query, population, before, day_before)
         return current, earlier
+
+    def _both(
+        self,
+        engine: Engine,
+        resolved: ResolvedMetric,
+        query: Query,
+        population: ir.Table,
+        start: date,
+        end: date,
+        before: date,
+    ) -> tuple[list[Row], list[Row]]:
+        """The one row of each range, from one row of one query: every aggregate twice, once
+        filtered to each range (a range without rows gets the row an aggregate over no rows
+        gives, with no query of its own)."""
+        metric = resolved.metric
+        rows = filter_rows(engine, resolved.facts, population, query.where, before, end)
+        aggregates = self.aggregates(rows, query)
+        if metric.extras is not None:
+            aggregates |= metric.extras(rows, resolved.variants)
+        current = rows._filed_at >= utc_midnight(start, engine.config.timezone)
+        both = {name: _within(value, current) for name, value in aggregates.items()}
+        both |= {
+            f"{_EARLIER}{name}": _within(value, ~current) for name, value in aggregates.items()
+        }
+        [row] = engine.arrow(rows.aggregate(**both)).to_pylist()
+        earlier = {name: row.pop(f"{_EARLIER}{name}") for name in aggregates}
+        return [self._finished(row, query)], [self._finished(earlier, query)]
 
     def _grouped(
         self,
@@ -130,6 +169,8 @@ class PerEntity(Grouped):
     """A grouped aggregation that first sums up each entity's rows within a group (one row per
     customer, agent or survey), then aggregates the entities."""
 
+    filterable = False
+
     entity: ClassVar[str]
     """The column naming an entity."""
 
@@ -141,6 +182,22 @@ class PerEntity(Grouped):
     @abstractmethod
     def per_entity(self, rows: ir.Table, by: list[Key]) -> ir.Table:
         """One row per group key and entity (`__entity`)."""
+
+
+def _within(value: ir.Value, condition: ir.BooleanValue) -> ir.Value:
+    """The aggregate `value` over only the rows where `condition` holds: each reduction in it
+    filtered (as `FILTER (WHERE ...)`), its relations left as they are."""
+    extra = condition.op()
+
+    def filtered(node: ops.Node, changed: dict[str, Any] | None) -> ops.Node:
+        node = node.__recreate__(changed) if changed else node
+        if not isinstance(node, Filterable):
+            return node
+        where = extra if node.where is None else ops.And(node.where, extra)
+        return node.copy(where=where)
+
+    rewritten = value.op().replace(filtered, filter=ops.Value)
+    return rewritten.to_expr().name(value.get_name())
 
 
 def _beside(engine: Engine, table: ir.Table, beside: Beside) -> ir.Table:
