@@ -350,14 +350,12 @@ def _stage(
         union = " UNION ALL BY NAME ".join(
             f"SELECT {_combinable(part_types, parts[name], p)} FROM {quote(p)}" for p in parts[name]
         )
-        try:
-            con.execute(f"CREATE TEMP TABLE {_raw(name)} AS {union}")
+        try:  # a view over the staged files: their rows are not copied once more
+            con.execute(f"CREATE TEMP VIEW {_raw(name)} AS {union}")
         except duckdb.Error as exc:
             raise IngestError(
                 [Problem(", ".join(loads[name].files), "malformed", f"files do not combine: {exc}")]
             ) from None
-        for part in parts[name]:
-            con.execute(f"DROP TABLE {quote(part)}")
     return ordered, file_columns
 
 
