@@ -20,12 +20,14 @@ per ticket (any miss is a miss): T1 T3 T5 T7 met; T2 T4 T6 T8 missed            
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
 
 import supportmetrics
 from supportmetrics.config import CONFIG_FILE
+from supportmetrics.facts.registry import FACT_TABLES
 from supportmetrics.query import QueryError
 from tests.metrics.conftest import make_workspace
 
@@ -67,6 +69,26 @@ def test_attainment_per_target(sla_team) -> None:
     ]
     overall = sla_team.metric("sla_attainment").rows[0]
     assert (overall["numerator"], overall["denominator"]) == (11, 17)
+
+
+def test_attainment_reads_ticket_core_and_borrows_what_only_tickets_adds(
+    sla_team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tickets = FACT_TABLES["tickets"]
+
+    def not_built(*args: object) -> None:
+        raise AssertionError("built the tickets facts")
+
+    monkeypatch.setitem(FACT_TABLES, "tickets", replace(tickets, build=not_built))
+    overall = sla_team.metric("sla_attainment").rows[0]
+    assert (overall["numerator"], overall["denominator"]) == (11, 17)
+    monkeypatch.setitem(FACT_TABLES, "tickets", tickets)
+    # T1 (a repeat contact followed it: T4) met both its targets; the others 9 of 15
+    by_repeat = sla_team.metric("sla_attainment", by=["repeat_contact"])
+    assert [(r["repeat_contact"], r["numerator"], r["denominator"]) for r in by_repeat.rows] == [
+        (False, 9, 15),
+        (True, 2, 2),
+    ]
 
 
 def test_attainment_per_ticket_and_by_policy(sla_team) -> None:

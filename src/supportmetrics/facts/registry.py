@@ -99,6 +99,9 @@ class FactTable:
     borrowed: tuple[str, ...] = ()
     """The dimensions this table offers from `wider` (a test keeps them equal to the columns
     `wider` has and this table lacks)."""
+    wider_on: str | None = None
+    """The column joining a row to its `wider` row, where it is not the key (several SLA
+    targets per ticket: `ticket_id`)."""
     drill_columns: tuple[str, ...] = ()
     """The columns a drill-down shows by default, in order (the agent's name joins beside the
     `agent` column; the metric's value and filed-at time are added)."""
@@ -201,7 +204,15 @@ FACT_TABLES: dict[str, FactTable] = _declare(
     ),
     FactTable("flow", None, ("at", "created_at"), agent="assignee_id", build=builds.flow),
     FactTable(
-        "sla", None, ("due_at",), agent="assignee_id", options=OPTION_NAMES, build=builds.sla
+        "sla",
+        None,
+        ("due_at",),
+        agent="assignee_id",
+        options=OPTION_NAMES,
+        build=builds.sla,
+        wider="tickets",
+        borrowed=_REPEATS_WAITS_SALES,
+        wider_on="ticket_id",
     ),
     FactTable(
         "activity",

@@ -10,7 +10,7 @@ import ibis
 import ibis.expr.types as ir
 
 from supportmetrics.engine import Engine
-from supportmetrics.facts.registry import fact_table
+from supportmetrics.facts.registry import FactTable, fact_table
 from supportmetrics.localtime import utc_midnight
 from supportmetrics.query.model import QueryError
 
@@ -105,8 +105,10 @@ def with_dimensions(
             continue
         elif name == "agent" and agent is not None:
             value = rows[agent]
-        elif name in table.borrowed and table.wider and table.key and table.key in rows.columns:
-            rows, value = _borrowed(engine, rows, table.wider, table.key, name, joined)
+        elif name in table.borrowed and table.wider and _joins_wider(table, rows):
+            on = table.wider_on or table.key
+            assert on is not None
+            rows, value = _borrowed(engine, rows, table.wider, on, name, joined)
         elif (name in ("tier", "region") or name.startswith("customer.")) and customer is not None:
             attribute = name.removeprefix("customer.")
             rows, value = _attribute(
@@ -142,6 +144,12 @@ def _attribute(
         rows = rows.left_join(renamed, rows[key] == renamed[f"{prefix}{target}"])
         joined.add(table)
     return rows, rows[f"{prefix}{attribute}"]
+
+
+def _joins_wider(table: FactTable, rows: ir.Table) -> bool:
+    """Whether `rows` of `table` hold the column that joins them to their `wider` rows."""
+    on = table.wider_on or table.key
+    return on is not None and on in rows.columns
 
 
 def _borrowed(
