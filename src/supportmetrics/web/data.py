@@ -8,8 +8,8 @@ version, see `supportmetrics.fact_cache`, or building them if none are, and with
 facts_in_memory` copying them into its memory once, in the background after the request that first
 read them: see `supportmetrics.memory_copies`), caches results keyed by the store file's
 modification time and size, and closes every connection after `idle_seconds` without a query (a
-copy still being made is stopped: the next connection makes it again); a waiting ingest (it retries for `[ingest] busy_timeout`) then gets the file, and the next request
-reopens the store with fresh facts. A cached answer never waits for a query, and two requests for
+copy still being made is stopped: the next connection makes it again); a waiting ingest (it
+retries for `[ingest] busy_timeout`) then gets the file, and the next request reopens the store with fresh facts. A cached answer never waits for a query, and two requests for
 the same uncached answer compute it once. New settings (`reconfigure`, after an edit from the
 dashboard) start a new generation: cached answers of the old one are never served again, and each
 engine is reopened with them before its next query.
