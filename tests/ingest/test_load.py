@@ -142,7 +142,7 @@ def test_sigkill_during_the_write_leaves_the_store_as_it_was(workspace, write, t
     )
     assert proc.stdout is not None
     for line in proc.stdout:
-        if line.strip() == "writing":
+        if line.startswith("writing"):
             break
     time.sleep(0.3)
     os.kill(proc.pid, signal.SIGKILL)

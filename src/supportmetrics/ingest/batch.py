@@ -214,45 +214,40 @@ def _run(
     try:
         con.execute(f"SET TimeZone = '{timezone}'")
         con.execute("SET enable_progress_bar = false")  # Rich shows progress
-        loads, file_columns = _stage(con, sources, step)
-        present = {t: _present(con, t) for t in loads}
         con.execute(
             "CREATE TEMP TABLE problems (tbl VARCHAR, _file INTEGER, _line BIGINT, "
             "column_name VARCHAR, value VARCHAR, rule VARCHAR, message VARCHAR)"
         )
-        for name in loads:
-            step(f"checking {name}")
-            _check_rows(con, name, present[name])
-
-        step("checking against the store")  # references, custom-column types
+        if record_touched:
+            con.execute(f"CREATE TEMP TABLE {_TOUCHED} (entity VARCHAR, id VARCHAR)")
         catalog = STORE if write or store_path.exists() else None
         store = attached(con, store_path, STORE, busy_timeout, read_only=not write)
         with store if catalog else contextlib.nullcontext():
             size_before = store_path.stat().st_size if catalog else None
             if write:
                 create_store(con, f"{STORE}.")
-            custom = {
-                name: _custom_types(con, name, present[name], catalog, loads[name])
-                for name in loads
-            }
-            if max_custom_columns is not None:
-                _check_custom_cap(con, loads, catalog, sources, file_columns, max_custom_columns)
-            _check_references(con, loads, catalog)
-            report = _report(con, sources, loads, started)
-            if report.total_problems:
-                if on_error == "fail":
+                con.execute("BEGIN TRANSACTION")
+            batch = _Batch(con, sources, catalog, write, on_error, max_custom_columns, step)
+            try:
+                for name, members in _by_table(sources).items():
+                    batch.load(name, members, record_touched)
+                report = _report(con, sources, batch.loads, started)
+                if report.total_problems and on_error == "fail":
                     raise IngestError(report.problems, report.total_problems)
                 if write:
-                    raw = {name: _raw(name) for name in loads}
-                    quarantine = write_rejects(con, sources, "problems", raw, present)
-                    report.rejects_files, report.rejects_kept = quarantine.written, quarantine.kept
+                    _log_ingest(con, sources, batch.loads)
+                    con.execute("COMMIT")
+            except BaseException:
+                if write:  # a failed COMMIT has already ended the transaction
+                    with contextlib.suppress(duckdb.Error):
+                        con.execute("ROLLBACK")
+                batch.quarantine.remove()  # those rows were not loaded
+                raise
+            report.rejects_files, report.rejects_kept = (
+                batch.quarantine.written,
+                batch.quarantine.kept,
+            )
             if write:
-                step("writing")
-                try:
-                    _write(con, loads, present, custom, sources, record_touched)
-                except BaseException:
-                    Quarantine(report.rejects_files, []).remove()  # those rows were not loaded
-                    raise
                 report.written = True
                 if record_touched:
                     report.touched = _touched(con)
@@ -262,6 +257,85 @@ def _run(
             return report
     finally:
         con.close()
+
+
+def _by_table(sources: list[SourceFile]) -> dict[str, list[int]]:
+    """The indexes of the sources of each table, tables in schema order: a table comes after the
+    tables it references, so their rows are checked (and written) first."""
+    members = {name: [i for i, s in enumerate(sources) if s.table == name] for name in TABLES}
+    return {name: indexes for name, indexes in members.items() if indexes}
+
+
+class _Batch:
+    """The tables of one ingest, loaded one at a time: each is staged, checked and, when written,
+    inserted inside the one transaction before the next is staged, so that the staged rows are
+    those of one table, never the whole batch's."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        sources: list[SourceFile],
+        catalog: str | None,
+        write: bool,
+        on_error: OnError,
+        max_custom_columns: int | None,
+        step: Step,
+    ) -> None:
+        self.con, self.sources, self.catalog, self.write = con, sources, catalog, write
+        self.on_error, self.max_custom_columns, self.step = on_error, max_custom_columns, step
+        self.loads: dict[str, TableLoad] = {}
+        self.quarantine = Quarantine([], [])
+        self.keys: dict[str, str] = {}
+        """Referenced table -> the temporary table of its valid keys, for a table not written."""
+        self.referenced = {ref.table for table in TABLES.values() for ref in table.references}
+
+    def load(self, name: str, members: list[int], record_touched: bool) -> None:
+        """Stage, check and (when writing and nothing has failed) write the table `name`."""
+        con = self.con
+        load, file_columns, staged = _stage(con, self.sources, name, members, self.step)
+        self.loads[name] = load
+        present = _present(con, name)
+        self.step(f"checking {name}")
+        _check_rows(con, name, present)
+        self.step(f"checking {name} against the store")  # custom-column types, references
+        custom = _custom_types(con, name, present, self.catalog, load)
+        if self.max_custom_columns is not None:
+            _check_custom_cap(
+                con, load, self.catalog, self.sources, file_columns, self.max_custom_columns
+            )
+        _check_references(con, name, present, self.catalog, self.keys)
+        load.rows_rejected = _rejected(con, name)
+        if load.rows_rejected and self.on_error == "quarantine" and self.write:
+            done = write_rejects(con, self.sources, "problems", {name: _raw(name)}, {name: present})
+            self.quarantine.written += done.written
+            self.quarantine.kept += done.kept
+        failed = self.on_error == "fail" and _rejected(con, None)
+        if self.write and not failed:
+            self.step(f"writing {name}")
+            _write_table(con, name, present, custom, load, record_touched)
+        elif name in self.referenced:
+            target = {
+                ref.target for t in TABLES.values() for ref in t.references if ref.table == name
+            }
+            self.keys[name] = _keep_keys(con, name, sorted(target))
+        for statement in staged:
+            con.execute(statement)
+
+
+def _keep_keys(con: duckdb.DuckDBPyConnection, name: str, columns: list[str]) -> str:
+    """Keep the referenced columns of a table's valid rows, which later tables' references are
+    checked against when the rows are not in the store; the temporary table's name."""
+    keys = quote(f"keys_{name}")
+    selected = ", ".join(quote(c) for c in columns)
+    con.execute(f"CREATE TEMP TABLE {keys} AS SELECT DISTINCT {selected} FROM {_valid(name)}")
+    return keys
+
+
+def _rejected(con: duckdb.DuckDBPyConnection, table: str | None) -> int:
+    """The rows of `table` (None: of any table) that broke a rule so far."""
+    where = f"WHERE tbl = {sql_literal(table)}" if table else ""
+    found = con.execute(f"SELECT count(DISTINCT (tbl, _file, _line)) FROM problems {where}")
+    return found.fetchone()[0]  # type: ignore[index]
 
 
 def _settle(
@@ -284,79 +358,85 @@ def _settle(
 
 def _check_custom_cap(
     con: duckdb.DuckDBPyConnection,
-    loads: dict[str, TableLoad],
+    load: TableLoad,
     catalog: str | None,
     sources: list[SourceFile],
     file_columns: dict[int, set[str]],
     cap: int,
 ) -> None:
     """Fail when the batch would take a table past `[ingest] max_custom_columns`."""
+    if not load.new_columns:
+        return
+    name = load.table
+    canonical = TABLES[name].by_name
+    stored = stored_columns(con, catalog, name) if catalog else {}
+    existing = sum(1 for c in stored if c not in canonical)
+    total = existing + len(load.new_columns)
+    if total <= cap:
+        return
     problems = []
-    for name, load in loads.items():
-        if not load.new_columns:
+    for index, columns in file_columns.items():
+        brings = sorted(columns & load.new_columns.keys())
+        if not brings:
             continue
-        canonical = TABLES[name].by_name
-        stored = stored_columns(con, catalog, name) if catalog else {}
-        existing = sum(1 for c in stored if c not in canonical)
-        total = existing + len(load.new_columns)
-        if total <= cap:
-            continue
-        for index, source in enumerate(sources):
-            brings = sorted(file_columns[index] & load.new_columns.keys())
-            if source.table != name or not brings:
-                continue
-            shown = ", ".join(brings[:5]) + (", ..." if len(brings) > 5 else "")
-            problems.append(
-                Problem(
-                    source.label,
-                    "max_custom_columns",
-                    f"brings {len(brings)} new custom column(s) to {name} ({shown}): the table "
-                    f"would have {total} custom columns ({existing} stored, "
-                    f"{len(load.new_columns)} new), over [ingest] max_custom_columns = {cap}. "
-                    "Leave the extra columns out of the file, drop unused ones with "
-                    f"`supportmetrics columns drop {name}.NAME`, or raise max_custom_columns "
-                    "in supportmetrics.toml",
-                    line=1,
-                )
+        shown = ", ".join(brings[:5]) + (", ..." if len(brings) > 5 else "")
+        problems.append(
+            Problem(
+                sources[index].label,
+                "max_custom_columns",
+                f"brings {len(brings)} new custom column(s) to {name} ({shown}): the table "
+                f"would have {total} custom columns ({existing} stored, "
+                f"{len(load.new_columns)} new), over [ingest] max_custom_columns = {cap}. "
+                "Leave the extra columns out of the file, drop unused ones with "
+                f"`supportmetrics columns drop {name}.NAME`, or raise max_custom_columns "
+                "in supportmetrics.toml",
+                line=1,
             )
-    if problems:
-        raise IngestError(problems)
+        )
+    raise IngestError(problems)
 
 
 def _stage(
-    con: duckdb.DuckDBPyConnection, sources: list[SourceFile], step: Step
-) -> tuple[dict[str, TableLoad], dict[int, set[str]]]:
-    """Stage every file; the loads per table and each file's columns."""
-    loads: dict[str, TableLoad] = {}
-    parts: dict[str, list[str]] = {}
+    con: duckdb.DuckDBPyConnection,
+    sources: list[SourceFile],
+    name: str,
+    members: list[int],
+    step: Step,
+) -> tuple[TableLoad, dict[int, set[str]], list[str]]:
+    """Stage the files `members` of table `name` as its raw rows: the load, each file's columns
+    and the statements that drop what was staged."""
+    load = TableLoad(name, [])
+    parts: list[str] = []
     file_columns: dict[int, set[str]] = {}
     part_types: dict[str, dict[str, str]] = {}
-    for index, source in enumerate(sources):
+    for index in members:
+        source = sources[index]
         step(f"reading {source.path.name}")
         part = f"part_{index}"
         count = stage_file(con, source, index, part)
         described = con.execute(f"DESCRIBE {quote(part)}").fetchall()
         part_types[part] = {row[0]: row[1] for row in described}
         file_columns[index] = set(part_types[part])
-        load = loads.setdefault(source.table, TableLoad(source.table, []))
         load.files.append(source.label)
         load.rows_read += count
-        parts.setdefault(source.table, []).append(part)
-    ordered = {name: loads[name] for name in TABLES if name in loads}
-    for name in ordered:
-        if len(parts[name]) == 1:  # one file: its staged table is the table's, no copy needed
-            con.execute(f"ALTER TABLE {quote(parts[name][0])} RENAME TO {_raw(name)}")
-            continue
-        union = " UNION ALL BY NAME ".join(
-            f"SELECT {_combinable(part_types, parts[name], p)} FROM {quote(p)}" for p in parts[name]
-        )
-        try:  # a view over the staged files: their rows are not copied once more
-            con.execute(f"CREATE TEMP VIEW {_raw(name)} AS {union}")
-        except duckdb.Error as exc:
-            raise IngestError(
-                [Problem(", ".join(loads[name].files), "malformed", f"files do not combine: {exc}")]
-            ) from None
-    return ordered, file_columns
+        parts.append(part)
+    if len(parts) == 1:  # one file: its staged table is the table's, no copy needed
+        con.execute(f"ALTER TABLE {quote(parts[0])} RENAME TO {_raw(name)}")
+        return load, file_columns, [f"DROP TABLE {_raw(name)}"]
+    union = " UNION ALL BY NAME ".join(
+        f"SELECT {_combinable(part_types, parts, p)} FROM {quote(p)}" for p in parts
+    )
+    try:  # a view over the staged files: their rows are not copied once more
+        con.execute(f"CREATE TEMP VIEW {_raw(name)} AS {union}")
+    except duckdb.Error as exc:
+        raise IngestError(
+            [Problem(", ".join(load.files), "malformed", f"files do not combine: {exc}")]
+        ) from None
+    return (
+        load,
+        file_columns,
+        [f"DROP VIEW {_raw(name)}", *(f"DROP TABLE {quote(p)}" for p in parts)],
+    )
 
 
 def _combinable(part_types: dict[str, dict[str, str]], parts: list[str], part: str) -> str:
@@ -436,30 +516,34 @@ def _custom_types(
 
 
 def _check_references(
-    con: duckdb.DuckDBPyConnection, loads: dict[str, TableLoad], catalog: str | None
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    present: dict[str, str],
+    catalog: str | None,
+    keys: dict[str, str],
 ) -> None:
-    for name in loads:
-        given = {d[0] for d in con.execute(f"SELECT * FROM {_raw(name)} LIMIT 0").description}
-        for ref in TABLES[name].references:
-            if ref.column not in given:  # an optional reference the files leave out
-                continue
-            keys = []
-            if ref.table in loads:
-                keys.append(f"SELECT {quote(ref.target)} AS k FROM {_valid(ref.table)}")
-            if catalog:
-                keys.append(f"SELECT {quote(ref.target)} AS k FROM {STORE}.{quote(ref.table)}")
-            known = " UNION ALL ".join(keys) or "SELECT NULL::VARCHAR AS k WHERE false"
-            col = quote(ref.column)
-            message = (
-                f"{ref.table} has no {ref.target} with this value, neither among this batch's "
-                f"valid rows nor in the store: load that {ref.table} row too, or fix {ref.column}"
-            )
-            con.execute(
-                f"INSERT INTO problems SELECT '{name}', r._file, r._line, {sql_literal(ref.column)}, "
-                f"r.{col}, 'reference', {sql_literal(message)} FROM {_raw(name)} r "
-                f"WHERE r.{col} IS NOT NULL AND NOT EXISTS "
-                f"(SELECT 1 FROM ({known}) known WHERE known.k = r.{col})"
-            )
+    """Record the rows of `name` whose reference matches no row of the batch's valid rows (in
+    `keys`, or written into the store already) nor of the store."""
+    for ref in TABLES[name].references:
+        if ref.column not in present:  # an optional reference the files leave out
+            continue
+        known = []
+        if ref.table in keys:
+            known.append(f"SELECT {quote(ref.target)} AS k FROM {keys[ref.table]}")
+        if catalog:
+            known.append(f"SELECT {quote(ref.target)} AS k FROM {STORE}.{quote(ref.table)}")
+        union = " UNION ALL ".join(known) or "SELECT NULL::VARCHAR AS k WHERE false"
+        col = quote(ref.column)
+        message = (
+            f"{ref.table} has no {ref.target} with this value, neither among this batch's "
+            f"valid rows nor in the store: load that {ref.table} row too, or fix {ref.column}"
+        )
+        con.execute(
+            f"INSERT INTO problems SELECT '{name}', r._file, r._line, {sql_literal(ref.column)}, "
+            f"r.{col}, 'reference', {sql_literal(message)} FROM {_raw(name)} r "
+            f"WHERE r.{col} IS NOT NULL AND NOT EXISTS "
+            f"(SELECT 1 FROM ({union}) known WHERE known.k = r.{col})"
+        )
 
 
 def _report(
@@ -484,38 +568,22 @@ def _report(
     return IngestReport(loads, time.perf_counter() - started, False, problems, total)
 
 
-def _write(
-    con: duckdb.DuckDBPyConnection,
-    loads: dict[str, TableLoad],
-    present: dict[str, dict[str, str]],
-    custom: dict[str, dict[str, str]],
-    sources: list[SourceFile],
-    record_touched: bool,
+def _log_ingest(
+    con: duckdb.DuckDBPyConnection, sources: list[SourceFile], loads: dict[str, TableLoad]
 ) -> None:
-    if record_touched:
-        con.execute(f"CREATE TEMP TABLE {_TOUCHED} (entity VARCHAR, id VARCHAR)")
-    con.execute("BEGIN TRANSACTION")
-    try:
-        for name, load in loads.items():
-            _write_table(con, name, present[name], custom[name], load, record_touched)
-        detail = {name: load.rows_loaded for name, load in loads.items()}
-        con.execute(
-            f"INSERT INTO {STORE}.{INGESTS_TABLE} SELECT "
-            f"COALESCE((SELECT max(ingest_id) FROM {STORE}.{INGESTS_TABLE}), 0) + 1, "
-            "now() AT TIME ZONE 'UTC', ?, ?, ?, ?",
-            [
-                [s.label for s in sources],
-                sum(load.rows_loaded for load in loads.values()),
-                sum(load.rows_rejected for load in loads.values()),
-                json.dumps(detail),
-            ],
-        )
-        con.execute("COMMIT")
-    except BaseException:
-        # A failed COMMIT has already ended the transaction: the error that matters is the first.
-        with contextlib.suppress(duckdb.Error):
-            con.execute("ROLLBACK")
-        raise
+    """Record the ingest in the store's log (inside its transaction)."""
+    detail = {name: load.rows_loaded for name, load in loads.items()}
+    con.execute(
+        f"INSERT INTO {STORE}.{INGESTS_TABLE} SELECT "
+        f"COALESCE((SELECT max(ingest_id) FROM {STORE}.{INGESTS_TABLE}), 0) + 1, "
+        "now() AT TIME ZONE 'UTC', ?, ?, ?, ?",
+        [
+            [s.label for s in sources],
+            sum(load.rows_loaded for load in loads.values()),
+            sum(load.rows_rejected for load in loads.values()),
+            json.dumps(detail),
+        ],
+    )
 
 
 def _write_table(

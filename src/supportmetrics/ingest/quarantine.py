@@ -68,13 +68,14 @@ def write_rejects(
     raw: dict[str, str],
     columns: dict[str, dict[str, str]],
 ) -> Quarantine:
-    """Write each input's rejected rows (`problems` holds the reasons, `raw` the staged table of
-    each table, `columns` its staged columns) beside the input; never overwrite a file."""
+    """Write the rejected rows of each input of the tables in `raw` (`problems` holds the reasons,
+    `raw` the staged table of each table, `columns` its staged columns) beside the input; never
+    overwrite a file."""
     done = Quarantine([], [])
     rejected = {row[0] for row in con.execute(f"SELECT DISTINCT _file FROM {problems}").fetchall()}
     try:
         for index, source in enumerate(sources):
-            if index not in rejected:
+            if index not in rejected or source.table not in raw:
                 continue
             kept: list[Path] = []
             target = _claim(source.path.parent, rejects_base(source.path), kept)
