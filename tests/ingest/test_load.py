@@ -118,6 +118,67 @@ def _big_tickets(path: Path, rows: int, prefix: str = "B") -> Path:
     return path
 
 
+def test_a_problem_in_a_later_table_undoes_the_tables_written_before_it(workspace, write) -> None:
+    # Tables are written one after another inside one transaction: agents come last.
+    workspace.ingest([write("tickets.csv", TICKETS)])
+    before = _dump(workspace)
+    paths = [
+        write("tickets_2.csv", "ticket_id,created_at,channel\nT3,2024-01-03T10:00:00Z,web\n"),
+        write("messages.csv", MESSAGES),
+        write("agents.csv", "agent_id,name,hired_at\nA1,Ann,yesterday\n"),
+    ]
+    with pytest.raises(IngestError) as info:
+        workspace.ingest(paths)
+    assert [(p.file.rsplit("/", 1)[-1], p.line, p.rule) for p in info.value.problems] == [
+        ("agents.csv", 2, "type")
+    ]
+    assert _dump(workspace) == before
+
+
+def test_every_table_is_checked_after_one_fails_and_references_still_see_the_valid_rows(
+    workspace, write
+) -> None:
+    # tickets fail first (T2's channel), so nothing is written; the messages are still checked
+    # against the batch's valid tickets: T1 is known, T2 (rejected) and T9 are not.
+    paths = [
+        write(
+            "tickets.csv",
+            "ticket_id,created_at,channel\nT1,2024-01-01T10:00:00Z,email\n"
+            "T2,2024-01-02T10:00:00Z,fax\n",
+        ),
+        write(
+            "messages.csv",
+            "message_id,ticket_id,created_at,author_type\nM1,T1,2024-01-01T10:05:00Z,customer\n"
+            "M2,T2,2024-01-02T10:05:00Z,customer\nM3,T9,2024-01-02T10:05:00Z,robot\n",
+        ),
+    ]
+    expected = [
+        ("messages.csv", 3, "ticket_id", "reference"),
+        ("messages.csv", 4, "author_type", "enum"),
+        ("messages.csv", 4, "ticket_id", "reference"),
+        ("tickets.csv", 3, "channel", "enum"),
+    ]
+
+    def found(problems) -> list[tuple[str, int | None, str | None, str]]:
+        return sorted((p.file.rsplit("/", 1)[-1], p.line, p.column, p.rule) for p in problems)
+
+    with pytest.raises(IngestError) as info:
+        workspace.ingest(paths)
+    assert found(info.value.problems) == expected
+    assert found(workspace.validate(paths).problems) == expected
+    assert all(not rows for rows in _dump(workspace).values())
+    report = workspace.ingest(paths, on_error="quarantine")
+    assert (report.tables["tickets"].rows_loaded, report.tables["messages"].rows_loaded) == (1, 1)
+    assert sorted(p.name for p in report.rejects_files) == [
+        "messages.rejects.csv",
+        "tickets.rejects.csv",
+    ]
+    with workspace.read() as con:
+        assert con.execute("SELECT message_id, ticket_id FROM messages").fetchall() == [
+            ("M1", "T1")
+        ]
+
+
 INGEST_AND_REPORT = textwrap.dedent(
     """
     import sys

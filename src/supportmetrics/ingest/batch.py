@@ -1,8 +1,11 @@
-"""One ingest: stage every file, validate every rule, then write all of it in one transaction.
+"""One ingest: each table staged, validated and written in turn, all in one transaction.
 
-Staging and the row rules run in an in-memory engine without touching the store. The store is then
-attached (waiting a bounded time for its lock), references and custom-column types are checked against
-it, and the valid rows replace the stored rows with the same ids: all of the batch or none of it.
+The store is attached first (waiting a bounded time for its lock) and a transaction begun. Then, a
+table at a time and referenced tables first, the table's files are staged in an in-memory engine,
+every row rule, custom-column type and reference is checked, and the valid rows replace the stored
+rows with the same ids before the next table is staged: the staged rows are one table's, never the
+whole batch's. A problem rolls everything back (or, with quarantine, takes only the rows that
+broke a rule): all of the batch or none of it.
 """
 
 from __future__ import annotations
