@@ -33,14 +33,14 @@ HERE = Path(__file__).resolve().parent
 # Ingests argv[1] into a fresh workspace argv[2] through the Python API (what `supportmetrics
 # ingest` runs) and prints the rows, the seconds per stage and the CPU time as JSON. Stages: reading
 # the files, checking each table's rows, checking against the store (references, custom columns),
-# writing (the transaction, then the checkpoint), compacting.
+# writing (each table as it is checked, then the checkpoint), compacting.
 RUNNER = """
 import json, resource, sys, time
 import supportmetrics
 ws = supportmetrics.init(sys.argv[2])
 stages, marks = {}, []
 def step(what):
-    stage = what.split()[0] if what.startswith(("reading", "checking ")) else what
+    stage = what.split()[0] if what.startswith(("reading", "checking ", "writing")) else what
     marks.append((time.perf_counter(), "checking against the store" if "store" in what else stage))
 started, cpu = time.perf_counter(), time.process_time()
 report = ws.ingest([sys.argv[1]], step=step)
