@@ -14,8 +14,11 @@ from datetime import date
 import pyarrow.parquet as pq
 import pytest
 
+from supportmetrics.metrics import CATALOGUE
 from supportmetrics.query import QueryError
 from supportmetrics.query.dimensions import dimension_names, shown_dimensions
+from supportmetrics.query.run import resolve_metric
+from supportmetrics.web.queries import breakdown_dimensions
 from tests.metrics.conftest import EVENTS, MESSAGES, TICKETS, make_workspace
 
 PLANS = {"T1": "pro", "T2": "free", "T3": "pro", "T4": "free"}
@@ -118,8 +121,10 @@ def test_names_and_unknown_dimension_errors_list_the_ticket_columns(ws, facts) -
     hidden |= {"request_quality", "sentiment", "tags"}
     shown = shown_dimensions(engine, facts)
     assert shown == [n for n in names if n not in hidden]
+    metric = "backlog" if facts == "backlog" else "backlog_flow"
+    assert breakdown_dimensions(engine, resolve_metric(engine, CATALOGUE[metric])) == shown
     with pytest.raises(QueryError) as error:
-        ws.metric("backlog" if facts == "backlog" else "backlog_flow", by=["chanel"])
+        ws.metric(metric, by=["chanel"])
     close = "channel or change" if facts == "flow" else "channel"
     assert str(error.value) == (
         f"unknown dimension 'chanel' (did you mean {close}?); the dimensions are: "
