@@ -1,4 +1,5 @@
-"""Backlog and flow facts keep few ticket columns and borrow the rest from the tickets when asked.
+"""Backlog and flow facts keep few ticket columns and borrow the rest from the tickets when asked
+(status, created_by, tags and the custom column `plan` here).
 
 The hand-made team (conftest) with a custom ticket column `plan` and tags:
 T1 email pro, T2 chat free (vip, late), T3 chat pro, T4 email free, T5 chat free,
@@ -52,7 +53,7 @@ def test_backlog_and_flow_facts_are_persisted_without_the_ticket_columns(ws) -> 
         path.name.split(".")[0]: pq.read_schema(path).names
         for path in ws.facts_folder.rglob("*.parquet")
     }
-    kept = ["created_at", "assignee_id", "customer_id"]
+    kept = ["created_at", "assignee_id", "customer_id", "channel", "team", "priority", "issue_type"]
     assert schemas["backlog"] == ["ticket_id", "start", "end", *kept]
     assert schemas["flow"] == ["ticket_id", "at", "change", *kept]
 
@@ -65,6 +66,16 @@ def test_backlog_split_and_filtered_by_canonical_and_custom_ticket_columns(ws) -
         ("email", 1, 0),
         ("web", 0, 0),
     ]
+    # status (borrowed, as plan and tags are): the ticket's current one
+    by_status = ws.metric("backlog", by=["status"], **WEDNESDAY).rows
+    assert _split(by_status, "status", "value", "aged") == [
+        ("closed", 0, 0),
+        ("open", 1, 1),
+        ("pending", 1, 0),
+        ("solved", 0, 0),
+    ]
+    by_customers = ws.metric("backlog", where={"created_by": ["customer"]}, **WEDNESDAY).rows
+    assert [(r["value"], r["aged"]) for r in by_customers] == [(2, 1)]
     by_plan = ws.metric("backlog", by=["plan"], **WEDNESDAY).rows
     assert _split(by_plan, "plan", "value", "aged") == [("free", 1, 1), ("pro", 1, 0)]
     by_tag = ws.metric("backlog", by=["tag"], **WEDNESDAY).rows
@@ -97,6 +108,9 @@ def test_flow_split_and_filtered_by_canonical_and_custom_ticket_columns(ws) -> N
     assert _split(by_plan, "plan", *keys) == [("free", 1, 4, 0, 3), ("pro", 1, 4, 2, 5)]
     chat = ws.metric("backlog_flow", where={"channel": ["chat"]}).rows
     assert [tuple(r[k] for k in keys) for r in chat] == [(1, 3, 2, 4)]
+    # solved now: T1, T3, T4, T5, T7
+    solved = ws.metric("backlog_flow", where={"status": ["solved"]}).rows
+    assert [tuple(r[k] for k in keys) for r in solved] == [(0, 5, 2, 7)]
     by_channel = ws.metric("backlog_flow", by=["channel"], where={"plan": ["free"]}).rows
     assert _split(by_channel, "channel", "created", "outflow") == [
         ("chat", 2, 1),

@@ -122,10 +122,11 @@ def handling(engine: Any, options: TicketOptions, clock: ClockName) -> ir.Table:
     return handling_facts(table("calls"), table("tickets"), table("time_entries"))
 
 
-_KEPT = ("created_at", "assignee_id", "customer_id")
-"""The ticket columns backlog and flow rows keep: the aged count's clock and the columns `agent`
-and `customer.*` join by. They borrow every other ticket column from `ticket_rows` when a query
-splits or filters by one (see `registry`)."""
+_KEPT = ("created_at", "assignee_id", "customer_id", "channel", "team", "priority", "issue_type")
+"""The ticket columns backlog and flow rows keep: the aged count's clock, the columns `agent` and
+`customer.*` join by, and the dashboard's filters and usual splits (small, and each would otherwise
+join the tickets again on every query). They borrow every other ticket column (custom columns
+included) from `ticket_rows` when a query splits or filters by one (see `registry`)."""
 
 
 def backlog(engine: Any, options: TicketOptions, clock: ClockName) -> ir.Table:
