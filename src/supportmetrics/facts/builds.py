@@ -122,16 +122,25 @@ def handling(engine: Any, options: TicketOptions, clock: ClockName) -> ir.Table:
     return handling_facts(table("calls"), table("tickets"), table("time_entries"))
 
 
+_KEPT = ("created_at", "assignee_id", "customer_id", "channel", "team", "priority", "issue_type")
+"""The ticket columns backlog and flow rows keep: the aged count's clock, the columns `agent` and
+`customer.*` join by, and the dashboard's filters and usual splits (small, and each would otherwise
+join the tickets again on every query). They borrow every other ticket column (custom columns
+included) from `ticket_rows` when a query splits or filters by one (see `registry`)."""
+
+
 def backlog(engine: Any, options: TicketOptions, clock: ClockName) -> ir.Table:
     tickets = engine.table("tickets")
     history = status_events(tickets, engine.table("ticket_events"))
-    return unsolved_segments(history, tickets).join(tickets, "ticket_id")
+    return unsolved_segments(history, tickets).join(
+        tickets.select("ticket_id", *_KEPT), "ticket_id"
+    )
 
 
 def flow(engine: Any, options: TicketOptions, clock: ClockName) -> ir.Table:
     tickets = engine.table("tickets")
     history = status_events(tickets, engine.table("ticket_events"))
-    return flow_events(history, tickets).join(tickets, "ticket_id")
+    return flow_events(history, tickets).join(tickets.select("ticket_id", *_KEPT), "ticket_id")
 
 
 def activity(engine: Any, options: TicketOptions, clock: ClockName) -> ir.Table:

@@ -99,6 +99,9 @@ class FactTable:
     borrowed: tuple[str, ...] = ()
     """The dimensions this table offers from `wider` (a test keeps them equal to the columns
     `wider` has and this table lacks)."""
+    borrows_all: bool = False
+    """Whether it offers every column `wider` has and it lacks instead (custom columns included,
+    which differ per workspace): a narrow table of rows about tickets, split by any ticket column."""
     wider_on: str | None = None
     """The column joining a row to its `wider` row, where it is not the key (several SLA
     targets per ticket: `ticket_id`)."""
@@ -200,9 +203,25 @@ FACT_TABLES: dict[str, FactTable] = _declare(
     ),
     FactTable("handling", None, ("handled_at",), agent="agent_id", build=builds.handling),
     FactTable(
-        "backlog", None, ("start", "end", "created_at"), agent="assignee_id", build=builds.backlog
+        "backlog",
+        None,
+        ("start", "end", "created_at"),
+        agent="assignee_id",
+        build=builds.backlog,
+        wider="ticket_rows",
+        borrows_all=True,
+        wider_on="ticket_id",
     ),
-    FactTable("flow", None, ("at", "created_at"), agent="assignee_id", build=builds.flow),
+    FactTable(
+        "flow",
+        None,
+        ("at", "created_at"),
+        agent="assignee_id",
+        build=builds.flow,
+        wider="ticket_rows",
+        borrows_all=True,
+        wider_on="ticket_id",
+    ),
     FactTable(
         "sla",
         None,

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from difflib import get_close_matches
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from supportmetrics.engine import Engine
@@ -15,6 +16,7 @@ from supportmetrics.localtime import utc_midnight
 from supportmetrics.query.model import QueryError
 
 __all__ = [
+    "column_types",
     "dimension_names",
     "filter_rows",
     "shown_dimensions",
@@ -34,14 +36,15 @@ def dimension_names(engine: Engine, facts_name: str) -> list[str]:
         return [c for c in table.columns if c != skip and not schema[c].is_timestamp()]
 
     table = fact_table(facts_name)
-    facts = engine.facts(facts_name)
-    own = [c for c in useful(facts) if not c.startswith("_")] + list(table.borrowed)
+    types = column_types(engine, facts_name)
+    own = [c for c, t in types.items() if not c.startswith("_") and not t.is_timestamp()]
+    own += table.borrowed
     has_customer = table.customer is not None
     customers = [f"customer.{c}" for c in useful(engine.table("customers"), "customer_id")]
     agent = table.agent
     agents = [f"agent.{c}" for c in useful(engine.table("agents"), "agent_id")]
     shortcuts = [*(["tier", "region"] if has_customer else []), *(["agent"] if agent else [])]
-    derived = [d for d in table.derived_dimensions() if d != "tag" or "tags" in facts.columns]
+    derived = [d for d in table.derived_dimensions() if d != "tag" or "tags" in types]
     return sorted(
         {
             *own,
@@ -53,11 +56,23 @@ def dimension_names(engine: Engine, facts_name: str) -> list[str]:
     )
 
 
+def column_types(engine: Engine, facts_name: str) -> dict[str, dt.DataType]:
+    """The type of each column a split can read off a fact table's rows: its own, and for a
+    table that `borrows_all`, every column its `wider` table adds (not the fixed `borrowed`
+    ones, whose wider table is costly to build)."""
+    table = fact_table(facts_name)
+    types = dict(engine.facts(facts_name).schema().items())
+    if table.borrows_all and table.wider:
+        wider = engine.facts(table.wider).schema()
+        types |= {c: t for c, t in wider.items() if c not in types and not c.startswith("_")}
+    return types
+
+
 def shown_dimensions(engine: Engine, facts_name: str) -> list[str]:
     """The dimensions worth listing to people: `dimension_names` without ids, the raw `tags` list
     and measures (durations, counts), which `by` and `where` still accept."""
     table = fact_table(facts_name)
-    schema = dict(engine.facts(facts_name).schema().items())
+    schema = column_types(engine, facts_name)
     if table.borrowed and table.wider:
         wider = engine.facts(table.wider).schema()
         schema |= {name: wider[name] for name in table.borrowed if name in wider}
@@ -99,16 +114,18 @@ def with_dimensions(
             value = rows._local.hour()
         elif name == "day_of_week" and "_local" in rows.columns:
             value = rows._local.day_of_week.full_name()
-        elif name == "tag" and "tags" in rows.columns:
-            rows = rows.mutate(**{column: rows.tags.unnest()})
+        elif name == "tag" and ("tags" in rows.columns or _borrows(engine, table, rows, "tags")):
+            if "tags" in rows.columns:
+                tags = rows.tags
+            else:
+                rows, tags = _borrowed(engine, rows, table, "tags")
+            rows = rows.mutate(**{column: tags.unnest()})
             columns[name] = column
             continue
         elif name == "agent" and agent is not None:
             value = rows[agent]
-        elif name in table.borrowed and table.wider and _joins_wider(table, rows):
-            on = table.wider_on or table.key
-            assert on is not None
-            rows, value = _borrowed(engine, rows, table.wider, on, name, joined)
+        elif _borrows(engine, table, rows, name):
+            rows, value = _borrowed(engine, rows, table, name)
         elif (name in ("tier", "region") or name.startswith("customer.")) and customer is not None:
             attribute = name.removeprefix("customer.")
             rows, value = _attribute(
@@ -146,23 +163,30 @@ def _attribute(
     return rows, rows[f"{prefix}{attribute}"]
 
 
-def _joins_wider(table: FactTable, rows: ir.Table) -> bool:
-    """Whether `rows` of `table` hold the column that joins them to their `wider` rows."""
+def _borrows(engine: Engine, table: FactTable, rows: ir.Table, name: str) -> bool:
+    """Whether `name` is a column `rows` of `table` lack and take from their `wider` rows: one of
+    `borrowed`, or with `borrows_all` any column of the wider table."""
     on = table.wider_on or table.key
-    return on is not None and on in rows.columns
+    if table.wider is None or on is None or on not in rows.columns:
+        return False
+    if not table.borrows_all:
+        return name in table.borrowed
+    return not name.startswith("_") and name in engine.facts(table.wider).columns
 
 
 def _borrowed(
-    engine: Engine, rows: ir.Table, wider: str, key: str, name: str, joined: set[str]
+    engine: Engine, rows: ir.Table, table: FactTable, name: str
 ) -> tuple[ir.Table, ir.Value]:
-    """`name` from the `wider` fact table, joined to `rows` by `key` once per query (its
-    columns under a prefix, like the customer and agent attributes)."""
+    """`name` from the `wider` fact table of `table`, joined to `rows` by key (or `wider_on`)
+    unless they already are (a filter's join serves the split), its columns under a prefix like
+    the customer and agent attributes."""
+    wider, key = table.wider, table.wider_on or table.key
+    assert wider is not None and key is not None
     prefix = f"__{wider}_"
-    if wider not in joined:
+    if f"{prefix}{key}" not in rows.columns:
         source = engine.facts(wider)
         renamed = source.rename(**{f"{prefix}{c}": c for c in source.columns})
         rows = rows.left_join(renamed, rows[key] == renamed[f"{prefix}{key}"])
-        joined.add(wider)
     return rows, rows[f"{prefix}{name}"]
 
 

@@ -33,7 +33,7 @@ from supportmetrics.query import (
     run_query,
 )
 from supportmetrics.query.aggregations import aggregation
-from supportmetrics.query.dimensions import unknown_dimension, unmatched_filters
+from supportmetrics.query.dimensions import column_types, unknown_dimension, unmatched_filters
 from supportmetrics.web.params import ParamError, View, check_periods
 
 __all__ = [
@@ -114,7 +114,7 @@ def _dimensions(engine: Engine, facts: str) -> list[str]:
 def breakdown_dimensions(engine: Engine, resolved: ResolvedMetric) -> list[str]:
     """Dimensions worth a breakdown: categories, not ids or measures."""
     names = _dimensions(engine, resolved.facts)
-    schema = engine.facts(resolved.facts).schema()
+    schema = column_types(engine, resolved.facts)
     out = []
     for name in names:
         if name == "tags" or name.endswith("_id"):
