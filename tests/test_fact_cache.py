@@ -18,6 +18,7 @@ import textwrap
 from dataclasses import replace
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 import supportmetrics
@@ -108,6 +109,19 @@ def test_a_later_workspace_reads_the_persisted_facts_without_building_them(
     later = supportmetrics.connect(ws.root)
     assert _by_channel(later) == {"chat": 1800, "email": 3600}
     assert _files(later) == before
+
+
+def test_fact_files_are_parquet_2_pages_without_block_compression(loaded) -> None:
+    ws, _ = loaded
+    assert _by_channel(ws) == {"chat": 1800, "email": 3600}
+    (path,) = ws.facts_folder.rglob("ticket_core.*.parquet")
+    meta = pq.ParquetFile(path).metadata
+    columns = [meta.row_group(0).column(i) for i in range(meta.num_columns)]
+    assert {column.compression for column in columns} == {"UNCOMPRESSED"}
+    by_name = {column.path_in_schema: column for column in columns}
+    # Version 2 pages encode integers and timestamps as deltas (version 1: plain or dictionary).
+    assert "DELTA_BINARY_PACKED" in by_name["agent_replies"].encodings
+    assert "DELTA_BINARY_PACKED" in by_name["created_at"].encodings
 
 
 def _facts_table(ws: supportmetrics.Workspace) -> str:

@@ -18,6 +18,7 @@ __all__ = [
     "status_segments",
     "status_summary",
     "unsolved_segments",
+    "with_derived_summary",
 ]
 
 SOLVED = ("solved", "closed")
@@ -52,21 +53,46 @@ def status_events(tickets: ir.Table, events: ir.Table) -> ir.Table:
     return real.union(solved).union(closed)
 
 
-def status_summary(history: ir.Table) -> ir.Table:
-    """Per ticket: first and last solve, reopens, and the last status the history reaches.
+def status_summary(events: ir.Table, **counts: ir.Value) -> ir.Table:
+    """Per ticket with events: first and last solve, reopens and the last status its status
+    changes reach (`status_changes` counts them), with `counts` (aggregates over all its events),
+    in one pass over `events`.
 
     A solve is a change into solved/closed from anything else (solved -> closed is not a second
-    solve); a reopen is a change from solved/closed to an unsolved status.
+    solve); a reopen is a change from solved/closed to an unsolved status. A ticket without status
+    changes is summarised by `with_derived_summary`.
     """
-    was_solved = history.from_value.isin(SOLVED)
-    is_solve = history.to_value.isin(SOLVED) & (history.from_value.isnull() | ~was_solved)
-    is_reopen = was_solved & history.to_value.isin(UNSOLVED)
-    return history.group_by("ticket_id").aggregate(
-        first_solved_at=history.at.min(where=is_solve),
-        last_solve_event_at=history.at.max(where=is_solve),
-        reopens=history.count(where=is_reopen),
-        history_status=history.to_value.argmax(history.at),
+    status = events.type == "status"
+    was_solved = events.from_value.isin(SOLVED)
+    is_solve = status & events.to_value.isin(SOLVED) & (events.from_value.isnull() | ~was_solved)
+    is_reopen = status & was_solved & events.to_value.isin(UNSOLVED)
+    return events.group_by("ticket_id").aggregate(
+        first_solved_at=events.at.min(where=is_solve),
+        last_solve_event_at=events.at.max(where=is_solve),
+        reopens=events.count(where=is_reopen),
+        history_status=events.to_value.argmax(events.at, where=status),
+        **counts,
+        status_changes=events.count(where=status),
     )
+
+
+def with_derived_summary(facts: ir.Table) -> ir.Table:
+    """`facts` (tickets left-joined to `status_summary`) with, for a ticket without status
+    changes, the summary of the history `status_events` derives for it: solved at `solved_at`
+    (else `closed_at`), never reopened, last in closed when closed after that solve, else solved
+    (closed at the solve itself: solved, the change `status_events` lists first). Drops
+    `status_changes`."""
+    bare = facts.status_changes.coalesce(0) == 0
+    solve_at = facts.solved_at.coalesce(facts.closed_at)
+    closed_last = facts.closed_at.notnull() & (
+        facts.solved_at.isnull() | (facts.closed_at > facts.solved_at)
+    )
+    derived = ibis.cases((closed_last, "closed"), (facts.solved_at.notnull(), "solved"), else_=None)
+    return facts.mutate(
+        first_solved_at=ibis.ifelse(bare, solve_at, facts.first_solved_at),
+        last_solve_event_at=ibis.ifelse(bare, solve_at, facts.last_solve_event_at),
+        history_status=ibis.ifelse(bare, derived, facts.history_status),
+    ).drop("status_changes")
 
 
 def status_segments(history: ir.Table, facts: ir.Table) -> ir.Table:

@@ -20,7 +20,7 @@ from supportmetrics.calendar import schedule_of_team, with_business_seconds
 from supportmetrics.facts.elapsed import elapsed_seconds
 from supportmetrics.facts.repeats import repeat_contacts
 from supportmetrics.facts.replies import is_agent_reply
-from supportmetrics.facts.status import SOLVED, status_events, status_summary
+from supportmetrics.facts.status import SOLVED, status_events, status_summary, with_derived_summary
 from supportmetrics.facts.waiting import waiting_times
 
 __all__ = [
@@ -69,8 +69,12 @@ def _message_facts(tickets: ir.Table, messages: ir.Table, options: TicketOptions
         bot_messages=m.count(where=m.author_type == "bot"),
         internal_notes=m.count(where=~m.public.coalesce(True)),
     )
-    # Distinct (ticket, agent) pairs counted: cheaper than a distinct count per ticket.
-    agents = m.filter(m.is_reply & (m.author_type == "agent") & m.author_id.notnull())
+    # Distinct (ticket, agent) pairs counted: cheaper than a distinct count per ticket. Read from
+    # `messages` itself (the creation time is not needed), `m` has one reader and is not stored.
+    replies = is_agent_reply(messages, options.count_bots)
+    agents = messages.filter(
+        replies & (messages.author_type == "agent") & messages.author_id.notnull()
+    )
     agents = agents.select("ticket_id", "author_id").distinct()
     agents = agents.group_by("ticket_id").aggregate(agents_replying=agents.count())
     first = counts.left_join(agents, "ticket_id").drop("ticket_id_right")
@@ -86,9 +90,11 @@ def _message_facts(tickets: ir.Table, messages: ir.Table, options: TicketOptions
     return first.left_join(second, "ticket_id").drop("ticket_id_right")
 
 
-def _event_counts(events: ir.Table) -> ir.Table:
+def _event_facts(events: ir.Table) -> ir.Table:
+    """The status summary and the team and assignee changes, in one pass over `events`."""
     changed = events.from_value.notnull()
-    return events.group_by("ticket_id").aggregate(
+    return status_summary(
+        events,
         transfers=events.count(where=(events.type == "team") & changed),
         reassignments=events.count(where=(events.type == "assignee") & changed),
     )
@@ -102,19 +108,17 @@ def _ticket_rows(
     tickets: ir.Table,
     messages: ir.Table,
     events: ir.Table,
-    history: ir.Table,
     options: TicketOptions,
 ) -> ir.Table:
-    """Tickets with their message facts, status summary and event counts; the clock and the
-    flags that need no other ticket (with `_HELPERS`)."""
+    """Tickets with their message facts, status summary (that of `status_events`) and event
+    counts; the clock and the flags that need no other ticket (with `_HELPERS`)."""
     facts = (
         tickets.left_join(_message_facts(tickets, messages, options), "ticket_id")
         .drop("ticket_id_right")
-        .left_join(status_summary(history), "ticket_id")
-        .drop("ticket_id_right")
-        .left_join(_event_counts(events), "ticket_id")
+        .left_join(_event_facts(events), "ticket_id")
         .drop("ticket_id_right")
     )
+    facts = with_derived_summary(facts)
     status = facts.status.coalesce(facts.history_status, "new")
     solved = status.isin(SOLVED)
     facts = facts.mutate(
@@ -143,10 +147,7 @@ def ticket_core(
     The ticket facts without repeat contacts, waiting times and sales (see `ticket_facts`): what
     most ticket metrics read, built without the windows those need.
     """
-    tickets = table("tickets")
-    events = table("ticket_events")
-    history = status_events(tickets, events)
-    facts = _ticket_rows(tickets, table("messages"), events, history, options)
+    facts = _ticket_rows(table("tickets"), table("messages"), table("ticket_events"), options)
     return _with_durations(facts).drop(*_HELPERS)
 
 
@@ -197,7 +198,7 @@ def ticket_facts(
     tickets = table("tickets")
     events = table("ticket_events")
     history = materialize(status_events(tickets, events))
-    facts = materialize(_ticket_rows(tickets, table("messages"), events, history, options))
+    facts = materialize(_ticket_rows(tickets, table("messages"), events, options))
     repeats = repeat_contacts(facts, options.repeat_days, options.repeat_same_issue)
     facts = facts.left_join(repeats, "ticket_id").drop("ticket_id_right")
     facts = facts.mutate(repeat_contact=facts.repeat_contact.coalesce(False))
