@@ -14,8 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import supportmetrics
-from supportmetrics.ingest import IngestError, batch
-from supportmetrics.ingest.files import stage_file
+from supportmetrics.ingest import IngestError
 
 _UTC = [
     datetime(2024, 1, 1, 10, 0, tzinfo=UTC),
@@ -197,57 +196,3 @@ def test_a_table_from_typed_and_text_files_checks_every_value_alike(tmp_path: Pa
     text.ingest([text_folder])
     assert _stored(mixed) == _stored(text)
     assert len(_stored(mixed)["tickets"]) == 4
-
-
-def test_parquet_too_big_to_copy_is_read_in_place_with_the_same_outcome(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Where a copy of a table's Parquet rows would outgrow the ingest's memory, every pass reads
-    the files instead: what is stored, rejected and reported is the same."""
-    kept: list[bool] = []
-
-    def staging(*args: object, **kwargs: object) -> int:
-        kept.append(bool(args[4]))
-        return stage_file(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(batch, "stage_file", staging)
-    monkeypatch.setattr(batch, "_STAGED_PER_PARQUET_BYTE", 10**12)  # any file outgrows memory
-    in_place = supportmetrics.init(tmp_path / "in-place", timezone="America/New_York")
-    text = supportmetrics.init(tmp_path / "text", timezone="America/New_York")
-    folder = _typed(tmp_path / "in")
-    (folder / "tickets.parquet").rename(folder / "tickets_good.parquet")
-    _bad_tickets(folder / "tickets_bad.parquet")  # a second file: the table is a view of both
-    bad = pq.read_table(folder / "tickets_bad.parquet")
-    ids = pa.array(["T1", "B2", "B3", "B4", "B5"])
-    pq.write_table(bad.set_column(0, "ticket_id", ids), folder / "tickets_bad.parquet")
-    report = in_place.ingest([folder], on_error="quarantine")
-    assert kept and not any(kept)
-    text.ingest([_text(tmp_path / "in-text")])
-    # T1 is in both files (a duplicate, rejected in both, and its messages with it); rows count from 1
-    assert {(p.file.rsplit("/", 1)[-1], p.line, p.rule) for p in report.problems} == {
-        ("tickets_good.parquet", 1, "unique"),
-        ("tickets_bad.parquet", 1, "unique"),
-        ("tickets_bad.parquet", 2, "range"),
-        ("tickets_bad.parquet", 3, "order"),
-        ("tickets_bad.parquet", 4, "type"),
-        ("tickets_bad.parquet", 5, "range"),
-        ("messages.parquet", 1, "reference"),
-        ("messages.parquet", 2, "reference"),
-    }
-    stored, expected = _stored(in_place), _stored(text)
-    assert stored["surveys"] == expected["surveys"]
-    assert [row[0] for row in stored["tickets"]] == ["T2", "T3"]
-    assert stored["tickets"] == [r for r in expected["tickets"] if r[0] in ("T2", "T3")]
-    assert sorted(p.name for p in report.rejects_files) == [
-        "messages.rejects.csv",
-        "tickets_bad.rejects.csv",
-        "tickets_good.rejects.csv",
-    ]
-
-
-@pytest.mark.parametrize(
-    ("setting", "expected"),
-    [("2GB", 2 * 10**9), ("512 MiB", 512 * 2**20), ("1.5gb", 15 * 10**8), ("lots", None)],
-)
-def test_memory_settings_read_as_bytes(setting: str, expected: int | None) -> None:
-    assert batch._bytes(setting) == expected

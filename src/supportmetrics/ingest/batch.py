@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -231,9 +230,7 @@ def _run(
             if write:
                 create_store(con, f"{STORE}.")
                 con.execute("BEGIN TRANSACTION")
-            batch = _Batch(
-                con, sources, catalog, write, on_error, max_custom_columns, memory_limit, step
-            )
+            batch = _Batch(con, sources, catalog, write, on_error, max_custom_columns, step)
             try:
                 for name, members in _by_table(sources).items():
                     batch.load(name, members, record_touched)
@@ -285,12 +282,10 @@ class _Batch:
         write: bool,
         on_error: OnError,
         max_custom_columns: int | None,
-        memory_limit: str,
         step: Step,
     ) -> None:
         self.con, self.sources, self.catalog, self.write = con, sources, catalog, write
         self.on_error, self.max_custom_columns, self.step = on_error, max_custom_columns, step
-        self.memory_limit = memory_limit
         self.loads: dict[str, TableLoad] = {}
         self.quarantine = Quarantine([], [])
         self.keys: dict[str, str] = {}
@@ -300,9 +295,7 @@ class _Batch:
     def load(self, name: str, members: list[int], record_touched: bool) -> None:
         """Stage, check and (when writing and nothing has failed) write the table `name`."""
         con = self.con
-        load, file_columns, staged = _stage(
-            con, self.sources, name, members, self.memory_limit, self.step
-        )
+        load, file_columns, staged = _stage(con, self.sources, name, members, self.step)
         self.loads[name] = load
         present = _present(con, name)
         self.step(f"checking {name}")
@@ -411,14 +404,11 @@ def _stage(
     sources: list[SourceFile],
     name: str,
     members: list[int],
-    memory_limit: str,
     step: Step,
 ) -> tuple[TableLoad, dict[int, set[str]], list[str]]:
-    """Stage the files `members` of table `name` as its raw rows (copied, or read from the files
-    where a copy would outgrow `memory_limit`): the load, each file's columns and the statements
-    that drop what was staged."""
+    """Stage the files `members` of table `name` as its raw rows: the load, each file's columns
+    and the statements that drop what was staged."""
     load = TableLoad(name, [])
-    keep = _fits(con, [sources[i] for i in members], memory_limit)
     parts: list[str] = []
     file_columns: dict[int, set[str]] = {}
     part_types: dict[str, dict[str, str]] = {}
@@ -426,17 +416,16 @@ def _stage(
         source = sources[index]
         step(f"reading {source.path.name}")
         part = f"part_{index}"
-        count = stage_file(con, source, index, part, keep)
+        count = stage_file(con, source, index, part)
         described = con.execute(f"DESCRIBE {quote(part)}").fetchall()
         part_types[part] = {row[0]: row[1] for row in described}
         file_columns[index] = set(part_types[part])
         load.files.append(source.label)
         load.rows_read += count
         parts.append(part)
-    kind = "TABLE" if keep else "VIEW"
     if len(parts) == 1:  # one file: its staged table is the table's, no copy needed
-        con.execute(f"ALTER {kind} {quote(parts[0])} RENAME TO {_raw(name)}")
-        return load, file_columns, [f"DROP {kind} {_raw(name)}"]
+        con.execute(f"ALTER TABLE {quote(parts[0])} RENAME TO {_raw(name)}")
+        return load, file_columns, [f"DROP TABLE {_raw(name)}"]
     union = " UNION ALL BY NAME ".join(
         f"SELECT {_combinable(part_types, parts, p)} FROM {quote(p)}" for p in parts
     )
@@ -449,42 +438,8 @@ def _stage(
     return (
         load,
         file_columns,
-        [f"DROP VIEW {_raw(name)}", *(f"DROP {kind} {quote(p)}" for p in parts)],
+        [f"DROP VIEW {_raw(name)}", *(f"DROP TABLE {quote(p)}" for p in parts)],
     )
-
-
-_STAGED_PER_PARQUET_BYTE = 3
-"""About how many bytes of memory a staged row takes per byte of its Parquet data uncompressed
-(measured on the demo's ticket events: 1.86 GB staged from 649 MB)."""
-
-
-def _fits(con: duckdb.DuckDBPyConnection, sources: list[SourceFile], memory_limit: str) -> bool:
-    """Whether to copy a table's rows into memory for the checks (every pass then reads the copy)
-    rather than read its files on each pass: unless they are all Parquet and their rows would take
-    more than the ingest's memory, where the copy would spill to disk and be read back."""
-    limit = _bytes(memory_limit)
-    if limit is None or any(s.fmt != "parquet" for s in sources):
-        return True
-    files = ", ".join(sql_literal(s.path) for s in sources)
-    try:
-        found = con.execute(
-            f"SELECT COALESCE(sum(total_uncompressed_size), 0) FROM parquet_metadata([{files}])"
-        ).fetchone()
-    except duckdb.Error:  # not Parquet after all: staging says what is wrong with it
-        return True
-    return found is not None and found[0] * _STAGED_PER_PARQUET_BYTE <= limit
-
-
-_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
-_UNITS |= {"kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
-
-
-def _bytes(setting: str) -> int | None:
-    """`2GB`, `512 MiB` ... in bytes; None for what is not such a size."""
-    found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", setting)
-    if not found or found[2].lower() not in _UNITS:
-        return None
-    return int(float(found[1]) * _UNITS[found[2].lower()])
 
 
 def _combinable(part_types: dict[str, dict[str, str]], parts: list[str], part: str) -> str:

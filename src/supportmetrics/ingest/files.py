@@ -341,13 +341,10 @@ def _csv_relation(source: SourceFile, names: list[str]) -> str:
     return f"SELECT {selected} FROM {read}"
 
 
-def stage_file(
-    con: duckdb.DuckDBPyConnection, source: SourceFile, index: int, target: str, keep: bool = True
-) -> int:
+def stage_file(con: duckdb.DuckDBPyConnection, source: SourceFile, index: int, target: str) -> int:
     """Read `source` into the table `target`: `_file`, `_line` and one text column per input column.
 
-    Tags and other lists are staged as lists of text. Without `keep`, a Parquet file is staged as a
-    view that reads the file on each pass instead of a copy of its rows. Returns the row count.
+    Tags and other lists are staged as lists of text. Returns the row count.
     """
     if source.fmt == "csv":
         names = _csv_header(source, _check_text(source, _head(source)))
@@ -362,10 +359,9 @@ def stage_file(
         relation = _json_relation(con, source)
     else:
         relation = _parquet_relation(con, source)
-    kind = "TABLE" if keep or source.fmt != "parquet" else "VIEW"
     try:
         con.execute(
-            f"CREATE TEMP {kind} {quote(target)} AS SELECT {index} AS _file, * FROM ({relation})"
+            f"CREATE TEMP TABLE {quote(target)} AS SELECT {index} AS _file, * FROM ({relation})"
         )
     except duckdb.Error as exc:
         raise IngestError([_engine_problem(source, exc)]) from None
