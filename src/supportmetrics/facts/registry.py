@@ -118,6 +118,14 @@ def _declare(*tables: FactTable) -> dict[str, FactTable]:
     return {t.name: t for t in tables}
 
 
+_NARROW: dict[str, Any] = {
+    "agent": "assignee_id",
+    "wider": "ticket_rows",
+    "borrows_all": True,
+    "wider_on": "ticket_id",
+}
+"""Rows about tickets that keep a few ticket columns and borrow every other one by ticket_id."""
+
 FACT_TABLES: dict[str, FactTable] = _declare(
     FactTable(
         "tickets",
@@ -202,26 +210,8 @@ FACT_TABLES: dict[str, FactTable] = _declare(
         ),
     ),
     FactTable("handling", None, ("handled_at",), agent="agent_id", build=builds.handling),
-    FactTable(
-        "backlog",
-        None,
-        ("start", "end", "created_at"),
-        agent="assignee_id",
-        build=builds.backlog,
-        wider="ticket_rows",
-        borrows_all=True,
-        wider_on="ticket_id",
-    ),
-    FactTable(
-        "flow",
-        None,
-        ("at", "created_at"),
-        agent="assignee_id",
-        build=builds.flow,
-        wider="ticket_rows",
-        borrows_all=True,
-        wider_on="ticket_id",
-    ),
+    FactTable("backlog", None, ("start", "end", "created_at"), build=builds.backlog, **_NARROW),
+    FactTable("flow", None, ("at", "created_at"), build=builds.flow, **_NARROW),
     FactTable(
         "sla",
         None,

@@ -262,6 +262,13 @@ def _run(
         con.close()
 
 
+_REFERENCED: dict[str, list[str]] = {}
+"""Table -> its columns that other tables' references name."""
+for _table in TABLES.values():
+    for _ref in _table.references:
+        _REFERENCED.setdefault(_ref.table, []).append(_ref.target)
+
+
 def _by_table(sources: list[SourceFile]) -> dict[str, list[int]]:
     """The indexes of the sources of each table, tables in schema order: a table comes after the
     tables it references, so their rows are checked (and written) first."""
@@ -290,7 +297,6 @@ class _Batch:
         self.quarantine = Quarantine([], [])
         self.keys: dict[str, str] = {}
         """Referenced table -> the temporary table of its valid keys, for a table not written."""
-        self.referenced = {ref.table for table in TABLES.values() for ref in table.references}
 
     def load(self, name: str, members: list[int], record_touched: bool) -> None:
         """Stage, check and (when writing and nothing has failed) write the table `name`."""
@@ -316,11 +322,8 @@ class _Batch:
         if self.write and not failed:
             self.step(f"writing {name}")
             _write_table(con, name, present, custom, load, record_touched)
-        elif name in self.referenced:
-            target = {
-                ref.target for t in TABLES.values() for ref in t.references if ref.table == name
-            }
-            self.keys[name] = _keep_keys(con, name, sorted(target))
+        elif name in _REFERENCED:
+            self.keys[name] = _keep_keys(con, name, _REFERENCED[name])
         for statement in staged:
             con.execute(statement)
 
