@@ -255,7 +255,8 @@ class Engine:
     ) -> ir.Table:
         """The fact table `name` for these variants and clock, materialised on first use: read
         from the `FactCache` when this data version's file is there, else built (and persisted
-        there unless the build depends on `now`)."""
+        there unless the build depends on `now`); a table that is a `view` under these settings
+        is kept as its expression."""
         table = fact_table(name)
         if table.build is None:
             return self.table(name)
@@ -274,7 +275,8 @@ class Engine:
     ) -> ir.Table:
         table_name = f"{self._prefix}_facts_{next(self._names)}"
         file = FactCache.file_name(table.name, clock, asdict(options))
-        if self.persisted is not None:
+        view = table.view is not None and table.view(self.config)
+        if self.persisted is not None and not view:
             found = self.persisted.read(self.db, file, table_name)
             if found is not None:
                 return self._kept(key, file, table_name, found)
@@ -287,6 +289,8 @@ class Engine:
             self._reads_now = outer or reads_now
         if reads_now:
             self._volatile.add(key)
+        if view:
+            return expr
         if self.persisted is not None and not reads_now:
             try:
                 about = {"name": table.name, "clock": clock, "options": asdict(options)}

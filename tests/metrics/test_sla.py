@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+import ibis.expr.operations as ops
 import pytest
 
 import supportmetrics
@@ -180,3 +181,40 @@ def test_a_solve_before_the_first_reply_meets_it(tmp_path) -> None:
         assert _counts(reply) == [("first_response_time", 0, 1)]
     finally:
         ws.close()
+
+
+CALENDAR_POLICY = '[[sla]]\nname = "all"\nfirst_response_time = "45m"\nresolution_time = "2h"\n'
+UNMATCHED_BUSINESS_POLICY = (
+    '[[sla]]\nname = "none"\nclock = "business"\npriority = ["none"]\nresolution_time = "1h"\n'
+)
+
+
+def test_calendar_policies_read_the_ticket_facts_without_a_stored_copy(team) -> None:
+    # Calendar clocks and no next-response target: the SLA rows are a projection of ticket_core
+    # (nothing stored); a business policy that matches no ticket makes the engine store them, and
+    # every number is the same both ways.
+    path = team.root / CONFIG_FILE
+    base = path.read_text()
+    results = {}
+    for name, policies in {
+        "view": CALENDAR_POLICY,
+        "stored": CALENDAR_POLICY + UNMATCHED_BUSINESS_POLICY,
+    }.items():
+        path.write_text(base + policies)
+        ws = supportmetrics.connect(team.root)
+        try:
+            engine = ws.engine()
+            facts = engine.facts("sla")
+            stored = isinstance(facts.op(), ops.PhysicalTable)
+            assert stored == (name == "stored")
+            results[name] = [
+                _counts(ws.metric("sla_attainment", by=["target"])),
+                ws.metric("sla_attainment", by=["tier", "target"]).rows,
+                sorted(facts.drop("sla_policy").to_pyarrow().to_pylist(), key=str),
+            ]
+        finally:
+            ws.close()
+    # first response within 45 min: T3, T5, T8 of 7 (as above); resolution (last solve) within
+    # 2 h: T5 (5 min), T7 (1 h), T8 (1 h); T1 and T4 take 3 h, T3 4 h, T2 and T6 are open
+    assert results["view"][0] == [("first_response_time", 3, 7), ("resolution_time", 3, 8)]
+    assert results["view"] == results["stored"]

@@ -160,8 +160,9 @@ def sla(engine: Any, options: TicketOptions, clock: ClockName) -> ir.Table:
         raise ValueError("no SLA policies configured: add [[sla]] tables to supportmetrics.toml")
     # ticket_core: a split by what only `tickets` adds (repeat contacts, waits, sales) borrows it
     facts = engine.facts("ticket_core", asdict(options))
-    customers = engine.table("customers").select("customer_id", "tier")
-    facts = facts.left_join(customers, "customer_id").drop("customer_id_right")
+    if any(p.tier for p in config.sla):  # the policies match on the customer's tier
+        customers = engine.table("customers").select("customer_id", "tier")
+        facts = facts.left_join(customers, "customer_id").drop("customer_id_right")
     return sla_facts(
         facts,
         customer_turns(engine.table("messages"), options.count_bots),

@@ -15,6 +15,7 @@ from typing import Any, Literal
 import ibis.expr.types as ir
 
 from supportmetrics.facts import builds
+from supportmetrics.facts.sla import is_view as sla_is_view
 from supportmetrics.facts.tickets import TicketOptions
 
 __all__ = [
@@ -108,6 +109,9 @@ class FactTable:
     drill_columns: tuple[str, ...] = ()
     """The columns a drill-down shows by default, in order (the agent's name joins beside the
     `agent` column; the metric's value and filed-at time are added)."""
+    view: Callable[[Any], bool] | None = None
+    """Whether, under a workspace's settings (`Config`), the build is a projection of other fact
+    tables that joins nothing: queries then scan it afresh instead of a stored copy."""
 
     def derived_dimensions(self) -> tuple[str, ...]:
         """The dimensions computed from a row's time and tags, beside its own columns."""
@@ -219,6 +223,7 @@ FACT_TABLES: dict[str, FactTable] = _declare(
         agent="assignee_id",
         options=OPTION_NAMES,
         build=builds.sla,
+        view=lambda config: sla_is_view(config.sla),
         wider="tickets",
         borrowed=_REPEATS_WAITS_SALES,
         wider_on="ticket_id",

@@ -21,7 +21,7 @@ import ibis.expr.types as ir
 from supportmetrics.calendar import schedule_of_team, with_business_due
 from supportmetrics.config import SLA_TARGETS, SlaPolicy
 
-__all__ = ["sla_facts", "ticket_sla_summary"]
+__all__ = ["is_view", "sla_facts", "ticket_sla_summary"]
 
 
 def _policy_column(tickets: ir.Table, policies: Sequence[SlaPolicy], value: str) -> ir.Value:
@@ -51,80 +51,85 @@ def sla_facts(
 ) -> ir.Table:
     """SLA rows (see the module docstring) with the ticket's columns.
 
-    `tickets` are ticket facts with a `tier` column; `turns` come from `customer_turns`.
+    `tickets` are ticket facts (with a `tier` column when a policy matches on tier); `turns` come
+    from `customer_turns`. Each target's rows are a projection of the covered tickets, so with
+    calendar-clock policies and no next_response_time target the rows join nothing (`is_view`).
     """
+    private = ("__clock", *(f"__{t}" for t in SLA_TARGETS))
     tickets = tickets.mutate(
         sla_policy=_policy_column(tickets, policies, "name"),
-        __clock=_policy_column(tickets, policies, "clock"),
-        **{f"__{t}": _policy_column(tickets, policies, t) for t in SLA_TARGETS},
+        **{f"__{v}": _policy_column(tickets, policies, v) for v in ("clock", *SLA_TARGETS)},
     )
     covered = tickets.filter(tickets.sla_policy.notnull())
-    keys = covered.select(
-        "ticket_id", "__clock", "last_solved_at", *(f"__{t}" for t in SLA_TARGETS)
-    )
-    first = covered.filter(covered.created_by != "agent").select(
-        "ticket_id",
-        target=ibis.literal("first_response_time"),
-        start_at=covered.created_at,
-        stop_at=(
-            ibis.least(covered.first_reply_at, covered.first_solved_at)
-            if first_reply_met_by == "reply_or_solve"
-            else covered.first_reply_at
-        ),
-        budget=covered.__first_response_time,
-    )
-    resolution = covered.select(
-        "ticket_id",
-        target=ibis.literal("resolution_time"),
-        start_at=covered.created_at,
-        stop_at=covered.last_solved_at,
-        budget=covered.__resolution_time,
-    )
-    rows = first.union(resolution)
+    carried = [c for c in covered.columns if c not in private and c != "ticket_id"]
+
+    def target(source: ir.Table, name: str, start_at: ir.Value, stop_at: ir.Value) -> ir.Table:
+        return source.select(
+            "ticket_id",
+            target=ibis.literal(name),
+            start_at=start_at,
+            stop_at=stop_at,
+            budget=source[f"__{name}"],
+            __clock=source.__clock,
+            **{c: source[c] for c in carried},
+        )
+
+    first_stop = covered.first_reply_at
+    if first_reply_met_by == "reply_or_solve":
+        first_stop = ibis.least(first_stop, covered.first_solved_at)
+    rows = target(
+        covered.filter(covered.created_by != "agent"),
+        "first_response_time",
+        covered.created_at,
+        first_stop,
+    ).union(target(covered, "resolution_time", covered.created_at, covered.last_solved_at))
     if any(p.next_response_time for p in policies):  # the customer turns only when needed
-        later = turns.filter(turns.turn >= 1).join(keys, "ticket_id")
+        later = turns.filter(turns.turn >= 1).join(covered, "ticket_id")
+        solve = later.last_solved_at
         rows = rows.union(
-            later.select(
-                "ticket_id",
-                target=ibis.literal("next_response_time"),
-                start_at=later.answered_at,
-                stop_at=later.reply_at.coalesce(
-                    ibis.ifelse(
-                        later.last_solved_at >= later.answered_at, later.last_solved_at, None
-                    )
-                ),
-                budget=later.__next_response_time,
+            target(
+                later,
+                "next_response_time",
+                later.answered_at,
+                later.reply_at.coalesce(ibis.ifelse(solve >= later.answered_at, solve, None)),
             )
         )
-    rows = rows.filter(rows.budget.notnull()).join(keys.select("ticket_id", "__clock"), "ticket_id")
-    if any(p.clock == "business" for p in policies):  # the business-hours joins only when needed
-        schedules = tickets.select(
-            "ticket_id", __schedule=schedule_of_team(tickets.team, team_schedules)
-        )
-        rows = rows.join(schedules, "ticket_id")
+    rows = rows.filter(rows.budget.notnull())
+    business = any(p.clock == "business" for p in policies)
+    if business:  # the business-hours joins only when needed
         rows = with_business_due(
-            rows,
+            rows.mutate(__schedule=schedule_of_team(rows.team, team_schedules)),
             {"__business_due": ("start_at", "budget")},
             calendar,
             minutes,
             schedule_column="__schedule",
         )
-        due = ibis.ifelse(
-            rows.__clock == "business",
-            rows.__business_due,
-            rows.start_at + rows.budget.as_interval("s"),
-        )
-        rows = rows.mutate(clock=rows.__clock, due_at=due).drop("__business_due", "__schedule")
-    else:
-        rows = rows.mutate(clock=rows.__clock, due_at=rows.start_at + rows.budget.as_interval("s"))
-    now_value = ibis.literal(now)
+    due = rows.start_at + rows.budget.as_interval("s")
+    if business:
+        due = ibis.ifelse(rows.__clock == "business", rows.__business_due, due)
+    rows = rows.mutate(clock=rows.__clock, due_at=due)
     met = ibis.cases(
         (rows.stop_at.notnull(), rows.stop_at <= rows.due_at),
-        (rows.due_at < now_value, ibis.literal(False)),
+        (rows.due_at < ibis.literal(now), ibis.literal(False)),
         else_=ibis.null("boolean"),
     )
-    rows = rows.mutate(met=met).drop("__clock")
-    return rows.join(tickets.drop("__clock", *(f"__{t}" for t in SLA_TARGETS)), "ticket_id")
+    return rows.select(
+        "ticket_id",
+        "target",
+        "start_at",
+        "stop_at",
+        "budget",
+        "clock",
+        "due_at",
+        met=met,
+        **{c: rows[c] for c in carried},
+    )
+
+
+def is_view(policies: Sequence[SlaPolicy]) -> bool:
+    """Whether `sla_facts` under `policies` is a projection of the ticket facts joining nothing
+    (calendar clocks only, no next_response_time target): cheaper to scan again than to store."""
+    return not any(p.clock == "business" or p.next_response_time for p in policies)
 
 
 def ticket_sla_summary(sla: ir.Table) -> ir.Table:
