@@ -165,6 +165,42 @@ def test_backlog_without_periods_is_the_running_sums_last_day(team, by) -> None:
     assert team.metric("backlog", end=date(2023, 12, 31)).rows == []  # before the data begins
 
 
+@pytest.mark.parametrize("by", [[], ["team"]])
+def test_backlog_without_a_range_is_the_running_sums_last_period(team, by) -> None:
+    # After all the data: T2 and T6 are still open and both older than 24 h (T8 closes last)
+    expected = {(): (2, 2)} if not by else {("billing",): (2, 2), ("tech",): (0, 0)}
+    snapshot = team.metric("backlog", by=by).rows
+    assert {tuple(r[d] for d in by): (r["value"], r["aged"]) for r in snapshot} == expected
+    series = team.metric("backlog", by=by, period="day").rows
+    last = {tuple(r[d] for d in by): r for r in series}  # each group's last day
+    assert [{k: r[k] for k in (*by, "value", "n", "aged")} for r in snapshot] == [
+        {k: r[k] for k in (*by, "value", "n", "aged")} for r in last.values()
+    ]
+
+
+def test_backlog_after_the_data_counts_every_open_ticket_as_aged(tmp_path) -> None:
+    # N1 opens an hour before the data's last instant (O1 solved): the daily series runs on until
+    # N1 turns 24 h old, so its last day counts it aged, and so does the snapshot after the data
+    tickets = (
+        "ticket_id,created_at,channel,status,solved_at\n"
+        "O1,2024-01-01T09:00:00Z,email,solved,2024-01-03T10:00:00Z\n"
+        "N1,2024-01-03T09:00:00Z,email,open,\n"
+    )
+    ws = make_workspace(tmp_path, tickets=tickets)
+    try:
+        [snapshot] = ws.metric("backlog").rows
+        assert (snapshot["value"], snapshot["n"], snapshot["aged"]) == (1, 1, 1)
+        series = ws.metric("backlog", period="day").rows
+        assert [(r["period"], r["value"], r["aged"]) for r in series] == [
+            ("2024-01-01", 1, 0),
+            ("2024-01-02", 1, 1),  # O1, 39 h old
+            ("2024-01-03", 1, 0),  # O1 solved; N1 15 h old
+            ("2024-01-04", 1, 1),  # N1 turns 24 h old at 09:00
+        ]
+    finally:
+        ws.close()
+
+
 @pytest.mark.parametrize("period", ["day", "week", "month"])
 def test_backlog_of_a_range_ending_before_the_data_does(team, period) -> None:
     # The changes after the range's last period are left out of its query: each period shown

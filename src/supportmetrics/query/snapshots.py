@@ -38,7 +38,7 @@ def backlog_rows(
     rows, dims = _split(engine, facts_name, query, segments)
     aged_at, aged = _aged(rows, aged_hours)
     base = {n: rows[c] for n, c in dims.items()}
-    if not query.period and end is not None:
+    if not query.period:  # one snapshot: when `end` ends, else after all the data
         return _snapshots(engine, rows, base, aged_at, aged, [end])[0]
     changes = (
         rows.select(**base, at=rows.start, delta=ibis.literal(1), aged=ibis.literal(0))
@@ -85,37 +85,44 @@ def _snapshots(
     base: Mapping[str, ir.Value],
     aged_at: ir.Value,
     aged: ir.Value,
-    ends: Sequence[date],
+    ends: Sequence[date | None],
 ) -> list[list[dict[str, Any]]]:
-    """The backlog when each local day of `ends` ends, counted directly: the stretches open at
-    that instant, and those of them aged by then. The same numbers as the running sums' last
-    period (a stretch counts from its start's local day through the day before its end's), in one
-    grouped scan for every end instead of a window over every day of the data."""
+    """The backlog when each local day of `ends` ends (None: after all the data), counted
+    directly: the stretches open at that instant, and those of them aged by then. The same numbers
+    as the running sums' last period (a stretch counts from its start's local day through the day
+    before its end's; after all the data every stretch still open has aged, as the running sums
+    run until it has), in one grouped scan for every end instead of a window over every day."""
     zone = ZoneInfo(engine.config.timezone)
-    instants = []
+    instants: list[datetime | None] = []
     aggregates: dict[str, ir.Value] = {}
     for index, end in enumerate(ends):
-        midnight = datetime.combine(end + timedelta(days=1), datetime.min.time(), zone)
-        at = ibis.literal(midnight.astimezone(UTC).replace(tzinfo=None), "timestamp")
-        instants.append(at.op().value)
-        open_then = (rows.start < at) & (rows.end.isnull() | (rows.end >= at))
+        if end is None:
+            instants.append(None)
+            open_then = rows.end.isnull()
+            aged_then = open_then
+        else:
+            midnight = datetime.combine(end + timedelta(days=1), datetime.min.time(), zone)
+            at = ibis.literal(midnight.astimezone(UTC).replace(tzinfo=None), "timestamp")
+            instants.append(at.op().value)
+            open_then = (rows.start < at) & (rows.end.isnull() | (rows.end >= at))
+            aged_then = open_then & aged & (aged_at < at)
         aggregates[f"__value_{index}"] = ibis.ifelse(open_then, 1, 0).sum()
-        aggregates[f"__aged_{index}"] = ibis.ifelse(open_then & aged & (aged_at < at), 1, 0).sum()
+        aggregates[f"__aged_{index}"] = ibis.ifelse(aged_then, 1, 0).sum()
     counts = rows.group_by([v.name(n) for n, v in base.items()]) if base else rows
     table = counts.aggregate(**aggregates, __first=rows.start.min())
-    found: list[dict[str, Any]] = engine.arrow(table).to_pylist()
+    found: list[dict[str, Any]] = engine.arrow(table.order_by(*base) if base else table).to_pylist()
     firsts = [row.pop("__first") for row in found]
     first = min((f for f in firsts if f is not None), default=None)
     out: list[list[dict[str, Any]]] = []
     for index, instant in enumerate(instants):
-        if first is None or first >= instant:  # no stretch, or the day ends before them
-            out.append([])
+        if first is None or (instant is not None and first >= instant):
+            out.append([])  # no stretch, or the day ends before them
             continue
         snapshot = []
         for row in found:
             value, aged_count = row[f"__value_{index}"], row[f"__aged_{index}"]
             own = {k: v for k, v in row.items() if not k.startswith("__")}
-            snapshot.append(own | {"value": value, "aged": aged_count, "n": value})
+            snapshot.append(own | {"value": value, "n": value, "aged": aged_count})
         out.append(snapshot)
     return out
 
