@@ -270,6 +270,20 @@ class Engine:
             self._cache[key] = self._build(key, table, options, clock)
         return self._cache[key]
 
+    def ready_facts(
+        self, name: str, variants: Mapping[str, Any] | None = None, clock: Clock = "calendar"
+    ) -> ir.Table | None:
+        """The fact table `name` when this engine has it or this data version's file is kept,
+        else None (never built here: for a build that can read it instead of computing less)."""
+        table = fact_table(name)
+        options = fact_options(table, variants or {})
+        if (name, options, clock) in self._cache:
+            return self.facts(name, variants, clock)
+        file = FactCache.file_name(name, clock, asdict(options))
+        if self.persisted is not None and (self.persisted.folder / file).is_file():
+            return self.facts(name, variants, clock)
+        return None
+
     def _build(
         self, key: tuple[Any, ...], table: FactTable, options: TicketOptions, clock: Clock
     ) -> ir.Table:

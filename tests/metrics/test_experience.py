@@ -7,6 +7,7 @@ First responses (conftest): T1 1 h (bucket 1-4h), T3 5 min and T8 30 min (0-1h),
 from __future__ import annotations
 
 import math
+import shutil
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -294,3 +295,26 @@ def test_first_response_buckets_are_the_published_set(tmp_path) -> None:
         ("no reply", 1),
     ]
     ws.close()
+
+
+def test_survey_facts_read_the_ticket_facts_when_they_are_at_hand(surveyed) -> None:
+    # Without ticket facts the rated tickets' first responses are computed for them alone; with
+    # ticket_core built (or kept), it is read instead: the same rows either way.
+    def survey_rows(build_core_first: bool) -> list[dict]:
+        shutil.rmtree(surveyed.root / ".supportmetrics", ignore_errors=True)
+        ws = supportmetrics.connect(surveyed.root)
+        try:
+            engine = ws.engine()
+            assert engine.ready_facts("ticket_core") is None
+            if build_core_first:
+                engine.facts("ticket_core")
+                assert engine.ready_facts("ticket_core") is not None
+            rows = engine.facts("surveys").to_pyarrow().to_pylist()
+            assert (engine.ready_facts("ticket_core") is not None) == build_core_first
+            return sorted(rows, key=lambda r: r["response_id"])
+        finally:
+            ws.close()
+
+    alone, read = survey_rows(False), survey_rows(True)
+    assert alone == read
+    assert any(r["first_response_seconds"] is not None for r in read)

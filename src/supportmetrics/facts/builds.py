@@ -68,9 +68,12 @@ def ticket_rows(engine: Any, options: TicketOptions, clock: ClockName) -> ir.Tab
 
 
 def surveys(engine: Any, options: TicketOptions, clock: ClockName) -> ir.Table:
-    """Responses with their ticket's columns and first response time, computed for the rated
-    tickets only (the ticket facts are not built)."""
+    """Responses with their ticket's columns and first response time: from the ticket facts when
+    they are at hand, else computed for the rated tickets only (the ticket facts are not built)."""
     responses = engine.table("surveys")
+    core = engine.ready_facts("ticket_core")
+    if core is not None:
+        return survey_facts(responses, core)
     tickets = engine.table("tickets")
     rated = tickets.semi_join(responses, "ticket_id")
     first = first_response_seconds(rated, engine.table("messages"))
@@ -163,13 +166,13 @@ def sla(engine: Any, options: TicketOptions, clock: ClockName) -> ir.Table:
     if any(p.tier for p in config.sla):  # the policies match on the customer's tier
         customers = engine.table("customers").select("customer_id", "tier")
         facts = facts.left_join(customers, "customer_id").drop("customer_id_right")
+    business = any(p.clock == "business" for p in config.sla)
     return sla_facts(
         facts,
         customer_turns(engine.table("messages"), options.count_bots),
         config.sla,
         engine.now,
-        engine.calendar(),
-        engine.minutes(),
+        (engine.calendar(), engine.minutes()) if business else None,
         config.team_schedules(),
         options.first_reply_met_by,
     )

@@ -44,15 +44,15 @@ def sla_facts(
     turns: ir.Table,
     policies: Sequence[SlaPolicy],
     now: datetime,
-    calendar: ir.Table,
-    minutes: ir.Table,
+    business_time: tuple[ir.Table, ir.Table] | None,
     team_schedules: Mapping[str, str],
     first_reply_met_by: Literal["reply_or_solve", "reply"] = "reply_or_solve",
 ) -> ir.Table:
     """SLA rows (see the module docstring) with the ticket's columns.
 
     `tickets` are ticket facts (with a `tier` column when a policy matches on tier); `turns` come
-    from `customer_turns`. Each target's rows are a projection of the covered tickets, so with
+    from `customer_turns`; `business_time` is the business calendar and minutes tables, needed
+    when a policy runs on the business clock. Each target's rows are a projection of the covered tickets, so with
     calendar-clock policies and no next_response_time target the rows join nothing (`is_view`).
     """
     private = ("__clock", *(f"__{t}" for t in SLA_TARGETS))
@@ -97,11 +97,11 @@ def sla_facts(
     rows = rows.filter(rows.budget.notnull())
     business = any(p.clock == "business" for p in policies)
     if business:  # the business-hours joins only when needed
+        assert business_time is not None, "a business-clock policy needs the business calendar"
         rows = with_business_due(
             rows.mutate(__schedule=schedule_of_team(rows.team, team_schedules)),
             {"__business_due": ("start_at", "budget")},
-            calendar,
-            minutes,
+            *business_time,
             schedule_column="__schedule",
         )
     due = rows.start_at + rows.budget.as_interval("s")
