@@ -52,8 +52,9 @@ def sla_facts(
 
     `tickets` are ticket facts (with a `tier` column when a policy matches on tier); `turns` come
     from `customer_turns`; `business_time` is the business calendar and minutes tables, needed
-    when a policy runs on the business clock. Each target's rows are a projection of the covered tickets, so with
-    calendar-clock policies and no next_response_time target the rows join nothing (`is_view`).
+    when a policy runs on the business clock. Each target's rows are a projection of the covered
+    tickets, so with calendar-clock policies and no next_response_time target the rows join
+    nothing (`is_view`).
     """
     private = ("__clock", *(f"__{t}" for t in SLA_TARGETS))
     tickets = tickets.mutate(
