@@ -132,23 +132,51 @@ def status_segments(history: ir.Table, facts: ir.Table) -> ir.Table:
 
 
 def unsolved_segments(history: ir.Table, tickets: ir.Table) -> ir.Table:
-    """Stretches of time each ticket was unsolved: `ticket_id, start, end` (end null: still open).
+    """Each stretch of time a ticket was unsolved, as long as it lasted: `ticket_id, start, end`
+    (end null: still open).
 
-    From creation the ticket is unsolved until its first change into solved/closed; after each change
-    it is unsolved when the new status is.
+    From creation the ticket is unsolved until its first change; after each change it is unsolved
+    when the new status is. A stretch runs from a change into unsolved (or the creation) to the
+    next change into solved/closed, across the unsolved statuses in between (one row per ticket
+    and reopen, not per change: the same moments open, fewer rows).
     """
     window = ibis.window(group_by=history.ticket_id, order_by=history.at)
-    changes = history.mutate(
-        next_at=history.at.lead().over(window), unsolved=~history.to_value.isin(SOLVED)
+    unsolved = ~history.to_value.isin(SOLVED)
+    changes = history.select(
+        "ticket_id",
+        "at",
+        unsolved=unsolved,
+        before=unsolved.lag().over(window),
+        seq=ibis.row_number().over(window) + 1,
     )
-    later = changes.filter(changes.unsolved).select(
-        "ticket_id", start=changes.at, end=changes.next_at
+    # A change flips the state when it differs from the one before it; before the first change
+    # the ticket is unsolved from its creation (when that is earlier), else not yet open.
+    later = changes.filter(changes.before.notnull() & (changes.before != changes.unsolved))
+    first = changes.filter(changes.before.isnull())
+    first = tickets.select("ticket_id", "created_at").left_join(first, "ticket_id")
+    created_first = first.at.isnull() | (first.created_at < first.at)
+    flips = (
+        later.select("ticket_id", "at", "unsolved", "seq")
+        .union(
+            first.filter(created_first).select(
+                "ticket_id",
+                at=first.created_at,
+                unsolved=ibis.literal(True),
+                seq=ibis.literal(0, "int64"),
+            )
+        )
+        .union(
+            first.filter(first.at.notnull() & (first.unsolved != created_first)).select(
+                "ticket_id", "at", "unsolved", "seq"
+            )
+        )
     )
-    first_change = history.group_by("ticket_id").aggregate(first_at=history.at.min())
-    initial = tickets.left_join(first_change, "ticket_id").select(
-        "ticket_id", start=tickets.created_at, end=first_change.first_at
+    following = ibis.window(group_by=flips.ticket_id, order_by=flips.seq)
+    stretches = flips.select(
+        "ticket_id", "unsolved", start=flips.at, end=flips.at.lead().over(following)
     )
-    return later.union(initial).filter(lambda s: s.end.isnull() | (s.end > s.start))
+    stretches = stretches.filter(stretches.unsolved).drop("unsolved")
+    return stretches.filter(stretches.end.isnull() | (stretches.end > stretches.start))
 
 
 def flow_events(history: ir.Table, tickets: ir.Table) -> ir.Table:

@@ -1,0 +1,113 @@
+"""The backlog's unsolved stretches (`unsolved_segments`): one row per stretch, as long as it lasted,
+open at exactly the instants a ticket's status history says it was unsolved."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from itertools import pairwise
+
+import ibis
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from supportmetrics.facts.status import SOLVED, unsolved_segments
+
+_ORIGIN = datetime(2024, 1, 1)
+_STATUSES = ("new", "open", "pending", "on_hold", "solved", "closed")
+
+
+def _at(minute: int) -> datetime:
+    return _ORIGIN + timedelta(minutes=minute)
+
+
+def _stretches(tickets: list[tuple[str, int]], events: list[tuple[str, int, str]]) -> list[tuple]:
+    con = ibis.duckdb.connect()
+    ticket_table = ibis.memtable(
+        pa.table(
+            {"ticket_id": [t for t, _ in tickets], "created_at": [_at(c) for _, c in tickets]},
+            schema=pa.schema([("ticket_id", pa.string()), ("created_at", pa.timestamp("us"))]),
+        )
+    )
+    history = ibis.memtable(
+        pa.table(
+            {
+                "ticket_id": [t for t, _, _ in events],
+                "at": [_at(m) for _, m, _ in events],
+                "to_value": [v for _, _, v in events],
+            },
+            schema=pa.schema(
+                [("ticket_id", pa.string()), ("at", pa.timestamp("us")), ("to_value", pa.string())]
+            ),
+        )
+    )
+    rows = con.to_pyarrow(unsolved_segments(history, ticket_table)).to_pylist()
+    return sorted((r["ticket_id"], r["start"], r["end"]) for r in rows)
+
+
+def test_a_stretch_runs_across_the_unsolved_statuses_to_the_solve() -> None:
+    tickets = [("A", 0), ("B", 0), ("C", 60), ("D", 0)]
+    events = [
+        # A: new -> open -> pending -> solved, reopened, solved again: two stretches
+        ("A", 0, "open"),
+        ("A", 10, "pending"),
+        ("A", 20, "solved"),
+        ("A", 30, "open"),
+        ("A", 40, "closed"),
+        # B: never solved: open from creation on
+        ("B", 5, "pending"),
+        # C: a change to open before its creation: unsolved from that change
+        ("C", 30, "open"),
+        ("C", 90, "solved"),
+        # D: solved -> closed is no reopen
+        ("D", 10, "solved"),
+        ("D", 20, "closed"),
+    ]
+    assert _stretches(tickets, events) == [
+        ("A", _at(0), _at(20)),
+        ("A", _at(30), _at(40)),
+        ("B", _at(0), None),
+        ("C", _at(30), _at(90)),
+        ("D", _at(0), _at(10)),
+    ]
+    # E: no changes at all: unsolved from creation on
+    assert _stretches([("E", 5)], []) == [("E", _at(5), None)]
+
+
+def _open_at(created: int, changes: list[tuple[int, str]], instant: int) -> bool:
+    """Whether the ticket counts in a snapshot at `instant` (start < instant <= end): the last
+    change before it is unsolved, or, with none before it, it was created before it."""
+    before = [v for m, v in sorted(changes) if m < instant]
+    return before[-1] not in SOLVED if before else created < instant
+
+
+_histories = st.lists(
+    st.tuples(
+        st.integers(0, 200),  # created
+        st.dictionaries(st.integers(0, 200), st.sampled_from(_STATUSES), max_size=8),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_histories)
+def test_stretches_are_open_exactly_when_the_history_is_unsolved(histories) -> None:
+    tickets = [(f"T{i}", created) for i, (created, _) in enumerate(histories)]
+    events = [(f"T{i}", m, v) for i, (_, ch) in enumerate(histories) for m, v in ch.items()]
+    stretches = _stretches(tickets, events)
+    for i, (created, changes) in enumerate(histories):
+        own = [(s, e) for t, s, e in stretches if t == f"T{i}"]
+        for (_, end), (start, _) in pairwise(own):
+            assert end is not None and end < start  # as long as they lasted: never touching
+        for instant in range(-1, 203):
+            at = _at(instant)
+            counted = sum(s < at and (e is None or e >= at) for s, e in own)
+            assert counted == _open_at(created, list(changes.items()), instant), (i, instant)
+
+
+@pytest.mark.parametrize("to_value", ["solved", "closed"])
+def test_a_ticket_solved_at_its_creation_is_never_open(to_value) -> None:
+    assert _stretches([("S", 0)], [("S", 0, to_value)]) == []
