@@ -79,7 +79,9 @@ def _figure(result: pd.DataFrame) -> dict[str, list]:
 
 
 def _history(tickets: pd.DataFrame, data: Path) -> pd.DataFrame:
-    events = _read(data, "ticket_events", ["ticket_id", "at", "type", "from_value", "to_value"])
+    events = _read(
+        data, "ticket_events", ["ticket_id", "at", "event_id", "type", "from_value", "to_value"]
+    )
     events = events.loc[events["type"] == "status"].drop(columns="type")
     bare = tickets.loc[~tickets["ticket_id"].isin(events["ticket_id"])]
     solve_at = bare["solved_at"].fillna(bare["closed_at"])
@@ -219,7 +221,7 @@ def _quality(out: Figures, facts: pd.DataFrame, now: datetime) -> None:
 
 
 def _backlog(out: Figures, facts: pd.DataFrame, history: pd.DataFrame) -> None:
-    history = history.sort_values(["ticket_id", "at"])
+    history = history.sort_values(["ticket_id", "at", "event_id"])  # ties by event id
     history["next_at"] = history.groupby("ticket_id")["at"].shift(-1)
     later = history.loc[~history["to_value"].isin(SOLVED) & history["to_value"].notna()]
     first_change = history.groupby("ticket_id")["at"].min().rename("e")

@@ -89,17 +89,17 @@ def _ticket_facts(con: duckdb.DuckDBPyConnection, data: Path) -> None:
         f"""
         CREATE TEMP TABLE t AS SELECT ticket_id, created_at, channel, team, created_by, status,
             solved_at, closed_at FROM read_parquet('{tickets}');
-        CREATE TEMP TABLE ev AS SELECT ticket_id, "at", from_value, to_value
+        CREATE TEMP TABLE ev AS SELECT ticket_id, "at", event_id, from_value, to_value
             FROM read_parquet('{events}') WHERE type = 'status';
         CREATE TEMP TABLE hist AS
             SELECT * FROM ev
             UNION ALL
-            SELECT ticket_id, coalesce(solved_at, closed_at), 'open',
+            SELECT ticket_id, coalesce(solved_at, closed_at), NULL, 'open',
                    CASE WHEN solved_at IS NULL THEN 'closed' ELSE 'solved' END
             FROM t WHERE coalesce(solved_at, closed_at) IS NOT NULL
                 AND ticket_id NOT IN (SELECT ticket_id FROM ev)
             UNION ALL
-            SELECT ticket_id, closed_at, 'solved', 'closed'
+            SELECT ticket_id, closed_at, NULL, 'solved', 'closed'
             FROM t WHERE solved_at IS NOT NULL AND closed_at IS NOT NULL
                 AND ticket_id NOT IN (SELECT ticket_id FROM ev);
         CREATE TEMP TABLE tf AS
@@ -212,7 +212,7 @@ def _backlog(con: duckdb.DuckDBPyConnection, out: Figures) -> None:
         CREATE TEMP TABLE deltas AS
         WITH ch AS (
             SELECT ticket_id, "at", to_value,
-                   lead("at") OVER (PARTITION BY ticket_id ORDER BY "at") AS next_at
+                   lead("at") OVER (PARTITION BY ticket_id ORDER BY "at", event_id) AS next_at
             FROM hist
         ), first_change AS (SELECT ticket_id, min("at") AS first_at FROM hist GROUP BY ticket_id),
         seg AS (

@@ -35,10 +35,16 @@ def _stretches(tickets: list[tuple[str, int]], events: list[tuple[str, int, str]
             {
                 "ticket_id": [t for t, _, _ in events],
                 "at": [_at(m) for _, m, _ in events],
+                "event_id": [f"E{i:03d}" for i in range(len(events))],  # in the order given
                 "to_value": [v for _, _, v in events],
             },
             schema=pa.schema(
-                [("ticket_id", pa.string()), ("at", pa.timestamp("us")), ("to_value", pa.string())]
+                [
+                    ("ticket_id", pa.string()),
+                    ("at", pa.timestamp("us")),
+                    ("event_id", pa.string()),
+                    ("to_value", pa.string()),
+                ]
             ),
         )
     )
@@ -73,6 +79,19 @@ def test_a_stretch_runs_across_the_unsolved_statuses_to_the_solve() -> None:
     ]
     # E: no changes at all: unsolved from creation on
     assert _stretches([("E", 5)], []) == [("E", _at(5), None)]
+
+
+def test_changes_at_one_instant_are_taken_in_event_id_order() -> None:
+    # new -> open and open -> solved at 01:00 (E000 before E001): solved after it; the same two
+    # changes numbered the other way round leave the ticket open (solved and reopened at 01:00:
+    # two stretches that meet there, open at every moment either side)
+    assert _stretches([("A", 0)], [("A", 60, "open"), ("A", 60, "solved")]) == [
+        ("A", _at(0), _at(60))
+    ]
+    assert _stretches([("A", 0)], [("A", 60, "solved"), ("A", 60, "open")]) == [
+        ("A", _at(0), _at(60)),
+        ("A", _at(60), None),
+    ]
 
 
 def _open_at(created: int, changes: list[tuple[int, str]], instant: int) -> bool:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import ibis
 import ibis.expr.types as ir
+from ibis.expr.builders import LegacyWindowBuilder
 
 __all__ = [
     "SOLVED",
     "UNSOLVED",
     "WAIT_STATUSES",
     "flow_events",
+    "in_order",
     "status_events",
     "status_segments",
     "status_summary",
@@ -32,25 +34,34 @@ WAIT_STATUSES = {
 
 
 def status_events(tickets: ir.Table, events: ir.Table) -> ir.Table:
-    """Every status change: `ticket_id, at, from_value, to_value`, real or derived."""
+    """Every status change: `ticket_id, at, event_id, from_value, to_value`, real or derived
+    (without an event id). Changes at the same instant are ordered by event id (`in_order`)."""
     real = events.filter(events.type == "status").select(
-        "ticket_id", "at", "from_value", "to_value"
+        "ticket_id", "at", "event_id", "from_value", "to_value"
     )
     bare = tickets.anti_join(real, "ticket_id")
     solve_at = bare.solved_at.coalesce(bare.closed_at)
     solved = bare.filter(solve_at.notnull()).select(
         "ticket_id",
         at=solve_at,
+        event_id=ibis.null("string"),
         from_value=ibis.literal("open"),
         to_value=ibis.ifelse(bare.solved_at.isnull(), "closed", "solved"),
     )
     closed = bare.filter(bare.solved_at.notnull() & bare.closed_at.notnull()).select(
         "ticket_id",
         at=bare.closed_at,
+        event_id=ibis.null("string"),
         from_value=ibis.literal("solved"),
         to_value=ibis.literal("closed"),
     )
     return real.union(solved).union(closed)
+
+
+def in_order(history: ir.Table) -> LegacyWindowBuilder:
+    """Each ticket's status changes in time order; at one instant, by event id (exports number
+    events as they happened), so every reading of the history takes ties alike."""
+    return ibis.window(group_by=history.ticket_id, order_by=[history.at, history.event_id])
 
 
 def status_summary(events: ir.Table, **counts: ir.Value) -> ir.Table:
@@ -106,7 +117,7 @@ def status_segments(history: ir.Table, facts: ir.Table) -> ir.Table:
         "ticket_id", "created_at", "last_solved_at"
     )
     history = history.semi_join(solved, "ticket_id")
-    window = ibis.window(group_by=history.ticket_id, order_by=history.at)
+    window = in_order(history)
     changes = history.mutate(next_at=history.at.lead().over(window))
     starts = history.group_by("ticket_id").aggregate(
         first_status_at=history.at.min(), initial_status=history.from_value.argmin(history.at)
@@ -140,8 +151,8 @@ def unsolved_segments(history: ir.Table, tickets: ir.Table) -> ir.Table:
     next change into solved/closed, across the unsolved statuses in between (one row per ticket
     and reopen, not per change: the same moments open, fewer rows).
     """
-    window = ibis.window(group_by=history.ticket_id, order_by=history.at)
     unsolved = ~history.to_value.isin(SOLVED)
+    window = in_order(history)
     changes = history.select(
         "ticket_id",
         "at",
