@@ -275,14 +275,14 @@ class Engine:
     ) -> ir.Table | None:
         """The fact table `name` when this engine has it or this data version's file is kept,
         else None (never built here: for a build that can read it instead of computing less)."""
-        table = fact_table(name)
-        options = fact_options(table, variants or {})
-        if (name, options, clock) in self._cache:
-            return self.facts(name, variants, clock)
+        options = fact_options(fact_table(name), variants or {})
         file = FactCache.file_name(name, clock, asdict(options))
-        if self.persisted is not None and (self.persisted.folder / file).is_file():
-            return self.facts(name, variants, clock)
-        return None
+        kept = self.persisted is not None and (self.persisted.folder / file).is_file()
+        return (
+            self.facts(name, variants, clock)
+            if kept or (name, options, clock) in self._cache
+            else None
+        )
 
     def _build(
         self, key: tuple[Any, ...], table: FactTable, options: TicketOptions, clock: Clock

@@ -14,7 +14,7 @@ from supportmetrics.facts.elapsed import elapsed_seconds
 from supportmetrics.facts.replies import customer_turns, reply_facts
 from supportmetrics.facts.revenue import order_facts
 from supportmetrics.facts.self_service import session_facts, usage_facts
-from supportmetrics.facts.sla import sla_facts
+from supportmetrics.facts.sla import business_clock, sla_facts
 from supportmetrics.facts.status import flow_events, status_events, unsolved_segments
 from supportmetrics.facts.surveys import invitation_facts, survey_facts
 from supportmetrics.facts.tickets import (
@@ -166,13 +166,12 @@ def sla(engine: Any, options: TicketOptions, clock: ClockName) -> ir.Table:
     if any(p.tier for p in config.sla):  # the policies match on the customer's tier
         customers = engine.table("customers").select("customer_id", "tier")
         facts = facts.left_join(customers, "customer_id").drop("customer_id_right")
-    business = any(p.clock == "business" for p in config.sla)
     return sla_facts(
         facts,
         customer_turns(engine.table("messages"), options.count_bots),
         config.sla,
         engine.now,
-        (engine.calendar(), engine.minutes()) if business else None,
+        (engine.calendar(), engine.minutes()) if business_clock(config.sla) else None,
         config.team_schedules(),
         options.first_reply_met_by,
     )

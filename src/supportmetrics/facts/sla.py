@@ -21,7 +21,7 @@ import ibis.expr.types as ir
 from supportmetrics.calendar import schedule_of_team, with_business_due
 from supportmetrics.config import SLA_TARGETS, SlaPolicy
 
-__all__ = ["is_view", "sla_facts", "ticket_sla_summary"]
+__all__ = ["business_clock", "is_view", "sla_facts", "ticket_sla_summary"]
 
 
 def _policy_column(tickets: ir.Table, policies: Sequence[SlaPolicy], value: str) -> ir.Value:
@@ -96,7 +96,7 @@ def sla_facts(
             )
         )
     rows = rows.filter(rows.budget.notnull())
-    business = any(p.clock == "business" for p in policies)
+    business = business_clock(policies)
     if business:  # the business-hours joins only when needed
         assert business_time is not None, "a business-clock policy needs the business calendar"
         rows = with_business_due(
@@ -127,10 +127,15 @@ def sla_facts(
     )
 
 
+def business_clock(policies: Sequence[SlaPolicy]) -> bool:
+    """Whether a policy runs on the business clock (its due times need the business calendar)."""
+    return any(p.clock == "business" for p in policies)
+
+
 def is_view(policies: Sequence[SlaPolicy]) -> bool:
     """Whether `sla_facts` under `policies` is a projection of the ticket facts joining nothing
     (calendar clocks only, no next_response_time target): cheaper to scan again than to store."""
-    return not any(p.clock == "business" or p.next_response_time for p in policies)
+    return not business_clock(policies) and not any(p.next_response_time for p in policies)
 
 
 def ticket_sla_summary(sla: ir.Table) -> ir.Table:

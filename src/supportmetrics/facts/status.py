@@ -15,7 +15,6 @@ __all__ = [
     "UNSOLVED",
     "WAIT_STATUSES",
     "flow_events",
-    "in_order",
     "status_events",
     "status_segments",
     "status_summary",
@@ -35,7 +34,7 @@ WAIT_STATUSES = {
 
 def status_events(tickets: ir.Table, events: ir.Table) -> ir.Table:
     """Every status change: `ticket_id, at, event_id, from_value, to_value`, real or derived
-    (without an event id). Changes at the same instant are ordered by event id (`in_order`)."""
+    (without an event id). Changes at the same instant are ordered by event id (`_in_order`)."""
     real = events.filter(events.type == "status").select(
         "ticket_id", "at", "event_id", "from_value", "to_value"
     )
@@ -58,7 +57,7 @@ def status_events(tickets: ir.Table, events: ir.Table) -> ir.Table:
     return real.union(solved).union(closed)
 
 
-def in_order(history: ir.Table) -> LegacyWindowBuilder:
+def _in_order(history: ir.Table) -> LegacyWindowBuilder:
     """Each ticket's status changes in time order; at one instant, by event id (exports number
     events as they happened), so every reading of the history takes ties alike."""
     return ibis.window(group_by=history.ticket_id, order_by=[history.at, history.event_id])
@@ -117,7 +116,7 @@ def status_segments(history: ir.Table, facts: ir.Table) -> ir.Table:
         "ticket_id", "created_at", "last_solved_at"
     )
     history = history.semi_join(solved, "ticket_id")
-    window = in_order(history)
+    window = _in_order(history)
     changes = history.mutate(next_at=history.at.lead().over(window))
     starts = history.group_by("ticket_id").aggregate(
         first_status_at=history.at.min(), initial_status=history.from_value.argmin(history.at)
@@ -152,7 +151,7 @@ def unsolved_segments(history: ir.Table, tickets: ir.Table) -> ir.Table:
     and reopen, not per change: the same moments open, fewer rows).
     """
     unsolved = ~history.to_value.isin(SOLVED)
-    window = in_order(history)
+    window = _in_order(history)
     changes = history.select(
         "ticket_id",
         "at",
