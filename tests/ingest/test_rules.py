@@ -7,7 +7,7 @@ import pytest
 
 import supportmetrics
 from supportmetrics.ingest import IngestError
-from supportmetrics.ingest.rules import duplicates, suspects, violations
+from supportmetrics.ingest.rules import duplicate_hashes, duplicates, suspects, violations
 from supportmetrics.schema import TABLES
 
 TICKETS = "ticket_id,created_at,channel\nT1,2024-01-01T10:00:00Z,email\n"
@@ -315,3 +315,27 @@ def test_the_one_scan_finds_exactly_the_rows_the_rules_reject() -> None:
         duplicated = [r[1] for r in con.execute(duplicates(tickets, "staged")).fetchall()]
     assert found == rejected == {3, 4, 5, 6, 7, 8, 9}
     assert sorted(duplicated) == [2, 10]
+
+
+def test_ids_are_checked_by_hash_first_and_a_shared_hash_alone_is_no_duplicate() -> None:
+    tickets = TABLES["tickets"]
+    with duckdb.connect() as con:
+        con.execute("CREATE TABLE staged (_file INTEGER, _line BIGINT, ticket_id VARCHAR)")
+        con.execute(
+            "INSERT INTO staged VALUES (0, 2, 'T1'), (1, 2, 'T2'), (1, 3, 'T1'), (1, 4, NULL), "
+            "(1, 5, NULL), (2, 2, 'T3')"
+        )
+        con.execute(f"CREATE TABLE hashes AS {duplicate_hashes(tickets, 'staged')}")
+        assert con.execute("SELECT h FROM hashes").fetchall() == [
+            con.execute("SELECT hash('T1')").fetchone()
+        ]
+        # T3's hash stands for two different ids sharing one (a collision): T3 is still unique.
+        con.execute("INSERT INTO hashes SELECT hash('T3')")
+        found = con.execute(duplicates(tickets, "staged", "hashes")).fetchall()
+        assert sorted(found) == sorted(con.execute(duplicates(tickets, "staged")).fetchall())
+        assert sorted((f, line, value) for f, line, _, value, *_ in found) == [
+            (0, 2, "T1"),
+            (1, 3, "T1"),
+        ]
+        con.execute("DELETE FROM staged WHERE ticket_id = 'T1'")
+        assert con.execute(duplicate_hashes(tickets, "staged")).fetchall() == []

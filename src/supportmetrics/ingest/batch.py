@@ -29,6 +29,7 @@ from supportmetrics.ingest.rules import (
     PROBLEM_COLUMNS,
     custom_expr,
     custom_fit_sql,
+    duplicate_hashes,
     duplicates,
     infer_custom_type,
     insert_expr,
@@ -238,6 +239,7 @@ def _run(
                 if report.total_problems and on_error == "fail":
                     raise IngestError(report.problems, report.total_problems)
                 if write:
+                    step("committing")
                     _log_ingest(con, sources, batch.loads)
                     con.execute("COMMIT")
             except BaseException:
@@ -460,19 +462,32 @@ def _combinable(part_types: dict[str, dict[str, str]], parts: list[str], part: s
 
 
 def _check_rows(con: duckdb.DuckDBPyConnection, name: str, present: dict[str, str]) -> None:
-    """Record the row-level problems of a staged table: one scan finds the rows that break a rule,
-    then each rule runs over those rows only; the ids are checked over all rows."""
-    table = TABLES[name]
+    """Record the row-level problems of a staged table. One scan finds the rows that break a rule,
+    and only when there are some are they read again, for each rule over those rows only. The ids
+    are checked alike: one aggregation over their hashes, and only when two rows share a hash, one
+    over the ids themselves."""
+    table, raw = TABLES[name], _raw(name)
     found = quote(f"suspects_{name}")
-    con.execute(
-        f"CREATE TEMP TABLE {found} AS SELECT * FROM {_raw(name)} "
-        f"WHERE (_file, _line) IN ({suspects(table, _raw(name), present)})"
-    )
-    if con.execute(f"SELECT count(*) FROM {found}").fetchone()[0]:  # type: ignore[index]
+    con.execute(f"CREATE TEMP TABLE {found} AS {suspects(table, raw, present)}")
+    if _any_rows(con, found):
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {found} AS SELECT * FROM {raw} "
+            f"WHERE (_file, _line) IN (SELECT _file, _line FROM {found})"
+        )
         for select in violations(table, found, present):
             con.execute(f"INSERT INTO problems SELECT '{name}', * FROM ({select})")
     con.execute(f"DROP TABLE {found}")
-    con.execute(f"INSERT INTO problems SELECT '{name}', * FROM ({duplicates(table, _raw(name))})")
+    hashes = quote(f"hashes_{name}")
+    con.execute(f"CREATE TEMP TABLE {hashes} AS {duplicate_hashes(table, raw)}")
+    if _any_rows(con, hashes):
+        con.execute(
+            f"INSERT INTO problems SELECT '{name}', * FROM ({duplicates(table, raw, hashes)})"
+        )
+    con.execute(f"DROP TABLE {hashes}")
+
+
+def _any_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return con.execute(f"SELECT EXISTS (FROM {table})").fetchone()[0]  # type: ignore[index]
 
 
 def _present(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
