@@ -144,7 +144,7 @@ def _ticket_facts(data: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         summary, on="ticket_id", how="left"
     )
     if facts["status"].isna().any():
-        last = history.sort_values("at").groupby("ticket_id")["to_value"].last()
+        last = history.sort_values(["at", "event_id"]).groupby("ticket_id")["to_value"].last()
         facts["status"] = facts["status"].fillna(facts["ticket_id"].map(last)).fillna("new")
     solved = facts["status"].isin(SOLVED)
     facts["last_solved_at"] = facts["last_solve_at"].where(solved)

@@ -117,7 +117,7 @@ def _ticket_facts(con: duckdb.DuckDBPyConnection, data: Path) -> None:
                 max("at") FILTER (WHERE is_solve) AS last_solve_at,
                 count(*) FILTER (WHERE from_value IN {_SOLVED} AND to_value IN {_UNSOLVED})
                     AS reopens,
-                arg_max(to_value, "at") AS history_status
+                arg_max(to_value, ("at", event_id)) AS history_status
             FROM (SELECT *, to_value IN {_SOLVED}
                         AND (from_value IS NULL OR from_value NOT IN {_SOLVED}) AS is_solve
                   FROM hist)

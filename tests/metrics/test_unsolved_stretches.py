@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from supportmetrics.facts.status import SOLVED, unsolved_segments
+from supportmetrics.facts.status import SOLVED, status_summary, unsolved_segments
 
 _ORIGIN = datetime(2024, 1, 1)
 _STATUSES = ("new", "open", "pending", "on_hold", "solved", "closed")
@@ -130,3 +130,49 @@ def test_stretches_are_open_exactly_when_the_history_is_unsolved(histories) -> N
 @pytest.mark.parametrize("to_value", ["solved", "closed"])
 def test_a_ticket_solved_at_its_creation_is_never_open(to_value) -> None:
     assert _stretches([("S", 0)], [("S", 0, to_value)]) == []
+
+
+def _summary(events: list[tuple[str, int, str, str]]) -> dict[str, str]:
+    """The `history_status` of each ticket from `(ticket, minute, from, to)` status changes,
+    numbered E000... in the order given."""
+    table = ibis.memtable(
+        pa.table(
+            {
+                "ticket_id": [t for t, *_ in events],
+                "at": [_at(m) for _, m, _, _ in events],
+                "event_id": [f"E{i:03d}" for i in range(len(events))],
+                "type": ["status"] * len(events),
+                "from_value": [f for *_, f, _ in events],
+                "to_value": [v for *_, v in events],
+            },
+            schema=pa.schema(
+                [
+                    ("ticket_id", pa.string()),
+                    ("at", pa.timestamp("us")),
+                    ("event_id", pa.string()),
+                    ("type", pa.string()),
+                    ("from_value", pa.string()),
+                    ("to_value", pa.string()),
+                ]
+            ),
+        )
+    )
+    rows = ibis.duckdb.connect().to_pyarrow(status_summary(table)).to_pylist()
+    return {r["ticket_id"]: r["history_status"] for r in rows}
+
+
+def test_the_status_a_history_reaches_takes_changes_at_one_instant_in_event_id_order() -> None:
+    # Many tickets, so that the engine's parallel aggregation cannot keep the rows' order by luck.
+    forward = [
+        e
+        for i in range(2000)
+        for e in ((f"A{i}", 60, "new", "open"), (f"A{i}", 60, "open", "solved"))
+    ]
+    backward = [
+        e
+        for i in range(2000)
+        for e in ((f"B{i}", 60, "open", "solved"), (f"B{i}", 60, "new", "open"))
+    ]
+    reached = _summary(forward + backward)
+    assert {reached[f"A{i}"] for i in range(2000)} == {"solved"}
+    assert {reached[f"B{i}"] for i in range(2000)} == {"open"}

@@ -63,10 +63,15 @@ def _in_order(history: ir.Table) -> LegacyWindowBuilder:
     return ibis.window(group_by=history.ticket_id, order_by=[history.at, history.event_id])
 
 
+def _order_key(history: ir.Table) -> ir.StructValue:
+    """What `_in_order` orders a ticket's changes by, as one value for `argmin` and `argmax`."""
+    return ibis.struct({"at": history.at, "event_id": history.event_id})
+
+
 def status_summary(events: ir.Table, **counts: ir.Value) -> ir.Table:
     """Per ticket with events: first and last solve, reopens and the last status its status
-    changes reach (`status_changes` counts them), with `counts` (aggregates over all its events),
-    in one pass over `events`.
+    changes reach (the last in `_in_order`; `status_changes` counts them), with `counts`
+    (aggregates over all its events), in one pass over `events`.
 
     A solve is a change into solved/closed from anything else (solved -> closed is not a second
     solve); a reopen is a change from solved/closed to an unsolved status. A ticket without status
@@ -80,7 +85,7 @@ def status_summary(events: ir.Table, **counts: ir.Value) -> ir.Table:
         first_solved_at=events.at.min(where=is_solve),
         last_solve_event_at=events.at.max(where=is_solve),
         reopens=events.count(where=is_reopen),
-        history_status=events.to_value.argmax(events.at, where=status),
+        history_status=events.to_value.argmax(_order_key(events), where=status),
         **counts,
         status_changes=events.count(where=status),
     )
@@ -119,7 +124,8 @@ def status_segments(history: ir.Table, facts: ir.Table) -> ir.Table:
     window = _in_order(history)
     changes = history.mutate(next_at=history.at.lead().over(window))
     starts = history.group_by("ticket_id").aggregate(
-        first_status_at=history.at.min(), initial_status=history.from_value.argmin(history.at)
+        first_status_at=history.at.min(),
+        initial_status=history.from_value.argmin(_order_key(history)),
     )
     solved = solved.left_join(starts, "ticket_id").drop("ticket_id_right")
     later = changes.join(solved, "ticket_id").select(
