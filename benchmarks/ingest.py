@@ -7,7 +7,7 @@ Generates the dataset once (reused from benchmarks/data/), then ingests it in a 
 run, each in its own process, and reports the median wall time, CPU time (user + system), rows per
 second, peak memory (max RSS of the ingest process) and the seconds of each stage the ingest reports
 as it goes (reading the files, checking each table's rows, checking references, writing,
-compacting). With `--baseline` the same runs alternate with the package found in that `src`
+committing, compacting). With `--baseline` the same runs alternate with the package found in that `src`
 folder, on the same data at the same moment, and the ratios current / baseline are reported.
 Goal for 1M tickets on 2 cores: <= 30 s and <= 3 GB; 10M within 10x the 1M time.
 """
@@ -33,7 +33,7 @@ HERE = Path(__file__).resolve().parent
 # Ingests argv[1] into a fresh workspace argv[2] through the Python API (what `supportmetrics
 # ingest` runs) and prints the rows, the seconds per stage and the CPU time as JSON. Stages: reading
 # the files, checking each table's rows, checking against the store (references, custom columns),
-# writing (each table as it is checked, then the checkpoint), compacting.
+# writing (each table as it is checked), committing (the commit and its checkpoint), compacting.
 RUNNER = """
 import json, resource, sys, time
 import supportmetrics
