@@ -487,6 +487,7 @@ def _check_rows(con: duckdb.DuckDBPyConnection, name: str, present: dict[str, st
 
 
 def _any_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether `table` has a row (without counting them)."""
     return con.execute(f"SELECT EXISTS (FROM {table})").fetchone()[0]  # type: ignore[index]
 
 

@@ -455,8 +455,8 @@ def suspects(table: Table, staged: str, present: Mapping[str, str]) -> str:
 
 def duplicate_hashes(table: Table, staged: str) -> str:
     """A SELECT of the hashes that more than one id of `staged` has: every duplicated id's, and
-    rarely two ids that share a hash. Empty when every id is unique, which one aggregation over
-    fixed-width hashes tells far faster (and in less memory) than one over the ids' text."""
+    rarely two ids that share a hash. Empty when every id is unique, which an aggregation over
+    fixed-width hashes tells in less memory than one over the ids' text."""
     key = quote(table.key)
     return (
         f"SELECT hash({key}) AS h FROM {staged} WHERE {key} IS NOT NULL "
