@@ -43,7 +43,9 @@ def test_tables_already_there_are_kept_unless_replaced(tmp_path) -> None:
     (lake / "tickets" / "mine.parquet").write_text("not ours")
     result = _export(str(lake), "-w", str(ws.root))
     assert result.exit_code == 1
-    assert "already holds tickets: choose an empty folder, or pass --replace" in result.output
+    assert "already holds tickets: choose an empty folder, or pass --replace" in " ".join(
+        result.output.split()
+    )
     assert [p.name for p in lake.iterdir()] == ["tickets"]
     assert [p.name for p in (lake / "tickets").iterdir()] == ["mine.parquet"]
     result = _export(str(lake), "--replace", "-w", str(ws.root))

@@ -53,9 +53,13 @@ def facts() -> dict[str, dict[str, Any]]:
         },
     )
     events = ibis.memtable(
-        [dict(zip(_EVENT_COLUMNS, e, strict=True)) for e in _EVENTS],
+        [
+            {**dict(zip(_EVENT_COLUMNS, e, strict=True)), "event_id": f"E{i}"}
+            for i, e in enumerate(_EVENTS)
+        ],
         schema={
             "ticket_id": "string",
+            "event_id": "string",
             "at": "timestamp",
             "type": "string",
             "from_value": "string",
