@@ -7,8 +7,8 @@ Generates the dataset once (reused from benchmarks/data/), then ingests it in a 
 run, each in its own process, and reports the median wall time, CPU time (user + system), rows per
 second, peak memory (max RSS of the ingest process) and the seconds of each stage the ingest reports
 as it goes (reading the files, checking each table's rows, checking references, writing,
-committing, compacting). With `--baseline` the same runs alternate with the package found in that `src`
-folder, on the same data at the same moment, and the ratios current / baseline are reported.
+committing, compacting). With `--baseline` the same runs alternate with the package found in that
+`src` folder, on the same data at the same moment, and the ratios current / baseline are reported.
 Goal for 1M tickets on 2 cores: <= 30 s and <= 3 GB; 10M within 10x the 1M time.
 """
 
