@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import duckdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import supportmetrics
 from supportmetrics.ingest import IngestError
-from supportmetrics.ingest.rules import duplicate_hashes, duplicates, suspects, violations
+from supportmetrics.ingest.rules import (
+    any_suspect,
+    duplicate_hashes,
+    duplicates,
+    suspects,
+    violations,
+)
 from supportmetrics.schema import TABLES
 
 TICKETS = "ticket_id,created_at,channel\nT1,2024-01-01T10:00:00Z,email\n"
@@ -313,8 +321,14 @@ def test_the_one_scan_finds_exactly_the_rows_the_rules_reject() -> None:
             for _, line, *_ in con.execute(select).fetchall()
         }
         duplicated = [r[1] for r in con.execute(duplicates(tickets, "staged")).fetchall()]
+        flagged = con.execute(any_suspect(tickets, "staged", present)).fetchone()
+        con.execute("DELETE FROM staged WHERE _line IN (3, 4, 5, 6, 7, 8, 9)")
+        clean = con.execute(any_suspect(tickets, "staged", present)).fetchone()
+        con.execute("DELETE FROM staged")
+        empty = con.execute(any_suspect(tickets, "staged", present)).fetchone()
     assert found == rejected == {3, 4, 5, 6, 7, 8, 9}
     assert sorted(duplicated) == [2, 10]
+    assert (flagged, clean, empty) == ((True,), (False,), (False,))
 
 
 def test_ids_are_checked_by_hash_first_and_a_shared_hash_alone_is_no_duplicate() -> None:
@@ -339,3 +353,21 @@ def test_ids_are_checked_by_hash_first_and_a_shared_hash_alone_is_no_duplicate()
         ]
         con.execute("DELETE FROM staged WHERE ticket_id = 'T1'")
         assert con.execute(duplicate_hashes(tickets, "staged")).fetchall() == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.none(), st.sampled_from(["T1", "T2", "T3", "t1", "T1 ", "é"])), max_size=30
+    )
+)
+def test_duplicate_hashes_are_exactly_the_hashes_of_repeated_ids(ids: list[str | None]) -> None:
+    tickets = TABLES["tickets"]
+    with duckdb.connect() as con:
+        con.execute("CREATE TABLE staged (_file INTEGER, _line BIGINT, ticket_id VARCHAR)")
+        for line, value in enumerate(ids, start=2):
+            con.execute("INSERT INTO staged VALUES (0, ?, ?)", [line, value])
+        found = {h for (h,) in con.execute(duplicate_hashes(tickets, "staged")).fetchall()}
+        repeated = {v for v in ids if v is not None and ids.count(v) > 1}
+        expected = {con.execute("SELECT hash(?)", [v]).fetchone()[0] for v in repeated}
+    assert found == expected

@@ -27,6 +27,7 @@ from supportmetrics.ingest.problems import MAX_SHOWN, IngestError, Problem
 from supportmetrics.ingest.quarantine import Quarantine, write_rejects
 from supportmetrics.ingest.rules import (
     PROBLEM_COLUMNS,
+    any_suspect,
     custom_expr,
     custom_fit_sql,
     duplicate_hashes,
@@ -462,21 +463,20 @@ def _combinable(part_types: dict[str, dict[str, str]], parts: list[str], part: s
 
 
 def _check_rows(con: duckdb.DuckDBPyConnection, name: str, present: dict[str, str]) -> None:
-    """Record the row-level problems of a staged table. One scan finds the rows that break a rule,
-    and only when there are some are they read again, for each rule over those rows only. The ids
-    are checked alike: one aggregation over their hashes, and only when two rows share a hash, one
-    over the ids themselves."""
+    """Record the row-level problems of a staged table. One scan tells whether any row breaks a
+    rule; only when one does is the table read again to find those rows, then for each rule over
+    those rows only. The ids are checked alike: their hashes first, and only when two rows share a
+    hash, the ids themselves."""
     table, raw = TABLES[name], _raw(name)
-    found = quote(f"suspects_{name}")
-    con.execute(f"CREATE TEMP TABLE {found} AS {suspects(table, raw, present)}")
-    if _any_rows(con, found):
+    if con.execute(any_suspect(table, raw, present)).fetchone()[0]:  # type: ignore[index]
+        found = quote(f"suspects_{name}")
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {found} AS SELECT * FROM {raw} "
-            f"WHERE (_file, _line) IN (SELECT _file, _line FROM {found})"
+            f"CREATE TEMP TABLE {found} AS SELECT * FROM {raw} "
+            f"WHERE (_file, _line) IN ({suspects(table, raw, present)})"
         )
         for select in violations(table, found, present):
             con.execute(f"INSERT INTO problems SELECT '{name}', * FROM ({select})")
-    con.execute(f"DROP TABLE {found}")
+        con.execute(f"DROP TABLE {found}")
     hashes = quote(f"hashes_{name}")
     con.execute(f"CREATE TEMP TABLE {hashes} AS {duplicate_hashes(table, raw)}")
     if _any_rows(con, hashes):

@@ -6,7 +6,8 @@ boolean or number is then staged as it is, never printed and parsed again. `pres
 column to its staged type. For each canonical column `typed_expr` gives the value as validated,
 `insert_expr` the value as stored, and `violations` gives one SELECT per rule that returns the rows
 breaking it. `suspects` finds the rows breaking any of those rules in one scan, parsing each value
-once, so that the per-rule SELECTs only run over those rows; `duplicates` checks the ids.
+once, so that the per-rule SELECTs only run over those rows (`any_suspect` first tells whether
+there are any); `duplicates` checks the ids.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from supportmetrics.time_range import RANGE_TEXT, in_range_sql, offset_beyond_sq
 __all__ = [
     "PROBLEM_COLUMNS",
     "Rule",
+    "any_suspect",
     "custom_expr",
     "duplicate_hashes",
     "duplicates",
@@ -439,28 +441,42 @@ def violations(table: Table, staged: str, present: Mapping[str, str]) -> list[st
     ]
 
 
-def suspects(table: Table, staged: str, present: Mapping[str, str]) -> str:
-    """A SELECT of `_file, _line` of every row of `staged` that breaks a rule of `violations`, in
-    one scan: the conditions are computed together in one materialised projection, where the
-    engine evaluates an expression they share (a parsed timestamp) once per row, not once per
-    rule as separate filters would."""
+def _broken(table: Table, staged: str, present: Mapping[str, str]) -> str:
+    """A projection of `staged` with `_file`, `_line` and `broken`: whether the row breaks a rule
+    of `violations`. The conditions are computed together in one projection, where the engine
+    evaluates an expression they share (a parsed timestamp) once per row, not once per rule as
+    separate filters would."""
     conditions = [r.condition for r in _rules(table, present)]
     conditions += [_timestamp_condition(c, present[c.name]) for c in _timestamps(table, present)]
     broken = " OR ".join(f"({c})" for c in conditions) or "false"
+    return f"SELECT _file, _line, ({broken}) AS broken FROM {staged}"
+
+
+def any_suspect(table: Table, staged: str, present: Mapping[str, str]) -> str:
+    """A SELECT of one boolean: whether any row of `staged` breaks a rule of `violations`. One
+    aggregating scan, which keeps nothing per row: the usual answer, false, costs no more."""
+    return f"SELECT COALESCE(bool_or(broken), false) FROM ({_broken(table, staged, present)})"
+
+
+def suspects(table: Table, staged: str, present: Mapping[str, str]) -> str:
+    """A SELECT of `_file, _line` of every row of `staged` that breaks a rule of `violations`, in
+    one scan (materialised, so that a filter on `broken` does not split the conditions apart)."""
     return (
-        f"WITH checked AS MATERIALIZED (SELECT _file, _line, ({broken}) AS broken FROM {staged}) "
+        f"WITH checked AS MATERIALIZED ({_broken(table, staged, present)}) "
         "SELECT _file, _line FROM checked WHERE broken"
     )
 
 
 def duplicate_hashes(table: Table, staged: str) -> str:
     """A SELECT of the hashes that more than one id of `staged` has: every duplicated id's, and
-    rarely two ids that share a hash. Empty when every id is unique, which an aggregation over
-    fixed-width hashes tells in less memory than one over the ids' text."""
+    rarely two ids that share a hash. Empty when every id is unique. The 64-bit hashes are sorted
+    in 256 parts by their top byte and compared with their neighbour: a sort of fixed-width values
+    spills to disk a part at a time, where an aggregation over every id (or one sort of them all)
+    outgrows the memory limit at tens of millions of rows, and it is faster at every size."""
     key = quote(table.key)
     return (
-        f"SELECT hash({key}) AS h FROM {staged} WHERE {key} IS NOT NULL "
-        "GROUP BY h HAVING count(*) > 1"
+        "SELECT DISTINCT h FROM (SELECT h, lag(h) OVER (PARTITION BY h >> 56 ORDER BY h) AS before "
+        f"FROM (SELECT hash({key}) AS h FROM {staged} WHERE {key} IS NOT NULL)) WHERE h = before"
     )
 
 
