@@ -196,3 +196,37 @@ def test_a_table_from_typed_and_text_files_checks_every_value_alike(tmp_path: Pa
     text.ingest([text_folder])
     assert _stored(mixed) == _stored(text)
     assert len(_stored(mixed)["tickets"]) == 4
+
+
+def test_a_table_from_typed_and_text_files_finds_each_files_broken_rows(tmp_path: Path) -> None:
+    # Each file's rows are flagged as it is staged, in its own types (a native timestamp in the
+    # Parquet file, text in the CSV); the rules then run over the combined rows, as text.
+    ws = supportmetrics.init(tmp_path / "ws", timezone="America/New_York")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    pq.write_table(
+        pa.table(
+            {
+                "ticket_id": ["T1", "T2"],
+                "created_at": pa.array(
+                    [datetime(2024, 1, 1, tzinfo=UTC), datetime(1960, 1, 1, tzinfo=UTC)],
+                    pa.timestamp("us", tz="UTC"),
+                ),
+                "channel": ["email", "chat"],
+            }
+        ),
+        folder / "tickets.parquet",
+    )
+    (folder / "tickets_more.csv").write_text(
+        "ticket_id,created_at,channel\nT3,2024-03-01 08:00,phone\nT4,yesterday,phone\nT1,2024-03-02,web\n"
+    )
+    with pytest.raises(IngestError) as caught:
+        ws.ingest([folder])
+    found = {(p.file.rsplit("/", 1)[-1], p.line, p.column, p.rule) for p in caught.value.problems}
+    assert found == {
+        ("tickets.parquet", 2, "created_at", "range"),
+        ("tickets_more.csv", 3, "created_at", "type"),
+        ("tickets.parquet", 1, "ticket_id", "unique"),
+        ("tickets_more.csv", 4, "ticket_id", "unique"),
+    }
+    assert {t.table: t.rows for t in ws.tables()}["tickets"] == 0

@@ -26,8 +26,8 @@ from supportmetrics.ingest.files import SourceFile, stage_file
 from supportmetrics.ingest.problems import MAX_SHOWN, IngestError, Problem
 from supportmetrics.ingest.quarantine import Quarantine, write_rejects
 from supportmetrics.ingest.rules import (
+    CHECKS,
     PROBLEM_COLUMNS,
-    any_suspect,
     custom_expr,
     custom_fit_sql,
     duplicate_hashes,
@@ -35,7 +35,6 @@ from supportmetrics.ingest.rules import (
     infer_custom_type,
     insert_expr,
     survey_scale_sql,
-    suspects,
     violations,
 )
 from supportmetrics.resources import MemorySetting, explained
@@ -463,22 +462,19 @@ def _combinable(part_types: dict[str, dict[str, str]], parts: list[str], part: s
 
 
 def _check_rows(con: duckdb.DuckDBPyConnection, name: str, present: dict[str, str]) -> None:
-    """Record the row-level problems of a staged table. One scan tells whether any row breaks a
-    rule; only when one does is the table read again to find those rows, then for each rule over
-    those rows only. The ids are checked alike: their hashes first, and only when two rows share a
-    hash, the ids themselves."""
+    """Record the row-level problems of a staged table. Its check columns tell whether any row
+    breaks a rule; only when one does are those rows copied, and each rule run over them. The ids
+    are checked alike: their hashes first, and only when two rows share a hash, the ids
+    themselves."""
     table, raw = TABLES[name], _raw(name)
-    if con.execute(any_suspect(table, raw, present)).fetchone()[0]:  # type: ignore[index]
+    if con.execute(f"SELECT bool_or(_broken) FROM {raw}").fetchone()[0]:  # type: ignore[index]
         found = quote(f"suspects_{name}")
-        con.execute(
-            f"CREATE TEMP TABLE {found} AS SELECT * FROM {raw} "
-            f"WHERE (_file, _line) IN ({suspects(table, raw, present)})"
-        )
+        con.execute(f"CREATE TEMP TABLE {found} AS SELECT * FROM {raw} WHERE _broken")
         for select in violations(table, found, present):
             con.execute(f"INSERT INTO problems SELECT '{name}', * FROM ({select})")
         con.execute(f"DROP TABLE {found}")
     hashes = quote(f"hashes_{name}")
-    con.execute(f"CREATE TEMP TABLE {hashes} AS {duplicate_hashes(table, raw)}")
+    con.execute(f"CREATE TEMP TABLE {hashes} AS {duplicate_hashes(raw)}")
     if _any_rows(con, hashes):
         con.execute(
             f"INSERT INTO problems SELECT '{name}', * FROM ({duplicates(table, raw, hashes)})"
@@ -493,7 +489,7 @@ def _any_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:
 
 def _present(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
     rows = con.execute(f"DESCRIBE {_raw(table)}").fetchall()
-    return {row[0]: row[1] for row in rows if row[0] not in ("_file", "_line")}
+    return {row[0]: row[1] for row in rows if row[0] not in ("_file", "_line", *CHECKS)}
 
 
 def _custom_types(

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from supportmetrics.ingest.problems import IngestError, Problem
-from supportmetrics.ingest.rules import native
+from supportmetrics.ingest.rules import check_columns, native
 from supportmetrics.resources import is_resource_error
 from supportmetrics.schema import TABLES, Column
 from supportmetrics.store import quote, sql_literal
@@ -342,7 +342,8 @@ def _csv_relation(source: SourceFile, names: list[str]) -> str:
 
 
 def stage_file(con: duckdb.DuckDBPyConnection, source: SourceFile, index: int, target: str) -> int:
-    """Read `source` into the table `target`: `_file`, `_line` and one text column per input column.
+    """Read `source` into the table `target`: `_file`, `_line`, one text column per input column
+    and the check columns (`check_columns`).
 
     Tags and other lists are staged as lists of text. Returns the row count.
     """
@@ -360,8 +361,12 @@ def stage_file(con: duckdb.DuckDBPyConnection, source: SourceFile, index: int, t
     else:
         relation = _parquet_relation(con, source)
     try:
+        staged = {row[0]: row[1] for row in con.execute(f"DESCRIBE {relation}").fetchall()}
+        staged.pop("_line")
+        checks = check_columns(TABLES[source.table], staged)
         con.execute(
-            f"CREATE TEMP TABLE {quote(target)} AS SELECT {index} AS _file, * FROM ({relation})"
+            f"CREATE TEMP TABLE {quote(target)} AS "
+            f"SELECT {index} AS _file, *, {checks} FROM ({relation})"
         )
     except duckdb.Error as exc:
         raise IngestError([_engine_problem(source, exc)]) from None

@@ -5,9 +5,9 @@ A staged table holds one text column per input column (lists stay lists), except
 boolean or number is then staged as it is, never printed and parsed again. `present` maps each staged
 column to its staged type. For each canonical column `typed_expr` gives the value as validated,
 `insert_expr` the value as stored, and `violations` gives one SELECT per rule that returns the rows
-breaking it. `suspects` finds the rows breaking any of those rules in one scan, parsing each value
-once, so that the per-rule SELECTs only run over those rows (`any_suspect` first tells whether
-there are any); `duplicates` checks the ids.
+breaking it. `check_columns` tells, for each row as its file is staged, whether it breaks any of
+those rules (parsing each value once), so that the per-rule SELECTs only run over those rows, and
+gives its id's hash, which `duplicate_hashes` and `duplicates` check the ids by.
 """
 
 from __future__ import annotations
@@ -20,16 +20,16 @@ from supportmetrics.store import quote, sql_literal
 from supportmetrics.time_range import RANGE_TEXT, in_range_sql, offset_beyond_sql
 
 __all__ = [
+    "CHECKS",
     "PROBLEM_COLUMNS",
     "Rule",
-    "any_suspect",
+    "check_columns",
     "custom_expr",
     "duplicate_hashes",
     "duplicates",
     "infer_custom_type",
     "insert_expr",
     "native",
-    "suspects",
     "typed_expr",
     "violations",
 ]
@@ -441,42 +441,35 @@ def violations(table: Table, staged: str, present: Mapping[str, str]) -> list[st
     ]
 
 
-def _broken(table: Table, staged: str, present: Mapping[str, str]) -> str:
-    """A projection of `staged` with `_file`, `_line` and `broken`: whether the row breaks a rule
-    of `violations`. The conditions are computed together in one projection, where the engine
-    evaluates an expression they share (a parsed timestamp) once per row, not once per rule as
-    separate filters would."""
+CHECKS = ("_broken", "_id_hash")
+"""Columns staged beside every file's rows (see `check_columns`)."""
+
+
+def check_columns(table: Table, present: Mapping[str, str]) -> str:
+    """The check columns of a staged row, computed as its file is read, while the row is at hand:
+    `_broken`, whether it breaks a rule of `violations`, and `_id_hash`, the 64-bit hash of its id
+    (NULL without one). The conditions are computed together in one projection, where the engine
+    evaluates an expression they share (a parsed timestamp) once per row. Later checks read these
+    narrow columns, never the staged table's text again, which at tens of millions of rows lies
+    spilled to disk."""
     conditions = [r.condition for r in _rules(table, present)]
     conditions += [_timestamp_condition(c, present[c.name]) for c in _timestamps(table, present)]
     broken = " OR ".join(f"({c})" for c in conditions) or "false"
-    return f"SELECT _file, _line, ({broken}) AS broken FROM {staged}"
+    key = quote(table.key)
+    hashed = f"CASE WHEN {key} IS NOT NULL THEN hash({key}) END" if table.key in present else "NULL"
+    return f"COALESCE({broken}, false) AS _broken, CAST({hashed} AS UBIGINT) AS _id_hash"
 
 
-def any_suspect(table: Table, staged: str, present: Mapping[str, str]) -> str:
-    """A SELECT of one boolean: whether any row of `staged` breaks a rule of `violations`. One
-    aggregating scan, which keeps nothing per row: the usual answer, false, costs no more."""
-    return f"SELECT COALESCE(bool_or(broken), false) FROM ({_broken(table, staged, present)})"
-
-
-def suspects(table: Table, staged: str, present: Mapping[str, str]) -> str:
-    """A SELECT of `_file, _line` of every row of `staged` that breaks a rule of `violations`, in
-    one scan (materialised, so that a filter on `broken` does not split the conditions apart)."""
-    return (
-        f"WITH checked AS MATERIALIZED ({_broken(table, staged, present)}) "
-        "SELECT _file, _line FROM checked WHERE broken"
-    )
-
-
-def duplicate_hashes(table: Table, staged: str) -> str:
+def duplicate_hashes(staged: str) -> str:
     """A SELECT of the hashes that more than one id of `staged` has: every duplicated id's, and
     rarely two ids that share a hash. Empty when every id is unique. The 64-bit hashes are sorted
     in 256 parts by their top byte and compared with their neighbour: a sort of fixed-width values
     spills to disk a part at a time, where an aggregation over every id (or one sort of them all)
     outgrows the memory limit at tens of millions of rows, and it is faster at every size."""
-    key = quote(table.key)
     return (
-        "SELECT DISTINCT h FROM (SELECT h, lag(h) OVER (PARTITION BY h >> 56 ORDER BY h) AS before "
-        f"FROM (SELECT hash({key}) AS h FROM {staged} WHERE {key} IS NOT NULL)) WHERE h = before"
+        "SELECT DISTINCT h FROM (SELECT _id_hash AS h, lag(_id_hash) OVER "
+        "(PARTITION BY _id_hash >> 56 ORDER BY _id_hash) AS before "
+        f"FROM {staged} WHERE _id_hash IS NOT NULL) WHERE h = before"
     )
 
 
@@ -485,7 +478,7 @@ def duplicates(table: Table, staged: str, hashes: str | None = None) -> str:
     with `hashes` (a table of `duplicate_hashes`), only ids with one of those hashes are looked
     at."""
     key = quote(table.key)
-    among = f" AND hash({key}) IN (SELECT h FROM {hashes})" if hashes else ""
+    among = f" AND _id_hash IN (SELECT h FROM {hashes})" if hashes else ""
     return (
         f"SELECT s._file, s._line, {sql_literal(table.key)}, s.{key}, 'unique', "
         f"'duplicate id: it appears ' || d.n || ' times in this batch; keep one row per id' "
