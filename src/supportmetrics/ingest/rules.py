@@ -465,7 +465,8 @@ def duplicate_hashes(staged: str) -> str:
     rarely two ids that share a hash. Empty when every id is unique. The 64-bit hashes are sorted
     in 256 parts by their top byte and compared with their neighbour: a sort of fixed-width values
     spills to disk a part at a time, where an aggregation over every id (or one sort of them all)
-    outgrows the memory limit at tens of millions of rows, and it is faster at every size."""
+    outgrows the memory limit at tens of millions of rows; it is also faster there, and as fast
+    at a million."""
     return (
         "SELECT DISTINCT h FROM (SELECT _id_hash AS h, lag(_id_hash) OVER "
         "(PARTITION BY _id_hash >> 56 ORDER BY _id_hash) AS before "
