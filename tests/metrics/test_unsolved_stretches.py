@@ -12,7 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from supportmetrics.facts.status import SOLVED, status_summary, unsolved_segments
+from supportmetrics.facts.status import (
+    SOLVED,
+    status_segments,
+    status_summary,
+    unsolved_segments,
+)
 
 _ORIGIN = datetime(2024, 1, 1)
 _STATUSES = ("new", "open", "pending", "on_hold", "solved", "closed")
@@ -132,15 +137,16 @@ def test_a_ticket_solved_at_its_creation_is_never_open(to_value) -> None:
     assert _stretches([("S", 0)], [("S", 0, to_value)]) == []
 
 
-def _summary(events: list[tuple[str, int, str, str]]) -> dict[str, str]:
-    """The `history_status` of each ticket from `(ticket, minute, from, to)` status changes,
-    numbered E000... in the order given."""
-    table = ibis.memtable(
+def _changes(events: list[tuple[str, int, str, str]], backwards: bool = False) -> ibis.Table:
+    """Status changes from `(ticket, minute, from, to)`, numbered E00000... in the order given
+    (`backwards`: from the last, so that the rows' order is the reverse of the ids')."""
+    numbers = range(len(events) - 1, -1, -1) if backwards else range(len(events))
+    return ibis.memtable(
         pa.table(
             {
                 "ticket_id": [t for t, *_ in events],
                 "at": [_at(m) for _, m, _, _ in events],
-                "event_id": [f"E{i:03d}" for i in range(len(events))],
+                "event_id": [f"E{i:05d}" for i in numbers],
                 "type": ["status"] * len(events),
                 "from_value": [f for *_, f, _ in events],
                 "to_value": [v for *_, v in events],
@@ -157,7 +163,11 @@ def _summary(events: list[tuple[str, int, str, str]]) -> dict[str, str]:
             ),
         )
     )
-    rows = ibis.duckdb.connect().to_pyarrow(status_summary(table)).to_pylist()
+
+
+def _summary(events: list[tuple[str, int, str, str]]) -> dict[str, str]:
+    """The `history_status` of each ticket from `(ticket, minute, from, to)` status changes."""
+    rows = ibis.duckdb.connect().to_pyarrow(status_summary(_changes(events))).to_pylist()
     return {r["ticket_id"]: r["history_status"] for r in rows}
 
 
@@ -176,3 +186,43 @@ def test_the_status_a_history_reaches_takes_changes_at_one_instant_in_event_id_o
     reached = _summary(forward + backward)
     assert {reached[f"A{i}"] for i in range(2000)} == {"solved"}
     assert {reached[f"B{i}"] for i in range(2000)} == {"open"}
+
+
+def test_the_status_a_ticket_starts_in_takes_changes_at_one_instant_in_event_id_order() -> None:
+    # Before its first change a ticket is in that change's from-status; two changes at the same
+    # instant are told apart by event_id, as the status windows do. The rows come in the reverse
+    # of the ids' order, so that taking the first row read would give the other status; many
+    # tickets, as above.
+    rows_in = [
+        e
+        for i in range(2000)
+        for e in (
+            (f"A{i}", 60, "new", "open"),  # numbered after the next one
+            (f"A{i}", 60, "open", "solved"),
+            (f"B{i}", 60, "pending", "solved"),
+            (f"B{i}", 60, "new", "pending"),
+        )
+    ]
+    tickets = [f"{side}{i}" for side in "AB" for i in range(2000)]
+    facts = ibis.memtable(
+        pa.table(
+            {
+                "ticket_id": tickets,
+                "created_at": [_at(0)] * len(tickets),
+                "last_solved_at": [_at(60)] * len(tickets),
+            },
+            schema=pa.schema(
+                [
+                    ("ticket_id", pa.string()),
+                    ("created_at", pa.timestamp("us")),
+                    ("last_solved_at", pa.timestamp("us")),
+                ]
+            ),
+        )
+    )
+    segments = status_segments(_changes(rows_in, backwards=True), facts)
+    rows = ibis.duckdb.connect().to_pyarrow(segments).to_pylist()
+    assert len(rows) == len(tickets)  # each ticket: one stretch, creation to the changes
+    started = {r["ticket_id"]: (r["status"], r["start"], r["end"]) for r in rows}
+    assert {started[f"A{i}"] for i in range(2000)} == {("open", _at(0), _at(60))}
+    assert {started[f"B{i}"] for i in range(2000)} == {("new", _at(0), _at(60))}
