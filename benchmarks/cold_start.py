@@ -44,16 +44,18 @@ _FRT = f"""
 _SOLVED = "('solved', 'closed')"
 _RESOLUTION = f"""
     WITH ev AS (
-        SELECT ticket_id, "at", from_value, to_value FROM ticket_events WHERE type = 'status'
+        SELECT ticket_id, "at", event_id, from_value, to_value
+        FROM ticket_events WHERE type = 'status'
     ), hist AS (
         SELECT * FROM ev
         UNION ALL
-        SELECT ticket_id, coalesce(solved_at, closed_at), 'open',
+        SELECT ticket_id, coalesce(solved_at, closed_at), NULL, 'open',
                CASE WHEN solved_at IS NULL THEN 'closed' ELSE 'solved' END
         FROM tickets WHERE coalesce(solved_at, closed_at) IS NOT NULL
             AND ticket_id NOT IN (SELECT ticket_id FROM ev)
     ), solves AS (
-        SELECT ticket_id, max("at") AS last_solve_at, arg_max(to_value, "at") AS history_status
+        SELECT ticket_id, max("at") AS last_solve_at, arg_max(to_value, ("at", event_id))
+               AS history_status
         FROM hist
         WHERE to_value IN {_SOLVED} AND (from_value IS NULL OR from_value NOT IN {_SOLVED})
         GROUP BY ticket_id
