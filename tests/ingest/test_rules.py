@@ -15,7 +15,7 @@ from supportmetrics.ingest.rules import (
     duplicates,
     violations,
 )
-from supportmetrics.schema import TABLES, Table
+from supportmetrics.schema import TABLES
 
 TICKETS = "ticket_id,created_at,channel\nT1,2024-01-01T10:00:00Z,email\n"
 
@@ -290,19 +290,15 @@ def test_a_rejected_ticket_takes_its_messages_with_it(workspace, write) -> None:
     }
 
 
-def _staged(con: duckdb.DuckDBPyConnection, rows: list[tuple], present: dict[str, str]) -> Table:
-    """Stage tickets `rows` (`_line`, then the `present` columns as text) as `stage_file` does:
-    with `_file` and the check columns."""
+def _staged(con: duckdb.DuckDBPyConnection, rows: list[tuple], present: dict[str, str]) -> None:
+    """Stage tickets `rows` (`_line`, then the `present` columns as text) of file 0 as
+    `stage_file` does."""
     columns = ", ".join(f"{name} VARCHAR" for name in present)
-    con.execute(f"CREATE TABLE input (_line BIGINT, {columns})")
+    con.execute(f"CREATE TABLE input (_file INTEGER, _line BIGINT, {columns})")
     marks = ", ".join("?" for _ in range(len(present) + 1))
     for row in rows:
-        con.execute(f"INSERT INTO input VALUES ({marks})", list(row))
-    tickets = TABLES["tickets"]
-    con.execute(
-        f"CREATE TABLE staged AS SELECT 0 AS _file, *, {check_columns(tickets, present)} FROM input"
-    )
-    return tickets
+        con.execute(f"INSERT INTO input VALUES (0, {marks})", list(row))
+    _with_checks(con, present)
 
 
 def test_the_staged_check_column_flags_exactly_the_rows_the_rules_reject() -> None:
@@ -322,7 +318,8 @@ def test_the_staged_check_column_flags_exactly_the_rows_the_rules_reject() -> No
         present = dict.fromkeys(
             ["ticket_id", "created_at", "channel", "solved_at", "request_quality"], "VARCHAR"
         )
-        tickets = _staged(con, rows, present)
+        tickets = TABLES["tickets"]
+        _staged(con, rows, present)
         found = {
             line for (line,) in con.execute("SELECT _line FROM staged WHERE _broken").fetchall()
         }
@@ -344,7 +341,7 @@ def test_ids_are_checked_by_hash_first_and_a_shared_hash_alone_is_no_duplicate()
             "INSERT INTO input VALUES (0, 2, 'T1'), (1, 2, 'T2'), (1, 3, 'T1'), (1, 4, NULL), "
             "(1, 5, NULL), (2, 2, 'T3')"
         )
-        _with_checks(con, tickets)
+        _with_checks(con, {"ticket_id": "VARCHAR"})
         con.execute(f"CREATE TABLE hashes AS {duplicate_hashes('staged')}")
         assert con.execute("SELECT h FROM hashes").fetchall() == [
             con.execute("SELECT hash('T1')").fetchone()
@@ -368,19 +365,19 @@ def test_ids_are_checked_by_hash_first_and_a_shared_hash_alone_is_no_duplicate()
     )
 )
 def test_duplicate_hashes_are_exactly_the_hashes_of_repeated_ids(ids: list[str | None]) -> None:
-    tickets = TABLES["tickets"]
     with duckdb.connect() as con:
         con.execute("CREATE TABLE input (_file INTEGER, _line BIGINT, ticket_id VARCHAR)")
         for line, value in enumerate(ids, start=2):
             con.execute("INSERT INTO input VALUES (0, ?, ?)", [line, value])
-        _with_checks(con, tickets)
+        _with_checks(con, {"ticket_id": "VARCHAR"})
         found = {h for (h,) in con.execute(duplicate_hashes("staged")).fetchall()}
         repeated = {v for v in ids if v is not None and ids.count(v) > 1}
         expected = {con.execute("SELECT hash(?)", [v]).fetchone()[0] for v in repeated}
     assert found == expected
 
 
-def _with_checks(con: duckdb.DuckDBPyConnection, table: Table) -> None:
-    """Stage the ids in `input` as `stage_file` does, with the check columns."""
-    checks = check_columns(table, {"ticket_id": "VARCHAR"})
+def _with_checks(con: duckdb.DuckDBPyConnection, present: dict[str, str]) -> None:
+    """Stage the tickets in `input` (`_file`, `_line` and the `present` columns) as `stage_file`
+    does: with the check columns."""
+    checks = check_columns(TABLES["tickets"], present)
     con.execute(f"CREATE TABLE staged AS SELECT *, {checks} FROM input")
