@@ -22,7 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from supportmetrics.compaction import Compaction, compact_attached, worthwhile
-from supportmetrics.ingest.files import SourceFile, stage_file
+from supportmetrics.ingest.files import SourceFile, reread_problem, stage_file, staged_bytes
 from supportmetrics.ingest.problems import MAX_SHOWN, IngestError, Problem
 from supportmetrics.ingest.quarantine import Quarantine, write_rejects
 from supportmetrics.ingest.rules import (
@@ -299,12 +299,39 @@ class _Batch:
         self.quarantine = Quarantine([], [])
         self.keys: dict[str, str] = {}
         """Referenced table -> the temporary table of its valid keys, for a table not written."""
+        limit = _memory_bytes(con)
+        self.view_above = limit // 2 if limit is not None else float("inf")
+        """Staged bytes above which a table's Parquet files are staged as views."""
 
     def load(self, name: str, members: list[int], record_touched: bool) -> None:
-        """Stage, check and (when writing and nothing has failed) write the table `name`."""
+        """Stage, check and (when writing and nothing has failed) write the table `name`.
+
+        A table whose Parquet files would take more than half the memory staged is staged as
+        views that read the files again at each step: the files must then not change meanwhile.
+        """
         con = self.con
-        load, file_columns, staged = _stage(con, self.sources, name, members, self.step)
+        parquet = [self.sources[i] for i in members if self.sources[i].fmt == "parquet"]
+        as_view = bool(parquet) and staged_bytes(con, parquet) > self.view_above
+        stamps = {source.path: _stamp(source) for source in parquet} if as_view else {}
+        load, file_columns, staged = _stage(con, self.sources, name, members, self.step, as_view)
         self.loads[name] = load
+        try:
+            self._check_and_write(name, load, file_columns, record_touched)
+        except duckdb.Error as exc:  # a file staged as a view changed, or does not read again
+            problem = reread_problem(parquet, exc) if as_view else None
+            problems = _changed(parquet, stamps) or ([problem] if problem else [])
+            if not problems:
+                raise
+            raise IngestError(problems) from None
+        if changed := _changed(parquet, stamps):
+            raise IngestError(changed)
+        for statement in staged:
+            con.execute(statement)
+
+    def _check_and_write(
+        self, name: str, load: TableLoad, file_columns: dict[int, set[str]], record_touched: bool
+    ) -> None:
+        con = self.con
         present = _present(con, name)
         self.step(f"checking {name}")
         _check_rows(con, name, present)
@@ -326,8 +353,40 @@ class _Batch:
             _write_table(con, name, present, custom, load, record_touched)
         elif name in _REFERENCED:
             self.keys[name] = _keep_keys(con, name, _REFERENCED[name])
-        for statement in staged:
-            con.execute(statement)
+
+
+_CHANGED = (
+    "the file changed while it was being loaded, so its rows were checked and written from "
+    "different versions: nothing was stored; load it again once it is no longer being written"
+)
+
+
+def _changed(sources: list[SourceFile], stamps: dict[Path, tuple[int, int]]) -> list[Problem]:
+    """A problem for each of `sources` whose stamp is no longer the one in `stamps`."""
+    return [
+        Problem(s.label, "changed", _CHANGED)
+        for s in sources
+        if s.path in stamps and _stamp(s) != stamps[s.path]
+    ]
+
+
+def _stamp(source: SourceFile) -> tuple[int, int]:
+    """The size and modification time of a file, which change when it is written."""
+    stat = source.path.stat()
+    return stat.st_size, stat.st_mtime_ns
+
+
+_MEMORY_UNITS = {"bytes": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}
+
+
+def _memory_bytes(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The connection's memory limit in bytes (None when it is not one the engine reports)."""
+    text = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]  # type: ignore[index]
+    number, _, unit = str(text).partition(" ")
+    try:
+        return int(float(number) * _MEMORY_UNITS[unit])
+    except (KeyError, ValueError):
+        return None
 
 
 def _keep_keys(con: duckdb.DuckDBPyConnection, name: str, columns: list[str]) -> str:
@@ -410,18 +469,22 @@ def _stage(
     name: str,
     members: list[int],
     step: Step,
+    as_view: bool,
 ) -> tuple[TableLoad, dict[int, set[str]], list[str]]:
-    """Stage the files `members` of table `name` as its raw rows: the load, each file's columns
-    and the statements that drop what was staged."""
+    """Stage the files `members` of table `name` as its raw rows (its Parquet files as views with
+    `as_view`): the load, each file's columns and the statements that drop what was staged."""
     load = TableLoad(name, [])
     parts: list[str] = []
+    kinds: dict[str, str] = {}
     file_columns: dict[int, set[str]] = {}
     part_types: dict[str, dict[str, str]] = {}
     for index in members:
         source = sources[index]
         step(f"reading {source.path.name}")
         part = f"part_{index}"
-        count = stage_file(con, source, index, part)
+        view = as_view and source.fmt == "parquet"
+        count = stage_file(con, source, index, part, as_view=view)
+        kinds[part] = "VIEW" if view else "TABLE"
         described = con.execute(f"DESCRIBE {quote(part)}").fetchall()
         part_types[part] = {row[0]: row[1] for row in described}
         file_columns[index] = set(part_types[part])
@@ -429,8 +492,8 @@ def _stage(
         load.rows_read += count
         parts.append(part)
     if len(parts) == 1:  # one file: its staged table is the table's, no copy needed
-        con.execute(f"ALTER TABLE {quote(parts[0])} RENAME TO {_raw(name)}")
-        return load, file_columns, [f"DROP TABLE {_raw(name)}"]
+        con.execute(f"ALTER {kinds[parts[0]]} {quote(parts[0])} RENAME TO {_raw(name)}")
+        return load, file_columns, [f"DROP {kinds[parts[0]]} {_raw(name)}"]
     union = " UNION ALL BY NAME ".join(
         f"SELECT {_combinable(part_types, parts, p)} FROM {quote(p)}" for p in parts
     )
@@ -443,7 +506,7 @@ def _stage(
     return (
         load,
         file_columns,
-        [f"DROP VIEW {_raw(name)}", *(f"DROP TABLE {quote(p)}" for p in parts)],
+        [f"DROP VIEW {_raw(name)}", *(f"DROP {kinds[p]} {quote(p)}" for p in parts)],
     )
 
 

@@ -7,7 +7,9 @@ engine's own parse errors are turned into a `Problem` that names the file and li
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
+import dataclasses
 import gzip
 import io
 import re
@@ -23,7 +25,15 @@ from supportmetrics.resources import is_resource_error
 from supportmetrics.schema import TABLES, Column
 from supportmetrics.store import quote, sql_literal
 
-__all__ = ["REJECTS_MARK", "SourceFile", "find_sources", "normalise_header", "stage_file"]
+__all__ = [
+    "REJECTS_MARK",
+    "SourceFile",
+    "find_sources",
+    "normalise_header",
+    "reread_problem",
+    "stage_file",
+    "staged_bytes",
+]
 
 FORMATS = {
     ".csv": "csv",
@@ -341,9 +351,17 @@ def _csv_relation(source: SourceFile, names: list[str]) -> str:
     return f"SELECT {selected} FROM {read}"
 
 
-def stage_file(con: duckdb.DuckDBPyConnection, source: SourceFile, index: int, target: str) -> int:
+def stage_file(
+    con: duckdb.DuckDBPyConnection,
+    source: SourceFile,
+    index: int,
+    target: str,
+    *,
+    as_view: bool = False,
+) -> int:
     """Read `source` into the table `target`: `_file`, `_line`, one text column per input column
-    and the check columns (`check_columns`).
+    and the check columns (`check_columns`). With `as_view` (Parquet only), `target` is a view
+    that reads the file again whenever it is queried, instead of a copy of its rows.
 
     Tags and other lists are staged as lists of text. Returns the row count.
     """
@@ -364,8 +382,9 @@ def stage_file(con: duckdb.DuckDBPyConnection, source: SourceFile, index: int, t
         staged = {row[0]: row[1] for row in con.execute(f"DESCRIBE {relation}").fetchall()}
         staged.pop("_line")
         checks = check_columns(TABLES[source.table], staged)
+        kind = "VIEW" if as_view and source.fmt == "parquet" else "TABLE"
         con.execute(
-            f"CREATE TEMP TABLE {quote(target)} AS "
+            f"CREATE TEMP {kind} {quote(target)} AS "
             f"SELECT {index} AS _file, *, {checks} FROM ({relation})"
         )
     except duckdb.Error as exc:
@@ -376,6 +395,39 @@ def stage_file(con: duckdb.DuckDBPyConnection, source: SourceFile, index: int, t
             [Problem(source.label, "no_rows", "the file has no data rows, only a header")]
         )
     return count
+
+
+STAGED_PER_PARQUET_BYTE = 4
+"""Bytes a staged row takes in memory per byte of its Parquet data uncompressed (measured on the
+demo data: 2.8 to 4.1, text columns being dictionary-encoded in the file and not in memory)."""
+
+
+def staged_bytes(con: duckdb.DuckDBPyConnection, sources: list[SourceFile]) -> int:
+    """About the memory the Parquet `sources` take when staged, from their files' metadata (0 for
+    a file whose metadata cannot be read: staging it reports why)."""
+    total = 0
+    for source in sources:
+        if source.fmt != "parquet":
+            continue
+        with contextlib.suppress(duckdb.Error):
+            row = con.execute(
+                "SELECT sum(total_uncompressed_size) FROM parquet_metadata(?)", [str(source.path)]
+            ).fetchone()
+            total += int(row[0] or 0) if row else 0
+    return total * STAGED_PER_PARQUET_BYTE
+
+
+def reread_problem(sources: list[SourceFile], exc: duckdb.Error) -> Problem | None:
+    """The problem of a file staged as a view (`sources`) that failed when read again: the one
+    the engine's error names, else all of them when it is an input or read error; None for an
+    error that is not the files' (it is raised as it is)."""
+    named = [s for s in sources if str(s.path) in str(exc)]
+    if not named and not isinstance(exc, (duckdb.InvalidInputException, duckdb.IOException)):
+        return None
+    problem = _engine_problem((named or sources)[0], exc)
+    if named or len(sources) == 1:
+        return problem
+    return dataclasses.replace(problem, file=", ".join(s.label for s in sources))
 
 
 def _numbered(relation: str, first_line: int) -> str:

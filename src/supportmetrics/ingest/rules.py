@@ -466,11 +466,12 @@ def duplicate_hashes(staged: str) -> str:
     in 256 parts by their top byte and compared with their neighbour: a sort of fixed-width values
     spills to disk a part at a time, where an aggregation over every id (or one sort of them all)
     outgrows the memory limit at tens of millions of rows; it is also faster there, and as fast
-    at a million."""
+    at a million. A missing id's NULL hash equals nothing, its neighbour included: filtering them
+    out first would only cost a pass (twice the time over a staged view)."""
     return (
         "SELECT DISTINCT h FROM (SELECT _id_hash AS h, lag(_id_hash) OVER "
-        "(PARTITION BY _id_hash >> 56 ORDER BY _id_hash) AS before "
-        f"FROM {staged} WHERE _id_hash IS NOT NULL) WHERE h = before"
+        f"(PARTITION BY _id_hash >> 56 ORDER BY _id_hash) AS before FROM {staged}) "
+        "WHERE h = before"
     )
 
 
