@@ -172,20 +172,24 @@ def test_a_file_that_does_not_read_is_named_and_nothing_is_stored(
     assert _counts(ws) == {"tickets": 1}
 
 
+@pytest.mark.parametrize("change", ["rewritten", "removed"])
 def test_a_file_that_changes_while_it_is_loaded_fails_the_ingest(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
 ) -> None:
     monkeypatch.setattr(batch, "_memory_bytes", lambda _con: 0)
     ws = supportmetrics.init(tmp_path / "ws")
     ws.ingest([_tickets(tmp_path / "tickets.parquet", ["T0"])])
     path = _tickets(tmp_path / "tickets_2.parquet", ["T1", "T2"])
 
-    def rewrite(step: str) -> None:  # a program writing the file as it is loaded
+    def meddle(step: str) -> None:  # another program at the file as it is loaded
         if step == "writing tickets":
-            _tickets(path, ["T1", "T2", "T3 with a longer id"])
+            if change == "removed":
+                path.unlink()
+            else:
+                _tickets(path, ["T1", "T2", "T3 with a longer id"])
 
     with pytest.raises(IngestError) as caught:
-        ws.ingest([path], step=rewrite)
+        ws.ingest([path], step=meddle)
     [problem] = caught.value.problems
     assert (problem.file, problem.rule) == (str(path), "changed")
     assert "load it again" in problem.message

@@ -356,12 +356,15 @@ class _Batch:
 
 
 _CHANGED = (
-    "the file changed while it was being loaded, so its rows were checked and written from "
-    "different versions: nothing was stored; load it again once it is no longer being written"
+    "the file changed (or was removed) while it was being loaded, so its rows may have been "
+    "checked and written from different versions: nothing was stored; load it again once it is "
+    "no longer being written"
 )
 
 
-def _changed(sources: list[SourceFile], stamps: dict[Path, tuple[int, int]]) -> list[Problem]:
+def _changed(
+    sources: list[SourceFile], stamps: dict[Path, tuple[int, int] | None]
+) -> list[Problem]:
     """A problem for each of `sources` whose stamp is no longer the one in `stamps`."""
     return [
         Problem(s.label, "changed", _CHANGED)
@@ -370,9 +373,13 @@ def _changed(sources: list[SourceFile], stamps: dict[Path, tuple[int, int]]) -> 
     ]
 
 
-def _stamp(source: SourceFile) -> tuple[int, int]:
-    """The size and modification time of a file, which change when it is written."""
-    stat = source.path.stat()
+def _stamp(source: SourceFile) -> tuple[int, int] | None:
+    """The size and modification time of a file, which change when it is written (None once it
+    is gone)."""
+    try:
+        stat = source.path.stat()
+    except OSError:
+        return None
     return stat.st_size, stat.st_mtime_ns
 
 

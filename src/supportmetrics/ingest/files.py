@@ -360,8 +360,9 @@ def stage_file(
     as_view: bool = False,
 ) -> int:
     """Read `source` into the table `target`: `_file`, `_line`, one text column per input column
-    and the check columns (`check_columns`). With `as_view` (Parquet only), `target` is a view
-    that reads the file again whenever it is queried, instead of a copy of its rows.
+    and the check columns (`check_columns`). With `as_view` (for a Parquet file, which reads fast
+    and in any order), `target` is a view that reads the file again whenever it is queried,
+    instead of a copy of its rows.
 
     Tags and other lists are staged as lists of text. Returns the row count.
     """
@@ -382,9 +383,8 @@ def stage_file(
         staged = {row[0]: row[1] for row in con.execute(f"DESCRIBE {relation}").fetchall()}
         staged.pop("_line")
         checks = check_columns(TABLES[source.table], staged)
-        kind = "VIEW" if as_view and source.fmt == "parquet" else "TABLE"
         con.execute(
-            f"CREATE TEMP {kind} {quote(target)} AS "
+            f"CREATE TEMP {'VIEW' if as_view else 'TABLE'} {quote(target)} AS "
             f"SELECT {index} AS _file, *, {checks} FROM ({relation})"
         )
     except duckdb.Error as exc:
