@@ -2,8 +2,10 @@
 
     python benchmarks/ingest.py --tickets 1000000 --runs 3
     python benchmarks/ingest.py --tickets 1000000 --runs 3 --baseline /path/to/other/checkout/src
+    python benchmarks/ingest.py --data benchmarks/data/demo-10000000-seed0-parquet-10parts --runs 1
 
-Generates the dataset once (reused from benchmarks/data/), then ingests it in a fresh workspace per
+Generates the dataset once (reused from benchmarks/data/), or takes the folder `--data` names (such
+as the suite's 10M tickets in ten parts per table, from `benchmarks/suite_data.py`), then ingests it in a fresh workspace per
 run, each in its own process, and reports the median wall time, CPU time (user + system), rows per
 second, peak memory (max RSS of the ingest process) and the seconds of each stage the ingest reports
 as it goes (reading the files, checking each table's rows, checking references, writing,
@@ -131,10 +133,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--file-format", default="csv", choices=["csv", "parquet", "jsonl"])
     parser.add_argument("--baseline", type=Path, help="a `src` folder to compare with")
+    parser.add_argument(
+        "--data", type=Path, help="a dataset folder to ingest instead of the generated one"
+    )
     args = parser.parse_args()
 
-    data = dataset(args.tickets, args.seed, args.file_format)
-    size_mb = sum(p.stat().st_size for p in data.iterdir()) / 2**20
+    data = args.data or dataset(args.tickets, args.seed, args.file_format)
+    size_mb = sum(p.stat().st_size for p in data.rglob("*") if p.is_file()) / 2**20
     current: list[dict[str, Any]] = []
     baseline: list[dict[str, Any]] = []
     for _ in range(args.runs):
@@ -143,8 +148,11 @@ def main() -> None:
             baseline.append(run_once(data, args.baseline))
     result: dict[str, Any] = {
         "benchmark": "ingest",
-        "tickets": args.tickets,
-        "file_format": args.file_format,
+        **(
+            {"data": data.name}
+            if args.data
+            else {"tickets": args.tickets, "file_format": args.file_format}
+        ),
         "input_mb": round(size_mb, 1),
         "rows": current[0]["rows"],
         "runs": args.runs,
@@ -156,7 +164,9 @@ def main() -> None:
         result["wall_ratio"] = round(result["wall_seconds_median"] / base["wall_seconds_median"], 2)
         result["cpu_ratio"] = round(result["cpu_seconds_median"] / base["cpu_seconds_median"], 2)
     result["machine"] = machine()
-    save(result, f"ingest-{args.tickets}-{args.file_format}")
+    save(
+        result, f"ingest-{data.name}" if args.data else f"ingest-{args.tickets}-{args.file_format}"
+    )
 
 
 if __name__ == "__main__":
