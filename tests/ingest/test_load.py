@@ -270,3 +270,24 @@ def test_a_failed_batch_writes_nothing_even_when_other_files_are_valid(workspace
     with pytest.raises(IngestError):
         workspace.ingest([good, bad])
     assert all(t.rows == 0 for t in workspace.tables())
+
+
+@pytest.mark.parametrize("write", [True, False], ids=["ingest", "validate"])
+def test_a_big_csv_names_the_lines_of_its_broken_rows(tmp_path: Path, write: bool) -> None:
+    # Big enough to be read in parallel chunks: its rows are numbered by their place in the
+    # staged copy (inside the ingest's transaction, and outside it in a dry run).
+    ws = supportmetrics.init(tmp_path / "ws")
+    path = tmp_path / "tickets.csv"
+    broken = {2, 423_457, 800_001}  # line 1 is the header
+    with path.open("w", newline="") as out:
+        out.write("ticket_id,created_at,channel,subject\n")
+        for line in range(2, 800_002):
+            channel = "fax" if line in broken else "email"
+            out.write(f"T{line},2024-01-01T10:00:00Z,{channel},a subject of some length {line}\n")
+    if write:
+        with pytest.raises(IngestError) as caught:
+            ws.ingest([path])
+        problems = caught.value.problems
+    else:
+        problems = ws.validate([path]).problems
+    assert {(p.line, p.value, p.rule) for p in problems} == {(n, "fax", "enum") for n in broken}

@@ -482,7 +482,7 @@ def _stage(
     `as_view`): the load, each file's columns and the statements that drop what was staged."""
     load = TableLoad(name, [])
     parts: list[str] = []
-    kinds: dict[str, str] = {}
+    drops: list[str] = []
     file_columns: dict[int, set[str]] = {}
     part_types: dict[str, dict[str, str]] = {}
     for index in members:
@@ -490,17 +490,14 @@ def _stage(
         step(f"reading {source.path.name}")
         part = f"part_{index}"
         view = as_view and source.fmt == "parquet"
-        count = stage_file(con, source, index, part, as_view=view)
-        kinds[part] = "VIEW" if view else "TABLE"
+        count, dropped = stage_file(con, source, index, part, as_view=view)
+        drops += dropped
         described = con.execute(f"DESCRIBE {quote(part)}").fetchall()
         part_types[part] = {row[0]: row[1] for row in described}
         file_columns[index] = set(part_types[part])
         load.files.append(source.label)
         load.rows_read += count
         parts.append(part)
-    if len(parts) == 1:  # one file: its staged table is the table's, no copy needed
-        con.execute(f"ALTER {kinds[parts[0]]} {quote(parts[0])} RENAME TO {_raw(name)}")
-        return load, file_columns, [f"DROP {kinds[parts[0]]} {_raw(name)}"]
     union = " UNION ALL BY NAME ".join(
         f"SELECT {_combinable(part_types, parts, p)} FROM {quote(p)}" for p in parts
     )
@@ -510,11 +507,7 @@ def _stage(
         raise IngestError(
             [Problem(", ".join(load.files), "malformed", f"files do not combine: {exc}")]
         ) from None
-    return (
-        load,
-        file_columns,
-        [f"DROP VIEW {_raw(name)}", *(f"DROP {kinds[p]} {quote(p)}" for p in parts)],
-    )
+    return load, file_columns, [f"DROP VIEW {_raw(name)}", *drops]
 
 
 def _combinable(part_types: dict[str, dict[str, str]], parts: list[str], part: str) -> str:

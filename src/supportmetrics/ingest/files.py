@@ -358,35 +358,55 @@ def stage_file(
     target: str,
     *,
     as_view: bool = False,
-) -> int:
-    """Read `source` into the table `target`: `_file`, `_line`, one text column per input column
-    and the check columns (`check_columns`). With `as_view` (for a Parquet file, which reads fast
-    and in any order), `target` is a view that reads the file again whenever it is queried,
-    instead of a copy of its rows.
+) -> tuple[int, list[str]]:
+    """Stage `source` as `target`: `_file`, `_line`, one text column per input column and the
+    check columns (`check_columns`). With `as_view` (for a Parquet file, which reads fast and in
+    any order), `target` is a view that reads the file again whenever it is queried, instead of a
+    copy of its rows.
 
-    Tags and other lists are staged as lists of text. Returns the row count.
+    A CSV file's rows are copied in the file's order, which numbers them (`rowid`, the position
+    in the copy), so that the copy and its checks run in parallel; a `row_number()` window would
+    run them on one core.
+    Tags and other lists are staged as lists of text. Returns the row count and the statements
+    that drop what was staged.
     """
+    rows = None  # the copy a CSV file's rows are numbered by
     if source.fmt == "csv":
         names = _csv_header(source, _check_text(source, _head(source)))
         header_problems = _header_problems(source, names)
         if header_problems:
             raise IngestError(header_problems)
         _check_no_nul(source)
-        relation = _numbered(_csv_relation(source, names), first_line=2)
+        relation = _csv_relation(source, names)
+        rows = quote(f"{target}_rows")
     elif source.fmt == "jsonl":
         _check_text(source, _head(source))
         _check_no_nul(source)
         relation = _json_relation(con, source)
     else:
         relation = _parquet_relation(con, source)
+    staged_as = f"TEMP {'VIEW' if as_view else 'TABLE'} {quote(target)}"
+    drops = [f"DROP {'VIEW' if as_view else 'TABLE'} {quote(target)}"]
     try:
         staged = {row[0]: row[1] for row in con.execute(f"DESCRIBE {relation}").fetchall()}
-        staged.pop("_line")
+        staged.pop("_line", None)
         checks = check_columns(TABLES[source.table], staged)
-        con.execute(
-            f"CREATE TEMP {'VIEW' if as_view else 'TABLE'} {quote(target)} AS "
-            f"SELECT {index} AS _file, *, {checks} FROM ({relation})"
-        )
+        selected = f"SELECT {index} AS _file, *, {checks} FROM ({relation})"
+        if rows is None:
+            con.execute(f"CREATE {staged_as} AS {selected}")
+        else:
+            con.execute(f"CREATE TEMP TABLE {rows} AS {selected}")
+            first, last, count = con.execute(
+                f"SELECT min(rowid), max(rowid), count(*) FROM {rows}"
+            ).fetchone()  # type: ignore[misc]
+            # positions in the file's order, numbered from where the table's storage begins
+            assert count == 0 or last - first + 1 == count, "rowids are positions"
+            con.execute(
+                f"CREATE TEMP VIEW {quote(target)} AS SELECT _file, "
+                f"CAST(rowid - {first or 0} + 2 AS BIGINT) AS _line, "  # the header is line 1
+                f"* EXCLUDE (_file) FROM {rows}"
+            )
+            drops = [f"DROP VIEW {quote(target)}", f"DROP TABLE {rows}"]
     except duckdb.Error as exc:
         raise IngestError([_engine_problem(source, exc)]) from None
     count = con.execute(f"SELECT count(*) FROM {quote(target)}").fetchone()[0]  # type: ignore[index]
@@ -394,7 +414,7 @@ def stage_file(
         raise IngestError(
             [Problem(source.label, "no_rows", "the file has no data rows, only a header")]
         )
-    return count
+    return count, drops
 
 
 STAGED_PER_PARQUET_BYTE = 4
