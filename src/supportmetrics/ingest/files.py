@@ -366,11 +366,9 @@ def stage_file(
 
     A CSV file's rows are copied in the file's order, which numbers them (`rowid`, the position
     in the copy), so that the copy and its checks run in parallel; a `row_number()` window would
-    run them on one core.
-    Tags and other lists are staged as lists of text. Returns the row count and the statements
+    run them on one core. Tags and other lists are staged as lists of text. Returns the row count and the statements
     that drop what was staged.
     """
-    rows = None  # the copy a CSV file's rows are numbered by
     if source.fmt == "csv":
         names = _csv_header(source, _check_text(source, _head(source)))
         header_problems = _header_problems(source, names)
@@ -378,35 +376,23 @@ def stage_file(
             raise IngestError(header_problems)
         _check_no_nul(source)
         relation = _csv_relation(source, names)
-        rows = quote(f"{target}_rows")
     elif source.fmt == "jsonl":
         _check_text(source, _head(source))
         _check_no_nul(source)
         relation = _json_relation(con, source)
     else:
         relation = _parquet_relation(con, source)
-    staged_as = f"TEMP {'VIEW' if as_view else 'TABLE'} {quote(target)}"
-    drops = [f"DROP {'VIEW' if as_view else 'TABLE'} {quote(target)}"]
+    kind = "VIEW" if as_view else "TABLE"
     try:
         staged = {row[0]: row[1] for row in con.execute(f"DESCRIBE {relation}").fetchall()}
         staged.pop("_line", None)
         checks = check_columns(TABLES[source.table], staged)
         selected = f"SELECT {index} AS _file, *, {checks} FROM ({relation})"
-        if rows is None:
-            con.execute(f"CREATE {staged_as} AS {selected}")
+        if source.fmt == "csv":  # the header is line 1
+            drops = _copy_numbered(con, selected, target, first_line=2)
         else:
-            con.execute(f"CREATE TEMP TABLE {rows} AS {selected}")
-            first, last, count = con.execute(
-                f"SELECT min(rowid), max(rowid), count(*) FROM {rows}"
-            ).fetchone()  # type: ignore[misc]
-            # positions in the file's order, numbered from where the table's storage begins
-            assert count == 0 or last - first + 1 == count, "rowids are positions"
-            con.execute(
-                f"CREATE TEMP VIEW {quote(target)} AS SELECT _file, "
-                f"CAST(rowid - {first or 0} + 2 AS BIGINT) AS _line, "  # the header is line 1
-                f"* EXCLUDE (_file) FROM {rows}"
-            )
-            drops = [f"DROP VIEW {quote(target)}", f"DROP TABLE {rows}"]
+            con.execute(f"CREATE TEMP {kind} {quote(target)} AS {selected}")
+            drops = [f"DROP {kind} {quote(target)}"]
     except duckdb.Error as exc:
         raise IngestError([_engine_problem(source, exc)]) from None
     count = con.execute(f"SELECT count(*) FROM {quote(target)}").fetchone()[0]  # type: ignore[index]
@@ -415,6 +401,27 @@ def stage_file(
             [Problem(source.label, "no_rows", "the file has no data rows, only a header")]
         )
     return count, drops
+
+
+def _copy_numbered(
+    con: duckdb.DuckDBPyConnection, selected: str, target: str, first_line: int
+) -> list[str]:
+    """Copy the rows of `selected` in their order and stage them as the view `target`, whose
+    `_line` is each row's place in the copy counted from `first_line`; the statements that drop
+    both."""
+    rows = quote(f"{target}_rows")
+    con.execute(f"CREATE TEMP TABLE {rows} AS {selected}")
+    first, last, count = con.execute(
+        f"SELECT min(rowid), max(rowid), count(*) FROM {rows}"
+    ).fetchone()  # type: ignore[misc]
+    # positions, counted from where the table's storage begins (not 0 inside a transaction)
+    assert count == 0 or last - first + 1 == count, "rowids are positions"
+    con.execute(
+        f"CREATE TEMP VIEW {quote(target)} AS SELECT _file, "
+        f"CAST(rowid - {first or 0} + {first_line} AS BIGINT) AS _line, * EXCLUDE (_file) "
+        f"FROM {rows}"
+    )
+    return [f"DROP VIEW {quote(target)}", f"DROP TABLE {rows}"]
 
 
 STAGED_PER_PARQUET_BYTE = 4
