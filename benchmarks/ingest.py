@@ -5,10 +5,10 @@
     python benchmarks/ingest.py --data benchmarks/data/demo-10000000-seed0-parquet-10parts --runs 1
 
 Generates the dataset once (reused from benchmarks/data/), or takes the folder `--data` names (such
-as the suite's 10M tickets in ten parts per table, from `benchmarks/suite_data.py`), then ingests it in a fresh workspace per
-run, each in its own process, and reports the median wall time, CPU time (user + system), rows per
-second, peak memory (max RSS of the ingest process) and the seconds of each stage the ingest reports
-as it goes (reading the files, checking each table's rows, checking references, writing,
+as the suite's 10M tickets in ten parts per table, from `benchmarks/suite_data.py`), then ingests
+it in a fresh workspace per run, each in its own process, and reports the median wall time, CPU
+time (user + system), rows per second, peak memory (max RSS of the ingest process) and the seconds
+of each stage the ingest reports as it goes (reading the files, checking each table's rows, checking references, writing,
 committing, compacting). With `--baseline` the same runs alternate with the package found in that
 `src` folder, on the same data at the same moment, and the ratios current / baseline are reported.
 Goal for 1M tickets on 2 cores: <= 30 s and <= 3 GB; 10M within 10x the 1M time.

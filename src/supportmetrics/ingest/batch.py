@@ -318,8 +318,9 @@ class _Batch:
         try:
             self._check_and_write(name, load, file_columns, record_touched)
         except duckdb.Error as exc:  # a file staged as a view changed, or does not read again
-            problem = reread_problem(parquet, exc) if as_view else None
-            problems = _changed(parquet, stamps) or ([problem] if problem else [])
+            problems = _changed(parquet, stamps)
+            if not problems and as_view and (problem := reread_problem(parquet, exc)):
+                problems = [problem]
             if not problems:
                 raise
             raise IngestError(problems) from None

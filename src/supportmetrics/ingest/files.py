@@ -366,8 +366,8 @@ def stage_file(
 
     A CSV file's rows are copied in the file's order, which numbers them (`rowid`, the position
     in the copy), so that the copy and its checks run in parallel; a `row_number()` window would
-    run them on one core. Tags and other lists are staged as lists of text. Returns the row count and the statements
-    that drop what was staged.
+    run them on one core. Tags and other lists are staged as lists of text. Returns the row count
+    and the statements that drop what was staged.
     """
     if source.fmt == "csv":
         names = _csv_header(source, _check_text(source, _head(source)))
