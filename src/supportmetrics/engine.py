@@ -27,6 +27,7 @@ from supportmetrics.facts.tickets import TicketOptions
 from supportmetrics.localtime import offsets_table
 from supportmetrics.memory_copies import MemoryCopies
 from supportmetrics.metrics.base import Clock
+from supportmetrics.pruning import pruned
 from supportmetrics.schema import TABLES, Kind
 from supportmetrics.time_range import OutOfRange, in_range, out_of_range
 
@@ -116,7 +117,9 @@ class Engine:
         return self._now
 
     def arrow(self, expr: ir.Table) -> pa.Table:
-        """The rows of `expr`, each query shape compiled once (see `supportmetrics.compiled`)."""
+        """The rows of `expr`, its projections narrowed to the columns it reads (see
+        `supportmetrics.pruning`), each query shape compiled once (see `supportmetrics.compiled`)."""
+        expr = pruned(expr)
         if self.queries is None:
             return self.db.to_pyarrow(expr)
         return self.queries.arrow(expr)
