@@ -127,3 +127,13 @@ def test_any_pipeline_gives_the_rows_it_gives_unpruned(db, steps: list[str], gro
             t = t.distinct()
     expr = t.group_by("team").aggregate(n=t.count(), s=t.seconds.sum()) if grouped else t
     _same(db, expr)
+
+
+def test_dropping_the_only_column_read_keeps_another(db) -> None:
+    # A filter on a split column the query then drops, under a count of rows: the rows between
+    # keep a column, or the query would select none.
+    t = db.table("facts")
+    rows = t.mutate(__d=t.team)
+    rows = rows.filter(rows.__d.isin(["x", "y"])).drop("__d")
+    sql = _same(db, rows.aggregate(n=rows.count()))
+    assert "unread" not in sql

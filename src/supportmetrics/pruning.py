@@ -69,7 +69,8 @@ def _read_below(
         _want(wanted, node.parent, names)
     elif isinstance(node, _CARRYING):
         if names is not None and isinstance(node, ops.DropColumns):
-            names = names | node.columns_to_drop
+            kept = [c for c in node.parent.schema.names if c not in node.columns_to_drop]
+            names = names | node.columns_to_drop | frozenset(kept[:1] if not names else ())
         _want(wanted, node.parent, names)
         _read(wanted, (c for c in node.__children__ if c is not node.parent))
     elif isinstance(node, ops.Aggregate):
