@@ -292,7 +292,7 @@ class Engine:
     ) -> ir.Table:
         table_name = f"{self._prefix}_facts_{next(self._names)}"
         file = FactCache.file_name(table.name, clock, asdict(options))
-        view = table.view is not None and table.view(self.config)
+        view = table.view is not None and table.view(self.config, clock)
         if self.persisted is not None and not view:
             found = self.persisted.read(self.db, file, table_name)
             if found is not None:

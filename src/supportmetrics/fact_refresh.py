@@ -139,13 +139,11 @@ def refresh(
         share = result.recomputed / max(result.tickets, 1)
         return Refresh(f"the batch touched {share:.0%} of the tickets: a full build is cheaper")
     current.create_folder()
-    business = any(about["clock"] == "business" for about in files.values())
-    moved = business and previous.load("bounds") != [v.isoformat() for v in engine.bounds()]
     engines = {kind: _Scoped(engine, scope) for kind, scope in scopes.items()}
     try:
         for file, about in files.items():
             label = f"{about['name']}.{about['clock']}"
-            why = _unrefreshable(about, moved)
+            why = _unrefreshable(about)
             if why is None:
                 try:
                     _refresh_file(previous, current, file, about, engines[SCOPES[about["name"]]])
@@ -163,13 +161,13 @@ def refresh(
     return result
 
 
-def _unrefreshable(about: Mapping[str, Any], moved: bool) -> str | None:
-    """Why a file cannot be refreshed, or None."""
+def _unrefreshable(about: Mapping[str, Any]) -> str | None:
+    """Why a file cannot be refreshed, or None. A business-clock duration is refreshed like the
+    others when the data's time span moves: it is F(end) - F(start) on a calendar that covers
+    every stored instant, and the calendars of two spans agree on the days both cover."""
     name = about["name"]
     if name not in SCOPES:
         return f"its rows read {REBUILT.get(name, 'more than their own ticket')}"
-    if about["clock"] == "business" and moved:
-        return "the data's time span changed, and the business calendar with it"
     return None
 
 

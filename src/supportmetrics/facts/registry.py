@@ -109,9 +109,10 @@ class FactTable:
     drill_columns: tuple[str, ...] = ()
     """The columns a drill-down shows by default, in order (the agent's name joins beside the
     `agent` column; the metric's value and filed-at time are added)."""
-    view: Callable[[Any], bool] | None = None
-    """Whether, under a workspace's settings (`Config`), the build is a projection of other fact
-    tables that joins nothing: queries then scan it afresh instead of a stored copy."""
+    view: Callable[[Any, str], bool] | None = None
+    """Whether, under a workspace's settings (`Config`) and on a clock, the build is a projection
+    of other fact tables that joins nothing: queries then scan it afresh instead of a stored
+    copy."""
 
     def derived_dimensions(self) -> tuple[str, ...]:
         """The dimensions computed from a row's time and tags, beside its own columns."""
@@ -150,6 +151,7 @@ FACT_TABLES: dict[str, FactTable] = _declare(
         drillable=True,
         options=_CORE_OPTIONS,
         build=builds.ticket_core,
+        view=lambda config, clock: clock == "business",  # the calendar table holds both clocks
         wider="tickets",
         borrowed=_REPEATS_WAITS_SALES,
         drill_columns=_TICKET_DRILL,
@@ -223,7 +225,7 @@ FACT_TABLES: dict[str, FactTable] = _declare(
         agent="assignee_id",
         options=OPTION_NAMES,
         build=builds.sla,
-        view=lambda config: sla_is_view(config.sla),
+        view=lambda config, clock: sla_is_view(config.sla),
         wider="tickets",
         borrowed=_REPEATS_WAITS_SALES,
         wider_on="ticket_id",
