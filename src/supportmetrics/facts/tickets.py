@@ -3,8 +3,9 @@
 This is the drill-down level: every ticket metric is an aggregation of these columns, so the rows
 behind any number are a filter of this table. Built as Ibis expressions and run by the backend, in
 parts so that a metric builds only what it reads: `ticket_core` (the ticket's columns, message and
-status facts, first response and resolution durations), business-clock durations on top of it, and
-`ticket_facts`, which adds repeat contacts (`repeats`) and waiting times (`waiting`).
+status facts, first response and resolution durations; the fact table adds their business-clock
+twins with `with_business_durations`), and `ticket_facts`, which adds repeat contacts (`repeats`)
+and waiting times (`waiting`).
 """
 
 from __future__ import annotations
