@@ -6,8 +6,8 @@ itself, but Ibis compiles each of them first: at 40 fact columns, compiling such
 about four times what it costs with the three it reads. `pruned` rewrites the expression so that
 each projection (and join) keeps only the columns read above it: by a projection, join, filter,
 sort or aggregate, or carried through a filter, sort, limit, dropped-columns step or `UNION ALL`.
-Any other operation (distinct, a subquery ...) is taken to read every column of its inputs. The rows are the
-same; only columns nothing reads are left out.
+Any other operation (distinct, a subquery ...) is taken to read every column of its inputs. The
+rows are the same; only columns nothing reads are left out.
 """
 
 from __future__ import annotations
