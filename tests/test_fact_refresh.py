@@ -261,7 +261,6 @@ def test_a_batch_that_moves_the_time_span_refreshes_the_business_clock_too(
         "WHERE ticket_id = 'T0000001'",
     )
     before = ws.engine().bounds()
-    ws.close()
     details, refreshed = _ingest_and_compare(ws, batch)
     assert ws.engine().bounds() != before
     assert details["rebuilt"] == {"calls.calendar": "its rows read calls without a ticket"}
